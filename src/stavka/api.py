@@ -1,0 +1,278 @@
+"""The public Python API: simulate, compare, and the step-by-step Simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import ScenarioConfig
+from .doctrines import Doctrine, get_doctrine
+from .engine.codes import Action, Cause, Kind
+from .engine.core import Engine
+from .engine.interface import Decisions, RulerView
+from .history import CAUSE_TEXT, KIND_TEXT, official_history
+from .metrics import METRICS, interval, numeric, run_metrics, summarise
+from .names import generated_names
+from .roster import OLD_RANK_NAMES, RANK_NAMES
+from .scenario import Scenario
+
+BATCH = 500  # runs simulated together; results do not depend on it
+
+
+@dataclass
+class SimulationResult:
+    """Runs of one doctrine on one scenario."""
+
+    metrics: pd.DataFrame
+    events: pd.DataFrame
+    official: pd.DataFrame
+    series: pd.DataFrame
+    meta: dict[str, Any]
+    scenario: Scenario = field(repr=False)
+
+    def summary(self) -> pd.DataFrame:
+        return summarise(self.metrics, self.scenario.calendar)
+
+
+def _split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`operations__noise_km=30` or {'operations.noise_km': 30} go to the scenario; plain names to the doctrine."""
+    scenario, doctrine = {}, {}
+    for key, value in overrides.items():
+        dotted = key.replace("__", ".")
+        (scenario if "." in dotted else doctrine)[dotted] = value
+    return scenario, doctrine
+
+
+def simulate(
+    scenario: str | ScenarioConfig = "default",
+    doctrine: str | Doctrine = "terror",
+    runs: int = 100,
+    seed: int = 0,
+    run_ids: Sequence[int] | None = None,
+    progress: Callable[[int], None] | None = None,
+    events: bool = True,
+    **overrides: Any,
+) -> SimulationResult:
+    """Simulate runs of a doctrine.  `run_ids=[13]` simulates only run 13 of that seed: a run's
+    history depends on (seed, run id) alone.  Keyword overrides with a dot or double underscore
+    ('operations__noise_km') change the scenario; plain names change the doctrine's parameters.
+    `progress` is called with the number of runs finished."""
+    scen_over, doc_over = _split_overrides(overrides)
+    scen = Scenario.load(scenario, **scen_over)
+    doc = get_doctrine(doctrine, **doc_over)
+    ids = np.asarray(list(run_ids) if run_ids is not None else range(runs), dtype=np.int64)
+    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    done = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        parts.append(_simulate_batch(scen, doc, seed, chunk, events))
+        done += len(chunk)
+        if progress:
+            progress(done)
+    metrics, ev, official, series = (pd.concat([p[k] for p in parts], ignore_index=True) for k in range(4))
+    meta = {
+        "version": __version__, "scenario": scen.name, "scenario_hash": scen.config.digest(),
+        "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"), "seed": int(seed),
+        "runs": len(ids), "overrides": {k: v for k, v in overrides.items()},
+    }
+    return SimulationResult(metrics=metrics, events=ev, official=official, series=series, meta=meta, scenario=scen)
+
+
+def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray,
+                    keep_events: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    engine = Engine(scen, seed, ids)
+    log = engine.run_to_end(doc.decide)
+    metrics = run_metrics(engine.world, log, ids, scen.calendar)
+    series = series_frame(log.series, ids, scen)
+    ev = events_frame(engine, ids)
+    credit = {(int(r), m): c for r, m, c in zip(series["run"], series["month"], series["credit"], strict=True)}
+    official, hist = official_history(ev, seed, doc.censorship, lambda r, m: credit.get((r, m), 0.0))
+    metrics = metrics.merge(hist, left_on="run", right_index=True, how="left")
+    metrics["history_distortion"] = metrics["history_distortion"].fillna(0.0)
+    metrics["erased_names"] = metrics["erased_names"].fillna(0).astype(int)
+    metrics = metrics[["run", *METRICS]]
+    if not keep_events:
+        ev, official = ev.iloc[0:0], official.iloc[0:0]
+    return metrics, ev, official, series
+
+
+def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario) -> pd.DataFrame:
+    n_runs, n_months = next(iter(series.values())).shape
+    df = pd.DataFrame({"run": np.repeat(ids, n_months), "month": np.tile(scen.calendar.labels(), n_runs)})
+    for name, values in series.items():
+        df[name] = values.reshape(-1)
+    return df
+
+
+def events_frame(engine: Engine, ids: np.ndarray) -> pd.DataFrame:
+    """The true ledger as a DataFrame, officers named."""
+    scen = engine.scenario
+    cols = ["run", "month", "kind", "officer", "officer_id", "other_id", "post", "front", "cause", "detail", "value"]
+    if not engine.log.events:
+        return pd.DataFrame(columns=cols)
+    months = np.concatenate([np.full(len(rows), t) for t, rows, _ in engine.log.events])
+    rows = np.concatenate([rows for _, rows, _ in engine.log.events])
+    rec = np.concatenate([e for _, _, e in engine.log.events])
+    order = np.lexsort((np.arange(len(rows)), months, rows))  # by run, then month, keeping emission order
+    months, rows, rec = months[order], rows[order], rec[order]
+    run = ids[rows]
+    n_slots = scen.config.corps.n_officers
+    officer = rec["officer"].astype(np.int64)
+    names = _names(engine.seed, run, officer, n_slots, scen)
+    posts = scen.posts
+    post_name = np.array(posts.names + [""], dtype=object)[np.where(rec["post"] >= 0, rec["post"], len(posts.names))]
+    front_posts = {int(posts.front[p]): posts.names[p] for p in range(posts.n) if posts.kind[p] == 1}
+    front_name = np.array([front_posts.get(int(f), "") for f in rec["front"]], dtype=object)
+    kind = np.array([KIND_TEXT[Kind(k)] for k in rec["kind"]], dtype=object)
+    cause = np.array([CAUSE_TEXT[Cause(c)] for c in rec["cause"]], dtype=object)
+    labels = np.array(scen.calendar.labels(), dtype=object)[months]
+    detail = [_detail(k, p, f, c, v, lab) for k, p, f, c, v, lab in
+              zip(kind, post_name, front_name, cause, rec["value"], labels, strict=True)]
+    return pd.DataFrame({
+        "run": run, "month": labels, "kind": kind, "officer": names, "officer_id": officer,
+        "other_id": rec["other"].astype(np.int64), "post": post_name, "front": front_name, "cause": cause,
+        "detail": detail, "value": rec["value"].astype(float),
+    })
+
+
+def _names(seed: int, run: np.ndarray, officer: np.ndarray, n_slots: int, scen: Scenario) -> np.ndarray:
+    out = np.full(len(officer), "", dtype=object)
+    has = officer >= 0
+    roster_slot = has & (officer < len(scen.roster))  # generation 0 slots of the named roster
+    out[roster_slot] = [scen.roster[i].short_name for i in officer[roster_slot]]
+    gen = has & ~roster_slot
+    if gen.any():
+        pairs = pd.DataFrame({"run": run[gen], "officer": officer[gen]})
+        uniq = pairs.drop_duplicates()
+        uniq["name"] = generated_names(seed, uniq["run"].to_numpy(), uniq["officer"].to_numpy())
+        out[gen] = pairs.merge(uniq, on=["run", "officer"], how="left")["name"].to_numpy()
+    return out
+
+
+def _detail(kind: str, post: str, front: str, cause: str, value: float, month: str) -> str:
+    ranks = RANK_NAMES if month >= "1940-06" else OLD_RANK_NAMES
+    parts = []
+    if kind in ("promotion", "demotion"):
+        parts.append(f"to {ranks[int(value)]}")
+    if kind in ("victory", "defeat"):
+        parts.append(f"{abs(value):.0f} km {'advanced' if value > 0 else 'lost'}")
+    place = post or front
+    if place:
+        parts.append(("at " if kind in ("victory", "defeat", "encirclement", "killed", "captured") else "") + place)
+    if cause and kind not in ("war",):
+        parts.append(cause)
+    return ", ".join(parts)
+
+
+# --- paired comparison ------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Doctrines run on the same seeds: run k meets the same luck under every doctrine."""
+
+    results: dict[str, SimulationResult]
+    table: pd.DataFrame  # metric x doctrine: mean, lo, hi; and paired differences against the first
+
+    def __getitem__(self, name: str) -> SimulationResult:
+        return self.results[name]
+
+
+def compare(doctrines: Iterable[str | Doctrine] = ("terror", "meritocratic"), runs: int = 100, seed: int = 0,
+            scenario: str | ScenarioConfig = "default", progress: Callable[[str, int], None] | None = None,
+            events: bool = False, **overrides: Any) -> Comparison:
+    """Paired comparison: mean and 95% interval of each metric per doctrine, and of each paired
+    difference (doctrine minus the first doctrine, run by run)."""
+    results: dict[str, SimulationResult] = {}
+    for spec in doctrines:
+        d = get_doctrine(spec)
+        cb = (lambda done, name=d.name: progress(name, done)) if progress else None
+        results[d.name] = simulate(scenario, d, runs=runs, seed=seed, progress=cb, events=events, **overrides)
+    names = list(results)
+    base = results[names[0]]
+    cal = base.scenario.calendar
+    rows = []
+    for metric in METRICS:
+        b = numeric(base.metrics, cal, metric)
+        for name in names:
+            x = numeric(results[name].metrics, cal, metric)
+            mean, lo, hi, n = interval(x)
+            dmean, dlo, dhi, dn = interval(x - b) if name != names[0] else (np.nan,) * 3 + (0,)
+            rows.append({"metric": metric, "doctrine": name, "mean": mean, "lo": lo, "hi": hi, "n": n,
+                         "diff": dmean, "diff_lo": dlo, "diff_hi": dhi})
+    return Comparison(results=results, table=pd.DataFrame(rows))
+
+
+# --- stepping month by month (the playable ruler's interface) ------------------------------------------
+
+
+@dataclass
+class Orders:
+    """Decisions supplied from outside for one month of a single run; anything left out falls back to
+    the doctrine.  `actions` maps officer ids (as in the event log) to Actions."""
+
+    actions: dict[int, Action] = field(default_factory=dict)
+    hold: dict[int, bool] = field(default_factory=dict)  # front slot -> hold position?
+    credit: float | None = None
+    listening: float | None = None
+    collate: bool | None = None
+
+
+class Simulation:
+    """One run stepped month by month.  `view()` shows what the ruler sees; `step(orders)` plays a
+    month, the fallback doctrine deciding whatever the orders leave open."""
+
+    def __init__(self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive",
+                 seed: int = 0, run: int = 0) -> None:
+        self.scenario = Scenario.load(scenario)
+        self.doctrine = get_doctrine(doctrine)
+        self.engine = Engine(self.scenario, seed, np.array([run], dtype=np.int64))
+        self.engine.begin_month()
+
+    @property
+    def month(self) -> str:
+        return self.scenario.calendar.label(self.engine.month)
+
+    @property
+    def done(self) -> bool:
+        return self.engine.done
+
+    def view(self) -> RulerView:
+        return self.engine.view()
+
+    def step(self, orders: Orders | None = None) -> None:
+        if self.done:
+            raise RuntimeError("the simulation has ended")
+        decisions = self.doctrine.decide(self.engine.view())
+        if orders is not None:
+            merge_orders(decisions, orders, self.engine.world.off["ident"][0])
+        self.engine.end_month(decisions)
+        if not self.done:
+            self.engine.begin_month()
+
+    def events(self) -> pd.DataFrame:
+        return events_frame(self.engine, self.engine.run_ids)
+
+
+def merge_orders(d: Decisions, orders: Orders, idents: np.ndarray) -> None:
+    slot = {int(ident): i for i, ident in enumerate(idents)}
+    for ident, action in orders.actions.items():
+        if ident not in slot:
+            raise KeyError(f"no officer with id {ident} in this run")
+        i = slot[ident]
+        d.action[0, i] = action
+        d.priority[0, i] = 1e9  # the player's own decisions come first within the attention budget
+        d.cause[0, i] = Cause.RULER
+    for f, hold in orders.hold.items():
+        d.hold[0, f] = int(hold)
+    if orders.credit is not None:
+        d.credit[0] = orders.credit
+    if orders.listening is not None:
+        d.listening[0] = orders.listening
+    if orders.collate is not None:
+        d.collate[0] = int(orders.collate)

@@ -1,0 +1,301 @@
+"""Typed, validated scenario configuration.
+
+A scenario is a TOML file whose tables mirror the models below.  Every user error is caught here and
+reported as one line naming the file, the field and what was expected (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .calendar import parse_month
+
+
+class ConfigError(ValueError):
+    """A user's configuration is wrong; the message is one line, fit for the terminal."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioInfo(_Section):
+    name: str = "default"
+    description: str = ""
+    start: str = "1937-01"
+    end: str = "1948-12"
+    war_start: str = "1941-06"
+
+    @field_validator("start", "end", "war_start")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+
+class Corps(_Section):
+    """The officer corps at the start and its hidden traits (M1)."""
+
+    n_officers: int = Field(320, ge=40, le=20000, description="officer slots per run")
+    use_roster: bool = Field(True, description="seed the corps with the named historical commanders")
+    competence_mean: float = Field(0.5, gt=0, lt=1)
+    loyalty_mean: float = Field(0.75, gt=0, lt=1)
+    ambition_mean: float = Field(0.35, gt=0, lt=1)
+    trait_concentration: float = Field(6.0, gt=1, description="Beta concentration a+b of trait priors")
+    rank_competence_gain: float = Field(0.03, ge=0, description="mean competence gain per rank step")
+    patron_share: float = Field(0.8, ge=0, le=1, description="share of officers with a patron (clique ties)")
+
+
+class Posts(_Section):
+    n_fronts: int = Field(14, ge=1, le=30)
+    armies_per_front: int = Field(3, ge=0, le=8)
+    n_districts: int = Field(12, ge=1, le=40)
+    n_staff: int = Field(4, ge=1, le=20, description="General Staff posts (chief first)")
+    n_corps: int = Field(120, ge=0, le=5000, description="corps and division commands (the pipeline)")
+
+
+class CalendarInput(_Section):
+    """Exogenous calendar: fronts open by date while the war lasts; the enemy's offensive rhythm."""
+
+    fronts: list[tuple[str, int]] = [
+        ("1941-06", 5), ("1941-08", 7), ("1941-10", 9), ("1941-12", 10), ("1942-07", 11),
+        ("1943-01", 12), ("1943-10", 13), ("1944-06", 11), ("1945-02", 9), ("1945-05", 8),
+    ]
+    enemy_pressure: list[tuple[str, float]] = [
+        ("1941-06", 1.9), ("1941-12", 0.75), ("1942-05", 1.35), ("1942-12", 0.7), ("1943-07", 1.0),
+        ("1943-09", 0.75), ("1944-06", 0.6), ("1945-01", 0.55),
+    ]
+    enemy_quality: list[tuple[str, float]] = [
+        ("1941-06", 1.35), ("1942-06", 1.2), ("1943-06", 1.0), ("1944-06", 0.85), ("1945-01", 0.8),
+    ]
+    mobilisation: list[tuple[str, float]] = [
+        ("1941-06", 1.0), ("1942-01", 1.3), ("1943-01", 1.55), ("1944-01", 1.7), ("1945-01", 1.7),
+    ]
+
+    @field_validator("fronts", "enemy_pressure", "enemy_quality", "mobilisation")
+    @classmethod
+    def _dated(cls, v: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+        for label, _ in v:
+            parse_month(label)
+        return sorted(v)
+
+
+class Security(_Section):
+    """The security organ (M14): denunciations, suspicion, quota arrests, trials (M10)."""
+
+    denounce_rate: float = Field(0.01, ge=0, description="monthly denunciation hazard of an officer, baseline")
+    quota_denounce_boost: float = Field(6.0, ge=0, description="multiplier of the hazard in a quota phase")
+    fear_denounce_boost: float = Field(2.0, ge=0, description="fearful peers denounce more")
+    association_boost: float = Field(3.0, ge=0, description="extra hazard when the patron is repressed")
+    accuracy: float = Field(0.35, ge=0, le=1, description="weight of true disloyalty in a denunciation")
+    false_accusation: float = Field(0.35, ge=0, le=1, description="organ's tendency to inflate evidence")
+    suspicion_decay: float = Field(0.97, ge=0, le=1)
+    trial_delay: int = Field(3, ge=1, le=24, description="months in custody before trial")
+    interrogation_trauma: float = Field(0.3, ge=0, le=1)
+
+
+class Ruler(_Section):
+    """The ruler's beliefs (M1), paranoia, attention and observation."""
+
+    attention: int = Field(8, ge=0, le=1000, description="personnel decisions per month")
+    crisis_attention: int = Field(4, ge=0, description="extra decisions in a month after a collapse")
+    prior_var: float = Field(0.04, gt=0)
+    observe_noise: float = Field(0.25, gt=0, description="sd of competence read from one month's result")
+    organ_noise: float = Field(0.35, gt=0, description="sd of loyalty read from security reports")
+    interrogation_noise: float = Field(0.15, gt=0, description="sd of loyalty read by interrogation (M5)")
+    report_bias_km: float = Field(40.0, ge=0, description="how much a fully afraid commander overstates (M13)")
+    paranoia_start: float = Field(0.5, ge=0, le=1)
+    paranoia_decay: float = Field(0.03, ge=0, le=1)
+    paranoia_popularity: float = Field(0.06, ge=0, description="rise per month per unit of top popularity")
+    paranoia_challenge: float = Field(0.3, ge=0)
+    autonomy_rate: float = Field(0.04, ge=0, description="monthly chance a capable, unafraid officer asks for autonomy")
+
+
+class Operations(_Section):
+    """Each front's fight (M7, M8): strengths, odds, line movement, encirclement, casualties."""
+
+    own_strength: float = Field(600_000, gt=0, description="men per front at full strength")
+    enemy_strength: float = Field(650_000, gt=0, description="enemy men facing one front at the start")
+    km_per_log_odds: float = Field(70.0, gt=0)
+    noise_km: float = Field(25.0, ge=0)
+    hold_ground_factor: float = Field(0.6, gt=0, description="share of the retreat left when holding")
+    initiative_ground_factor: float = Field(1.25, gt=0)
+    encircle_base: float = Field(0.07, ge=0)
+    hold_encircle_factor: float = Field(2.5, gt=0, description="hold orders under pressure raise encirclement")
+    initiative_encircle_factor: float = Field(0.45, gt=0)
+    vacancy_quality: float = Field(0.2, ge=0, le=1, description="command quality of an empty post")
+    interference: float = Field(0.15, ge=0, le=1, description="quality lost when the ruler does not listen")
+    fear_initiative: float = Field(0.5, ge=0, le=1, description="share of initiative suppressed by fear (M13)")
+    loss_rate: float = Field(0.035, ge=0)
+    enemy_loss_rate: float = Field(0.03, ge=0)
+    encirclement_losses: float = Field(0.2, ge=0, le=1)
+    reinforce: float = Field(0.12, ge=0, le=1, description="monthly refill toward strength x mobilisation")
+    enemy_reinforce: float = Field(0.05, ge=0, le=1)
+    enemy_reserve: float = Field(1.3, ge=0, description="enemy replacement pool in units of initial strength")
+    kill_rate: float = Field(0.004, ge=0, description="monthly death hazard of a front or army commander")
+    unauthorised_withdrawal: float = Field(0.5, ge=0, le=1, description="scale of M7 withdrawals against orders")
+    victory_depth_km: float = Field(-650.0, description="line (km east of the 1941 border) that ends the war")
+    defeat_depth_km: float = Field(1700.0, description="mean depth at which the state collapses")
+    collapse_km: float = Field(120.0, gt=0, description="a month's retreat that counts as a collapse")
+    victory_km: float = Field(40.0, gt=0, description="a month's advance that counts as a victory")
+    defeat_km: float = Field(60.0, gt=0)
+
+
+class Captivity(_Section):
+    """The captured die, hold out, return or defect (M8)."""
+
+    death_rate: float = Field(0.02, ge=0, le=1)
+    escape_rate: float = Field(0.01, ge=0, le=1)
+    defect_base: float = Field(-5.0)
+    defect_fear: float = Field(3.0)
+    defect_grievance: float = Field(2.5)
+    defect_disloyalty: float = Field(3.0)
+    defect_scapegoat: float = Field(1.5, description="weight of the expected punishment at home")
+    defect_hostage: float = Field(-1.0, description="family-hostage clause (Order 270) lowers defection")
+
+
+class Learning(_Section):
+    """Experience and corps-wide lessons (M11)."""
+
+    competence_gain: float = Field(0.004, ge=0, description="monthly competence gain in a war command")
+    lessons_rate: float = Field(0.03, ge=0, description="monthly approach of collated lessons to the cap")
+    lessons_uncollated: float = Field(0.15, ge=0, le=1, description="share of the rate without collation")
+    lessons_cap: float = Field(0.3, ge=0)
+
+
+class Politics(_Section):
+    """Popularity, credit, challenges (M4) and fear, grievance, loyalty (M13)."""
+
+    popularity_decay: float = Field(0.94, ge=0, le=1)
+    victory_popularity: float = Field(0.18, ge=0)
+    challenge_base: float = Field(-12.0)
+    challenge_popularity: float = Field(5.0)
+    challenge_ambition: float = Field(2.5)
+    challenge_disloyalty: float = Field(3.0)
+    challenge_grievance: float = Field(2.0)
+    challenge_fear: float = Field(-3.0)
+    challenge_success_base: float = Field(-4.5)
+    challenge_success_popularity: float = Field(3.0)
+    challenge_success_paranoia: float = Field(-2.0)
+    fear_baseline: float = Field(0.15, ge=0, le=1)
+    fear_recovery: float = Field(0.05, ge=0, le=1)
+    fear_repression: float = Field(4.0, ge=0, description="fear per unit monthly repression rate of the corps")
+    fear_association: float = Field(0.3, ge=0)
+    grievance_decay: float = Field(0.97, ge=0, le=1)
+    loyalty_erosion: float = Field(0.02, ge=0, description="loyalty lost per month per unit grievance")
+    charm_fear: float = Field(0.15, ge=0)
+    charm_loyalty: float = Field(0.04, ge=0)
+    loyal_threshold: float = Field(0.6, ge=0, le=1, description="true loyalty above which a victim is innocent")
+
+
+class Turnover(_Section):
+    """Ageing, retirement and intake at the bottom (step 11)."""
+
+    retirement_age: float = Field(60.0, gt=30)
+    retirement_rate: float = Field(0.03, ge=0, le=1)
+    attrition: float = Field(0.0012, ge=0, le=1, description="monthly natural loss (illness, drink, death)")
+    intake_month: int = Field(1, ge=1, le=12, description="calendar month in which empty slots are refilled")
+
+
+class ScenarioConfig(_Section):
+    scenario: ScenarioInfo = ScenarioInfo()
+    corps: Corps = Corps()
+    posts: Posts = Posts()
+    calendar: CalendarInput = CalendarInput()
+    security: Security = Security()
+    ruler: Ruler = Ruler()
+    operations: Operations = Operations()
+    captivity: Captivity = Captivity()
+    learning: Learning = Learning()
+    politics: Politics = Politics()
+    turnover: Turnover = Turnover()
+
+    def digest(self) -> str:
+        """Short content hash: two configs with equal parameters share it."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+KERNEL_SECTIONS = ("security", "ruler", "operations", "captivity", "learning", "politics", "turnover")
+
+# A module-level named tuple (not one made per call): compiled kernels are cached by argument type.
+KernelParams = collections.namedtuple(  # type: ignore[misc]
+    "KernelParams",
+    [f"{section}_{key}" for section in KERNEL_SECTIONS
+     for key in ScenarioConfig.model_fields[section].annotation.model_fields],  # type: ignore[union-attr]
+)
+
+
+def kernel_params(cfg: ScenarioConfig) -> tuple[float, ...]:
+    """The numeric parameters flattened into a named tuple the compiled kernels can read."""
+    values = {f"{section}_{key}": float(value) for section in KERNEL_SECTIONS
+              for key, value in getattr(cfg, section).model_dump().items()}
+    return KernelParams(**values)  # type: ignore[no-any-return]
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown parameter"
+    return f"{loc}: {err['msg']} (got {err.get('input')!r})"
+
+
+def validate_scenario(data: dict[str, Any], source: str) -> ScenarioConfig:
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{source}: {_describe(first)}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+
+
+def builtin_scenarios() -> list[str]:
+    files = resources.files("stavka") / "scenarios"
+    return sorted(p.name[:-5] for p in files.iterdir() if p.name.endswith(".toml"))
+
+
+def load_scenario(scenario: str | Path | ScenarioConfig = "default", **overrides: Any) -> ScenarioConfig:
+    """A scenario by built-in name or TOML path, with dotted overrides ('operations.noise_km': 30)."""
+    if isinstance(scenario, ScenarioConfig):
+        data, source = scenario.model_dump(), "scenario"
+    else:
+        text = str(scenario)
+        if text.endswith(".toml") or "/" in text:
+            path = Path(text)
+            data, source = read_toml(path), str(path)
+        elif text in builtin_scenarios():
+            ref = resources.files("stavka") / "scenarios" / f"{text}.toml"
+            data, source = tomllib.loads(ref.read_text()), f"scenario {text!r}"
+        else:
+            choices = ", ".join(builtin_scenarios())
+            raise ConfigError(f"unknown scenario {text!r}; choose one of: {choices}, or a path to a .toml file")
+        data.pop("doctrine", None)  # a scenario file may also carry a doctrine table
+    for dotted, value in overrides.items():
+        section, _, key = dotted.partition(".")
+        if not key:
+            raise ConfigError(f"override {dotted!r}: expected SECTION.PARAMETER, e.g. operations.noise_km")
+        if section not in ScenarioConfig.model_fields:
+            valid = ", ".join(ScenarioConfig.model_fields)
+            raise ConfigError(f"override {dotted!r}: unknown section {section!r}; expected one of {valid}")
+        data.setdefault(section, {})[key] = value
+    return validate_scenario(data, source)

@@ -1,0 +1,88 @@
+"""The doctrine protocol: a named, documented personnel policy with typed parameters and traits.
+
+A doctrine turns the ruler's view of a month into decisions for every run of a batch.  Most
+doctrines are parameter sets of one shared policy (`policy.py`); a doctrine may also override
+`decide` entirely.  The engine never imports this package: it only calls `decide`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..config import ConfigError
+from ..engine.interface import Decisions, RulerView
+
+TRAITS = {
+    "purges": "arrests by quota in purge phases (M10)",
+    "scapegoats": "arrests or shoots the commander of a collapsed front (M3)",
+    "keeps_loyal_failures": "relieved loyalists are kept close in staff posts (M2)",
+    "rotates_winners": "promotes and moves popular winners away from the troops (M4)",
+    "sidelines_victors": "sidelines the most popular marshal after victory (M4)",
+    "interrogates": "interrogates capable officers who ask for autonomy (M5)",
+    "crisis_appointments": "appoints by competence when a front collapses, even from prison (M6)",
+    "strict_hold": "hold-position orders under pressure (M7)",
+    "censors": "erases, reattributes and relabels in the official history (M9)",
+    "collates_lessons": "collates the lessons of combat into reform (M11)",
+    "listens": "listens to commanders, more as the war goes well (M11)",
+    "charms": "personal attention that binds loyalty (M12)",
+    "talent_search": "appoints and promotes by competence (M12)",
+    "hostage_clause": "family-hostage clause for the captured (Order 270)",
+}
+
+
+class DoctrineParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Censorship:
+    """Rules that derive the official history from the true one (M9)."""
+
+    erase_repressed: float = 0.0  # chance the name of an executed officer is erased
+    relabel: bool = False  # transfers become "reorganisation", executions "discipline"
+    hide_secret: bool = False  # denunciations, arrests, interrogations, releases left out
+
+
+class Doctrine:
+    """Base class.  Subclasses set `name`, `traits`, `Params` and implement `decide`."""
+
+    name: ClassVar[str] = ""
+    traits: ClassVar[frozenset[str]] = frozenset()
+    Params: ClassVar[type[DoctrineParams]] = DoctrineParams
+
+    def __init__(self, **params: Any) -> None:
+        try:
+            self.params = self.Params(**params)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            if err["type"] == "extra_forbidden":
+                valid = ", ".join(self.Params.model_fields)
+                raise ConfigError(f"doctrine {self.name!r}: unknown parameter {loc!r}; expected one of: {valid}") from None
+            raise ConfigError(f"doctrine {self.name!r}: {loc}: {err['msg']} (got {err.get('input')!r})") from None
+
+    def decide(self, view: RulerView) -> Decisions:
+        raise NotImplementedError
+
+    def censorship(self, month: str) -> Censorship:
+        return Censorship()
+
+    def credit_policy(self, month: str) -> float:
+        return 0.0
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "traits": sorted(self.traits), "params": self.params.model_dump(mode="json")}
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.params.model_dump().items() if v != self.Params.model_fields[k].default}
+        args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.params == self.params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.params))

@@ -1,0 +1,179 @@
+"""Step 4 of the month: the doctrine's decisions take effect within the ruler's attention, then
+vacancies are filled from the top down by the doctrine's preference (crisis appointments included)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..rng import normal
+from .before import arrest, execute
+from .codes import Action, Cause, Kind, PostKind, Status
+from .common import clip01, emit, kalman, vacate
+
+
+@numba.njit(cache=True)
+def apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause,
+                    hold, budget, k_int, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Carry out the `budget` highest-priority personnel actions of run r."""
+    n = off.shape[1]
+    chosen = np.empty(n, dtype=np.int64)
+    m = 0
+    for i in range(n):
+        if action[r, i] != Action.NONE:
+            chosen[m] = i
+            m += 1
+    order = chosen[:m][np.argsort(-priority[r, chosen[:m]], kind="mergesort")]
+    for j in range(min(budget, m)):
+        i = order[j]
+        act_on(r, i, action[r, i], cause[r, i], off, holder, run, post_kind, post_min_rank, k_int, P, ev, ev_n)
+    for f in range(fronts.shape[1]):
+        F = fronts[r, f]
+        if F.active and hold[r, f] != F.hold:
+            F.hold = hold[r, f]
+            emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, f, Cause.HOLD if F.hold else Cause.INITIATIVE, 0.0)
+
+
+@numba.njit(cache=True)
+def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    o = off[r, i]
+    R = run[r]
+    if why == Cause.NONE:
+        why = np.int8(Cause.RULER)
+    if act == Action.ARREST and o.status == Status.ACTIVE:
+        arrest(r, i, off, holder, run, P, ev, ev_n, why)
+        if why == Cause.SCAPEGOAT:
+            R.scapegoat_index = 0.7 * R.scapegoat_index + 0.3
+    elif act == Action.EXECUTE and (o.status == Status.ACTIVE or o.status == Status.ARRESTED):
+        if o.status == Status.ACTIVE:
+            arrest(r, i, off, holder, run, P, ev, ev_n, why)
+        execute(r, i, off, run, ev, ev_n, why)
+        if why == Cause.SCAPEGOAT:
+            R.scapegoat_index = 0.7 * R.scapegoat_index + 0.3
+    elif act == Action.RELEASE and o.status == Status.ARRESTED:
+        o.status = Status.ACTIVE
+        o.custody = 0
+        o.susp *= 0.5
+        o.griev = min(1.0, o.griev + 0.2)
+        R.releases += 1
+        emit(ev, ev_n, r, Kind.RELEASE, o.ident, -1, -1, -1, why, 0.0)
+    elif o.status != Status.ACTIVE:
+        return
+    elif act == Action.INTERROGATE:
+        # M5: "break the tool to see if it still works": a sharper reading of loyalty, paid in
+        # trauma, grievance and fear.
+        o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
+        o.griev = min(1.0, o.griev + 0.25)
+        o.fear = min(1.0, o.fear + 0.2)
+        obs = o.loyal + P.ruler_interrogation_noise * normal(k_int, i, 0)
+        o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
+        R.interrogations += 1
+        emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, o.post, -1, why, obs)
+    elif act == Action.PROMOTE and o.rank < 5:
+        o.rank += 1
+        emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
+    elif act == Action.DEMOTE and o.rank > 0:
+        o.rank -= 1
+        o.griev = min(1.0, o.griev + 0.2)
+        emit(ev, ev_n, r, Kind.DEMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
+    elif act == Action.REMOVE and o.post >= 0:
+        emit(ev, ev_n, r, Kind.REMOVAL, o.ident, -1, o.post, -1, why, 0.0)
+        vacate(off, holder, r, i)
+        o.griev = min(1.0, o.griev + 0.1)
+    elif act == Action.ROTATE:
+        # M4: promoted, then moved away from the troops; his influence spread thin.
+        if o.rank < 5:
+            o.rank += 1
+            emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.ROTATION, float(o.rank))
+        move_to(r, i, PostKind.DISTRICT, Cause.ROTATION, off, holder, post_kind, ev, ev_n)
+        o.pop *= 0.6
+    elif act == Action.SIDELINE:
+        move_to(r, i, PostKind.DISTRICT, Cause.SIDELINE, off, holder, post_kind, ev, ev_n)
+        o.pop *= 0.5
+        o.griev = min(1.0, o.griev + 0.2)
+    elif act == Action.RECALL:
+        # M2: the loyal failure loses his command but is kept close, in a staff post.
+        move_to(r, i, PostKind.STAFF, Cause.RECALL, off, holder, post_kind, ev, ev_n)
+    elif act == Action.CHARM:
+        o.fear = clip01(o.fear - P.politics_charm_fear)
+        o.griev = clip01(o.griev - 0.2)
+        o.loyal = clip01(o.loyal + P.politics_charm_loyalty * (1.0 - o.loyal))
+        emit(ev, ev_n, r, Kind.CHARM, o.ident, -1, o.post, -1, why, 0.0)
+
+
+@numba.njit(cache=True)
+def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Transfer to a post of `kind`: a vacant one, else the one whose holder ranks lowest (he goes
+    to the reserve).  Staying in his own post of that kind is no transfer."""
+    o = off[r, i]
+    if o.post >= 0 and post_kind[o.post] == kind:
+        return
+    target = -1
+    low_rank = 99
+    for p in range(holder.shape[1]):
+        if post_kind[p] != kind:
+            continue
+        h = holder[r, p]
+        if h < 0:
+            target = p
+            break
+        if h != i and off[r, h].rank < low_rank:
+            low_rank = off[r, h].rank
+            target = p
+    old = o.post
+    vacate(off, holder, r, i)
+    if target < 0:
+        emit(ev, ev_n, r, Kind.TRANSFER, o.ident, -1, old, -1, why, 0.0)
+        return
+    h = holder[r, target]
+    if h >= 0:
+        emit(ev, ev_n, r, Kind.TRANSFER, off[r, h].ident, -1, target, -1, Cause.REORGANISATION, 0.0)
+        vacate(off, holder, r, h)
+    holder[r, target] = i
+    o.post = target
+    emit(ev, ev_n, r, Kind.TRANSFER, o.ident, -1, target, -1, why, float(old))
+
+
+@numba.njit(cache=True)
+def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, score,
+                   crisis, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Fill every vacant post that must be held, in order of importance, by the eligible officer the
+    doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
+    vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank."""
+    n_posts = fill_order.shape[0]
+    position = np.empty(n_posts, dtype=np.int64)
+    for j in range(n_posts):
+        position[fill_order[j]] = j
+    for j in range(n_posts):
+        p = fill_order[j]
+        if holder[r, p] >= 0:
+            continue
+        f = post_front[p]
+        if f >= 0 and fronts[r, f].active == 0:
+            continue
+        best = -1
+        best_s = -np.inf
+        for i in range(off.shape[1]):
+            o = off[r, i]
+            if o.status != Status.ACTIVE or o.rank < post_min_rank[p] - 1:
+                continue
+            if o.post >= 0 and position[o.post] <= j:
+                continue
+            s = score[r, i]
+            if s > best_s:
+                best_s = s
+                best = i
+        if best < 0:
+            continue
+        o = off[r, best]
+        vacate(off, holder, r, best)
+        holder[r, p] = best
+        o.post = p
+        war_post = post_kind[p] == PostKind.FRONT or post_kind[p] == PostKind.ARMY
+        why = Cause.CRISIS if (crisis and war_post) else Cause.ROUTINE
+        if why == Cause.CRISIS and (o.trauma > 0.0 or o.bl_mu < 0.6):
+            o.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
+        emit(ev, ev_n, r, Kind.APPOINTMENT, o.ident, -1, p, f, why, 0.0)
+        if o.rank < post_min_rank[p]:
+            o.rank = post_min_rank[p]
+            emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, p, f, why, float(o.rank))

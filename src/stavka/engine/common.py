@@ -1,0 +1,68 @@
+"""Small compiled helpers shared by the phases of the month."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .codes import Status
+
+
+@numba.njit(cache=True, inline="always")
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@numba.njit(cache=True, inline="always")
+def clip01(x: float) -> float:
+    return min(max(x, 0.0), 1.0)
+
+
+@numba.njit(cache=True)
+def emit(ev, ev_n, r, kind, officer, other, post, front, cause, value):  # type: ignore[no-untyped-def]
+    """Append one event to run r's buffer for this month (the true ledger, step 10)."""
+    n = ev_n[r]
+    if n < ev.shape[1]:
+        e = ev[r, n]
+        e.kind = kind
+        e.officer = officer
+        e.other = other
+        e.post = post
+        e.front = front
+        e.cause = cause
+        e.value = value
+    ev_n[r] = n + 1
+
+
+@numba.njit(cache=True)
+def vacate(off, holder, r, i):  # type: ignore[no-untyped-def]
+    p = off[r, i].post
+    if p >= 0:
+        holder[r, p] = -1
+        off[r, i].post = -1
+
+
+@numba.njit(cache=True)
+def mark_repressed(off, run, r, i, loyal_threshold):  # type: ignore[no-untyped-def]
+    """Bookkeeping for `innocent_share`: judged on true loyalty at the moment of repression."""
+    run[r].repressed_month += 1
+    if off[r, i].repressed == 0:
+        off[r, i].repressed = 1
+        run[r].repressed_n += 1
+        if off[r, i].loyal >= loyal_threshold:
+            run[r].repressed_innocent += 1
+
+
+@numba.njit(cache=True)
+def kalman(mu, var, obs, noise_sd):  # type: ignore[no-untyped-def]
+    gain = var / (var + noise_sd * noise_sd)
+    return mu + gain * (obs - mu), var * (1.0 - gain)
+
+
+@numba.njit(cache=True)
+def count_active(off, r):  # type: ignore[no-untyped-def]
+    n = 0
+    for i in range(off.shape[1]):
+        if off[r, i].status == Status.ACTIVE:
+            n += 1
+    return n

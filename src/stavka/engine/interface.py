@@ -1,0 +1,132 @@
+"""What passes between the engine and a doctrine: the ruler's view in, decisions out.
+
+The view holds only what the ruler can see (rank, record, popularity, reports and his own beliefs);
+hidden traits and fear never reach a doctrine.  Decisions are plain arrays over the batch, so one
+doctrine call decides a month for every run at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..rng import stream_keys, uniforms
+from .codes import Action, PostKind
+from .state import PostTable, World
+
+F64 = NDArray[np.float64]
+I8 = NDArray[np.int8]
+
+VISIBLE_OFFICER_FIELDS = (
+    "ident", "status", "rank", "post", "exper", "pop", "age", "susp", "bc_mu", "bc_var", "bl_mu", "bl_var",
+    "wins", "defeats", "custody", "captive", "requests", "withdrew", "watched", "roster",
+)
+VISIBLE_FRONT_FIELDS = ("active", "depth", "reported", "collapsed", "encircled", "hold", "own")
+VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", "lessons", "credit", "crisis")
+
+
+def _readonly(a: NDArray) -> NDArray:  # type: ignore[type-arg]
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass
+class RulerView:
+    """The ruler's window on a batch of runs in month `month` (arrays: runs x officers / fronts)."""
+
+    month: int
+    label: str
+    war_start: int
+    seed: int
+    run_ids: NDArray[np.int64]
+    posts: PostTable
+    officer: dict[str, NDArray]  # type: ignore[type-arg]
+    front: dict[str, NDArray]  # type: ignore[type-arg]
+    run: dict[str, NDArray]  # type: ignore[type-arg]
+    post_kind: NDArray[np.int8] = field(init=False)  # per officer: kind of his post, -1 none
+    front_of: NDArray[np.int16] = field(init=False)  # per officer: front of his post, -1 none
+
+    def __post_init__(self) -> None:
+        post = self.officer["post"]
+        has = post >= 0
+        self.post_kind = _readonly(np.where(has, self.posts.kind[np.maximum(post, 0)], -1).astype(np.int8))
+        self.front_of = _readonly(np.where(has, self.posts.front[np.maximum(post, 0)], -1).astype(np.int16))
+
+    @classmethod
+    def of(cls, world: World, posts: PostTable, label: str, war_start: int, seed: int,
+           run_ids: NDArray[np.int64]) -> RulerView:
+        return cls(
+            month=world.month, label=label, war_start=war_start, seed=seed, run_ids=run_ids, posts=posts,
+            officer={k: _readonly(world.off[k]) for k in VISIBLE_OFFICER_FIELDS},
+            front={k: _readonly(world.fronts[k]) for k in VISIBLE_FRONT_FIELDS},
+            run={k: _readonly(world.run[k]) for k in VISIBLE_RUN_FIELDS},
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.officer["rank"].shape  # type: ignore[return-value]
+
+    def holds(self, *kinds: PostKind) -> NDArray[np.bool_]:
+        return np.isin(self.post_kind, [int(k) for k in kinds])
+
+    def uniforms(self, draw: int = 0, purpose: int = 9) -> F64:
+        """(runs, officers) uniforms from the doctrine's own stream for this month."""
+        keys = stream_keys(self.seed, self.run_ids, self.month, purpose)
+        return uniforms(keys, self.shape[1], draw)
+
+    def routine_score(self) -> F64:
+        """The bureaucracy's own order of succession: seniority, then record as the ruler reads it."""
+        o = self.officer
+        return o["rank"] * 10.0 + np.minimum(o["exper"], 48) / 12.0 + o["bc_mu"]
+
+
+@dataclass
+class Decisions:
+    """A month of the ruler's decisions for every run of a batch."""
+
+    action: I8  # (runs, officers) Action codes
+    priority: F64  # (runs, officers) order under the attention budget, highest first
+    cause: I8  # (runs, officers) Cause code recorded with the action
+    appoint_score: F64  # (runs, officers) preference for filling vacancies; -inf: never
+    hold: I8  # (runs, fronts) 1 hold position, 0 initiative
+    credit: F64  # (runs,) share of victory credit taken by the centre (M9, M4)
+    collate: I8  # (runs,) collate the lessons of combat (M11)
+    listening: F64  # (runs,) how far the ruler listens to his commanders (M11)
+    purge_quota: F64  # (runs,) organ's monthly arrest quota as a share of the corps (M10)
+    execute_share: F64  # (runs,) share of the arrested shot at trial
+    hostage: I8  # (runs,) family-hostage clause for the captured (Order 270)
+    punish_returnees: F64  # (runs,) chance a returning prisoner is arrested
+    organ_trust: F64  # (runs,) weight the ruler gives the organ's reports
+    directive: NDArray[np.int64]  # (runs,) named order issued this month (270, 227) or 0
+
+    @classmethod
+    def routine(cls, view: RulerView) -> Decisions:
+        """No personnel action: the default every doctrine starts from (and `passive` keeps)."""
+        n_runs, n = view.shape
+        return cls(
+            action=np.zeros((n_runs, n), dtype=np.int8),
+            priority=np.zeros((n_runs, n)),
+            cause=np.zeros((n_runs, n), dtype=np.int8),
+            appoint_score=view.routine_score(),
+            hold=np.array(view.front["hold"], dtype=np.int8),
+            credit=np.zeros(n_runs),
+            collate=np.zeros(n_runs, dtype=np.int8),
+            listening=np.full(n_runs, 0.5),
+            purge_quota=np.zeros(n_runs),
+            execute_share=np.zeros(n_runs),
+            hostage=np.zeros(n_runs, dtype=np.int8),
+            punish_returnees=np.zeros(n_runs),
+            organ_trust=np.full(n_runs, 0.5),
+            directive=np.zeros(n_runs, dtype=np.int64),
+        )
+
+    def order(self, mask: NDArray[np.bool_], action: Action, priority: float | F64, cause: int = 0) -> None:
+        """Give `action` to the officers in `mask` where it outranks what they already have."""
+        pr = np.broadcast_to(np.asarray(priority, dtype=np.float64), mask.shape)
+        better = mask & ((self.action == Action.NONE) | (pr > self.priority))
+        self.action[better] = action
+        self.priority[better] = pr[better]
+        self.cause[better] = cause

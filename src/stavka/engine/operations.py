@@ -1,0 +1,225 @@
+"""Steps 5-6 of the month: each front's fight (M7, M8) and captivity (M8)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..rng import Purpose, normal, stream_key, uniform
+from .before import arrest
+from .codes import Cause, Kind, PostKind, Status, War
+from .common import emit, sigmoid, vacate
+
+
+@numba.njit(cache=True)
+def effective_competence(o):  # type: ignore[no-untyped-def]
+    """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11)."""
+    return o.comp * (1.0 - 0.5 * o.trauma) * (0.85 + 0.15 * min(o.exper / 24.0, 1.0))
+
+
+@numba.njit(cache=True)
+def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, pressure, enemy_q,
+                    mobil, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    R = run[r]
+    if R.war != War.WAR:
+        for f in range(fronts.shape[1]):
+            fronts[r, f].collapsed = 0
+            fronts[r, f].encircled = 0
+        return
+    k_c = stream_key(seed, run_id, t, Purpose.COMBAT)
+    k_e = stream_key(seed, run_id, t, Purpose.ENCIRCLE)
+    k_k = stream_key(seed, run_id, t, Purpose.CASUALTY)
+    k_w = stream_key(seed, run_id, t, Purpose.WITHDRAW)
+    n_posts = holder.shape[1]
+    depth_sum = 0.0
+    active = 0
+    for f in range(fronts.shape[1]):
+        F = fronts[r, f]
+        F.collapsed = 0
+        F.encircled = 0
+        if F.active == 0:
+            continue
+        # Command quality: the front commander and his army commanders.
+        cmd = -1
+        army_q = 0.0
+        n_army = 0
+        for p in range(n_posts):
+            if post_front[p] != f:
+                continue
+            i = holder[r, p]
+            if post_kind[p] == PostKind.FRONT:
+                cmd = i
+            else:
+                army_q += effective_competence(off[r, i]) if i >= 0 else P.operations_vacancy_quality
+                n_army += 1
+                if i >= 0:
+                    R.field_comp_sum += off[r, i].comp
+                    R.field_comp_n += 1
+        front_q = effective_competence(off[r, cmd]) if cmd >= 0 else P.operations_vacancy_quality
+        if cmd >= 0:
+            R.field_comp_sum += off[r, cmd].comp
+            R.field_comp_n += 1
+        quality = 0.5 * front_q + 0.5 * (army_q / n_army if n_army > 0 else front_q)
+        fear_cmd = off[r, cmd].fear if cmd >= 0 else 0.5
+        # Initiative granted by the directive, suppressed by fear (M7, M13).
+        initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
+        total_q = quality + R.lessons - P.operations_interference * (1.0 - R.listening)
+        odds = F.own * (0.5 + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+        # M7: a commander under hold orders who sees the trap may withdraw against orders.
+        if F.hold and odds < 0.75 and cmd >= 0:
+            o = off[r, cmd]
+            p_w = P.operations_unauthorised_withdrawal * o.comp * (1.0 - o.fear) * (1.0 - 0.5 * o.loyal)
+            if uniform(k_w, f, 0) < p_w:
+                initiative = 1.0
+                o.withdrew = 1
+                o.susp += 0.3  # saves men, makes enemies in the capital
+                emit(ev, ev_n, r, Kind.WITHDRAWAL, o.ident, -1, o.post, f, Cause.UNAUTHORISED, 0.0)
+        adv = P.operations_km_per_log_odds * np.log(odds) + P.operations_noise_km * normal(k_c, f, 0)
+        if adv < 0:
+            adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
+                    + P.operations_initiative_ground_factor * initiative)
+        losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -np.log(odds)))
+        enemy_losses = F.enemy * P.operations_enemy_loss_rate * min(max(odds, 0.3), 3.0)
+        if odds < 1.0:
+            hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (1.5 - min(quality, 1.0))
+                      * (P.operations_hold_encircle_factor * (1.0 - initiative)
+                         + P.operations_initiative_encircle_factor * initiative))
+            if uniform(k_e, f, 0) < 1.0 - np.exp(-hazard):
+                F.encircled = 1
+                R.encirclements += 1
+                losses += F.own * P.operations_encirclement_losses
+                adv -= 60.0
+                trapped = trapped_commander(r, f, holder, post_kind, post_front, cmd, uniform(k_e, f, 1))
+                ident = off[r, trapped].ident if trapped >= 0 else -1
+                emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
+                if trapped >= 0:
+                    u = uniform(k_e, f, 2)
+                    if u < 0.3:
+                        kill(r, trapped, off, holder, run, f, ev, ev_n)
+                    elif u < 0.65:
+                        capture(r, trapped, off, holder, run, f, ev, ev_n)
+        adv = min(max(adv, -350.0), 250.0)
+        F.own = max(F.own - losses, 1000.0)
+        F.enemy = max(F.enemy - enemy_losses, 1000.0)
+        R.losses += losses
+        # Replacements: own from mobilisation, the enemy's from a finite pool.
+        F.own += max(0.0, P.operations_reinforce * (P.operations_own_strength * mobil - F.own))
+        want = P.operations_enemy_reinforce * max(0.0, P.operations_enemy_strength - F.enemy)
+        got = min(want, R.enemy_pool)
+        F.enemy += got
+        R.enemy_pool -= got
+        F.depth -= adv
+        F.adv = adv
+        F.odds = odds
+        F.quality = quality
+        F.reported = adv + P.ruler_report_bias_km * fear_cmd
+        if cmd >= 0:
+            o = off[r, cmd]
+            if adv >= P.operations_victory_km:
+                o.wins += 1
+                emit(ev, ev_n, r, Kind.VICTORY, o.ident, -1, o.post, f, Cause.NONE, adv)
+            elif adv <= -P.operations_defeat_km:
+                o.defeats += 1
+                emit(ev, ev_n, r, Kind.DEFEAT, o.ident, -1, o.post, f, Cause.NONE, adv)
+        elif adv >= P.operations_victory_km:
+            emit(ev, ev_n, r, Kind.VICTORY, -1, -1, -1, f, Cause.NONE, adv)
+        elif adv <= -P.operations_defeat_km:
+            emit(ev, ev_n, r, Kind.DEFEAT, -1, -1, -1, f, Cause.NONE, adv)
+        if adv <= -P.operations_collapse_km or F.encircled:
+            F.collapsed = 1
+        # Commanders fall at the front.
+        for p in range(n_posts):
+            if post_front[p] == f and holder[r, p] >= 0:
+                i = holder[r, p]
+                hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
+                if uniform(k_k, i, 0) < hazard:
+                    kill(r, i, off, holder, run, f, ev, ev_n)
+        depth_sum += F.depth
+        active += 1
+    if active == 0:
+        return
+    mean_depth = depth_sum / active
+    R.max_depth = max(R.max_depth, mean_depth)
+    enemy_total = R.enemy_pool
+    for f in range(fronts.shape[1]):
+        if fronts[r, f].active:
+            enemy_total += fronts[r, f].enemy
+    if mean_depth <= P.operations_victory_depth_km or enemy_total < 0.15 * P.operations_enemy_strength * 5:
+        R.war = War.VICTORY
+        R.war_end = t
+        emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_WON, mean_depth)
+    elif mean_depth >= P.operations_defeat_depth_km:
+        R.war = War.DEFEAT
+        R.war_end = t
+        R.ruler_alive = 0
+        emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_LOST, mean_depth)
+
+
+@numba.njit(cache=True)
+def trapped_commander(r, f, holder, post_kind, post_front, cmd, u):  # type: ignore[no-untyped-def]
+    """An army commander of the front is caught in the pocket; the front commander only if alone."""
+    count = 0
+    for p in range(holder.shape[1]):
+        if post_front[p] == f and post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
+            count += 1
+    if count == 0:
+        return cmd
+    pick = int(u * count)
+    for p in range(holder.shape[1]):
+        if post_front[p] == f and post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
+            if pick == 0:
+                return holder[r, p]
+            pick -= 1
+    return cmd
+
+
+@numba.njit(cache=True)
+def kill(r, i, off, holder, run, f, ev, ev_n):  # type: ignore[no-untyped-def]
+    o = off[r, i]
+    emit(ev, ev_n, r, Kind.KILLED, o.ident, -1, o.post, f, Cause.NONE, 0.0)
+    vacate(off, holder, r, i)
+    o.status = Status.KILLED
+    run[r].commanders_killed += 1
+
+
+@numba.njit(cache=True)
+def capture(r, i, off, holder, run, f, ev, ev_n):  # type: ignore[no-untyped-def]
+    o = off[r, i]
+    emit(ev, ev_n, r, Kind.CAPTURED, o.ident, -1, o.post, f, Cause.NONE, 0.0)
+    vacate(off, holder, r, i)
+    o.status = Status.CAPTURED
+    o.captive = 0
+    run[r].commanders_captured += 1
+
+
+@numba.njit(cache=True)
+def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Step 6 (M8): the captured die, hold out, escape, defect; at the war's end they come home and
+    face the state."""
+    R = run[r]
+    k = stream_key(seed, run_id, t, Purpose.CAPTIVITY)
+    homecoming = R.war == War.VICTORY and t == R.war_end + 1
+    for i in range(off.shape[1]):
+        o = off[r, i]
+        if o.status != Status.CAPTURED:
+            continue
+        o.captive += 1
+        if uniform(k, i, 0) < P.captivity_death_rate:
+            o.status = Status.DEAD
+            emit(ev, ev_n, r, Kind.DEATH, o.ident, -1, -1, -1, Cause.CUSTODY, 0.0)
+            continue
+        pull = (P.captivity_defect_base + P.captivity_defect_fear * o.fear
+                + P.captivity_defect_grievance * o.griev + P.captivity_defect_disloyalty * (1.0 - o.loyal)
+                + P.captivity_defect_scapegoat * R.scapegoat_index + P.captivity_defect_hostage * R.hostage)
+        if R.war == War.WAR and uniform(k, i, 1) < sigmoid(pull):
+            o.status = Status.DEFECTED
+            R.defections += 1
+            emit(ev, ev_n, r, Kind.DEFECTION, o.ident, -1, -1, -1, Cause.NONE, o.fear)
+            continue
+        escaped = R.war == War.WAR and uniform(k, i, 2) < P.captivity_escape_rate
+        if escaped or homecoming:
+            o.status = Status.ACTIVE
+            emit(ev, ev_n, r, Kind.RETURN if homecoming else Kind.ESCAPE, o.ident, -1, -1, -1, Cause.NONE,
+                 float(o.captive))
+            if uniform(k, i, 3) < R.punish_returnees:
+                arrest(r, i, off, holder, run, P, ev, ev_n, Cause.RETURNEE)

@@ -1,0 +1,148 @@
+"""The world as arrays: officers, posts, fronts and runs, for a batch of runs at once.
+
+Each table is a NumPy structured array whose first axis is the run in the batch; compiled kernels
+read and write records (`off[r, i].fear`) and doctrines read whole columns (`off["rank"]`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+OFFICER = np.dtype(
+    [
+        ("ident", np.int32),  # slot + n_slots * generation: unique within a run
+        ("status", np.int8),
+        ("rank", np.int8),  # 0 colonel/kombrig .. 5 marshal
+        ("post", np.int16),  # -1: no post (reserve, custody, gone)
+        ("comp", np.float64),  # hidden: true competence (M1)
+        ("loyal", np.float64),  # hidden: true loyalty
+        ("ambition", np.float64),  # hidden
+        ("exper", np.float64),  # months of war command
+        ("pop", np.float64),  # popularity (M4)
+        ("fear", np.float64),  # M13
+        ("griev", np.float64),  # grievance
+        ("trauma", np.float64),  # M5
+        ("age", np.float64),
+        ("susp", np.float64),  # the organ's suspicion (M14)
+        ("bc_mu", np.float64),  # ruler's belief about competence: mean and variance
+        ("bc_var", np.float64),
+        ("bl_mu", np.float64),  # ruler's belief about loyalty
+        ("bl_var", np.float64),
+        ("wins", np.int16),
+        ("defeats", np.int16),
+        ("patron", np.int16),  # slot of the patron, -1 none (cliques, guilt by association)
+        ("custody", np.int16),  # months in custody
+        ("captive", np.int16),  # months in captivity
+        ("requests", np.int8),  # asked for autonomy this month (visible)
+        ("withdrew", np.int8),  # withdrew against orders this month (visible)
+        ("watched", np.int8),  # appointed in a crisis and watched (M6)
+        ("senior_at_war", np.int8),  # held a senior post when the war began (M11 continuity)
+        ("repressed", np.int8),  # ever arrested or executed
+        ("roster", np.int16),  # row of the historical roster, -1 generated
+    ]
+)
+
+FRONT = np.dtype(
+    [
+        ("active", np.int8),
+        ("depth", np.float64),  # km east of the 22 June 1941 border (negative: beyond it)
+        ("own", np.float64),
+        ("enemy", np.float64),
+        ("hold", np.int8),  # directive: 1 hold, 0 initiative (M7)
+        ("adv", np.float64),  # last month's true advance, km
+        ("reported", np.float64),  # last month's advance as reported (distorted by fear)
+        ("odds", np.float64),
+        ("quality", np.float64),
+        ("collapsed", np.int8),
+        ("encircled", np.int8),
+    ]
+)
+
+RUN = np.dtype(
+    [
+        ("war", np.int8),
+        ("war_end", np.int16),
+        ("ruler_alive", np.int8),
+        ("paranoia", np.float64),
+        ("listening", np.float64),
+        ("lessons", np.float64),
+        ("credit", np.float64),
+        ("organ_trust", np.float64),
+        ("collate", np.int8),
+        ("purge_quota", np.float64),
+        ("execute_share", np.float64),
+        ("hostage", np.int8),
+        ("punish_returnees", np.float64),
+        ("scapegoat_index", np.float64),
+        ("crisis", np.int8),
+        ("enemy_pool", np.float64),
+        ("repressed_month", np.int32),
+        ("challenges_month", np.int32),
+        # accumulators for the per-run metrics
+        ("losses", np.float64),
+        ("encirclements", np.int32),
+        ("commanders_killed", np.int32),
+        ("commanders_captured", np.int32),
+        ("defections", np.int32),
+        ("arrests", np.int32),
+        ("executions", np.int32),
+        ("interrogations", np.int32),
+        ("releases", np.int32),
+        ("repressed_n", np.int32),
+        ("repressed_innocent", np.int32),
+        ("field_comp_sum", np.float64),
+        ("field_comp_n", np.int32),
+        ("max_depth", np.float64),
+        ("challenges", np.int32),
+    ]
+)
+
+EVENT = np.dtype(
+    [
+        ("kind", np.int8),
+        ("officer", np.int32),  # ident, -1 none
+        ("other", np.int32),  # ident of a second officer (accuser, predecessor), -1 none
+        ("post", np.int16),
+        ("front", np.int16),
+        ("cause", np.int8),
+        ("value", np.float32),  # kind-specific (km, men, rank, credit taken ...)
+    ]
+)
+
+
+@dataclass
+class PostTable:
+    """Static description of the posts of a scenario (the same for every run)."""
+
+    kind: NDArray[np.int8]
+    front: NDArray[np.int16]  # front slot of a front or army post, -1 otherwise
+    min_rank: NDArray[np.int8]
+    fill_order: NDArray[np.int16]  # posts in the order vacancies are filled
+    names: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.kind)
+
+
+@dataclass
+class World:
+    """State of a batch of runs at the start of a month."""
+
+    off: NDArray[np.void]  # (runs, officers) OFFICER
+    holder: NDArray[np.int16]  # (runs, posts) slot holding each post, -1 vacant
+    fronts: NDArray[np.void]  # (runs, fronts) FRONT
+    run: NDArray[np.void]  # (runs,) RUN
+    generation: NDArray[np.int32]  # (runs, officers) times a slot was refilled
+    month: int = 0
+
+    @property
+    def n_runs(self) -> int:
+        return self.off.shape[0]
+
+    @property
+    def n_slots(self) -> int:
+        return self.off.shape[1]

@@ -1,0 +1,82 @@
+"""The named historical roster: the real commanders of `data/commanders.csv` and the documented rule
+that turns each one's record into priors for his hidden traits (MODEL.md §2)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+RANK_NAMES = ("Colonel", "Major General", "Lieutenant General", "Colonel General", "Army General", "Marshal")
+# Before the general ranks of June 1940 the Red Army used personal ranks (kombrig .. komandarm).
+OLD_RANK_NAMES = ("Kombrig", "Komdiv", "Komkor", "Komandarm 2nd rank", "Komandarm 1st rank", "Marshal")
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    key: str
+    short_name: str
+    full_name: str
+    rank: int
+    post: str  # post code of the start date: centre, district:X, army, corps, staff, prison
+    born_year: int | None
+    competence: float  # prior means of the hidden traits, from the record (see prior_means)
+    loyalty: float
+    ambition: float
+    fate: str
+    source: str
+
+
+def _int(text: str) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def prior_means(row: dict[str, str]) -> tuple[float, float, float]:
+    """Competence, loyalty and ambition prior means from what the record shows.
+
+    Why these forms: the record shows outcomes that competence drives (commanding a front at the end
+    of the war, being relieved), so they shift the competence prior; the purge victims were accused
+    falsely (rehabilitated 1956-57), so the purge itself says nothing against their loyalty; defection
+    is the one record of disloyalty.  The shifts are deliberately moderate: a named officer's traits
+    are still drawn per run around these means, so history is a tendency, not a script.
+    """
+    competence, loyalty, ambition = 0.5, 0.8, 0.35
+    end_front = _int(row.get("front_commander_may_1945", "")) or 0
+    relieved = _int(row.get("times_relieved", "")) or 0
+    commanded_front = (row.get("fronts_commanded", "").strip().lower() not in ("", "none", "n/a"))
+    if end_front:
+        competence += 0.28
+        ambition += 0.2
+    elif commanded_front and relieved == 0:
+        competence += 0.12
+    competence -= 0.07 * relieved
+    if row.get("group") == "purge_1937_39" and (_int(row.get("rank_1937", "")) or 0) >= 3:
+        competence += 0.12  # the senior modernisers of the 1930s (Tukhachevsky, Uborevich, Yakir)
+    if (row.get("defected_month") or "").strip() or row.get("fate") == "defected":
+        loyalty = 0.35
+    return min(max(competence, 0.12), 0.92), loyalty, min(ambition, 0.8)
+
+
+@lru_cache(maxsize=4)
+def load_roster(date: str = "1937") -> tuple[RosterEntry, ...]:
+    """Named officers serving on 1 Jan 1937 (date='1937') or 22 Jun 1941 (date='1941')."""
+    text = (resources.files("stavka") / "data" / "commanders.csv").read_text(encoding="utf-8")
+    entries = []
+    for row in csv.DictReader(text.splitlines()):
+        rank = _int(row.get(f"rank_{date}", ""))
+        post = (row.get(f"post_{date}") or "").strip()
+        if date == "1937" and post == "none" and "1930" <= (row.get("arrested_month") or "9") < "1937-01":
+            post = "prison"  # arrested in 1936 (Primakov, Putna): the run starts with them in custody
+        if rank is None or post in ("", "none"):
+            continue
+        c, lo, a = prior_means(row)
+        entries.append(
+            RosterEntry(
+                key=row["key"], short_name=row["short_name"], full_name=row["name"], rank=rank, post=post,
+                born_year=_int(row.get("born_year", "")), competence=c, loyalty=lo, ambition=a,
+                fate=row.get("fate", ""), source=row.get("source", ""),
+            )
+        )
+    return tuple(entries)

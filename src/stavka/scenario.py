@@ -1,0 +1,268 @@
+"""Builds the initial world of a scenario: posts, the corps (named roster + generated officers),
+fronts and the exogenous calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .calendar import Calendar
+from .config import ScenarioConfig, kernel_params, load_scenario
+from .engine.codes import PostKind, Status, War
+from .engine.state import FRONT, OFFICER, RUN, PostTable, World
+from .rng import Purpose, stream_keys, uniforms
+from .roster import RosterEntry, load_roster
+
+FRONT_NAMES = (
+    "Northwestern", "Western", "Southwestern", "Northern", "Southern", "Reserve", "Central", "Bryansk",
+    "Leningrad", "Kalinin", "Volkhov", "Stalingrad", "Voronezh", "Don",
+)
+BORDER_DISTRICTS = ("Baltic Special MD", "Western Special MD", "Kiev Special MD", "Leningrad MD", "Odessa MD")
+N_BORDER = len(BORDER_DISTRICTS)
+REAR_DISTRICTS = (
+    "Moscow", "Kharkov", "North Caucasus", "Transcaucasian", "Volga", "Ural", "Siberian", "Central Asian",
+    "Transbaikal", "Far Eastern", "Arkhangelsk", "Orel",
+)
+# Roster district codes of 1937 and 1941 -> border front slot (pre-war border districts).
+_BORDER_CODES = {"Baltic": 0, "BalticSpecial": 0, "Belorussian": 1, "WesternSpecial": 1, "Kiev": 2,
+                 "KievSpecial": 2, "Leningrad": 3, "Odessa": 4}
+_REAR_CODES = {"Moscow": "Moscow", "Kharkov": "Kharkov", "NorthCaucasus": "North Caucasus",
+               "Transcaucasian": "Transcaucasian", "Volga": "Volga", "Ural": "Ural", "Siberian": "Siberian",
+               "CentralAsian": "Central Asian", "Transbaikal": "Transbaikal", "FarEast": "Far Eastern",
+               "Arkhangelsk": "Arkhangelsk", "Orel": "Orel"}
+MIN_RANK = {PostKind.STAFF: 2, PostKind.FRONT: 3, PostKind.ARMY: 2, PostKind.DISTRICT: 2, PostKind.CORPS: 0}
+
+
+def build_posts(cfg: ScenarioConfig) -> PostTable:
+    p = cfg.posts
+    kinds: list[int] = []
+    fronts: list[int] = []
+    names: list[str] = []
+
+    def add(kind: PostKind, front: int, name: str) -> None:
+        kinds.append(kind)
+        fronts.append(front)
+        names.append(name)
+
+    for s in range(p.n_staff):
+        add(PostKind.STAFF, -1, "Chief of the General Staff" if s == 0 else f"Deputy Chief of Staff {s}")
+    for f in range(p.n_fronts):
+        add(PostKind.FRONT, f, f"{FRONT_NAMES[f] if f < len(FRONT_NAMES) else f'Front {f + 1}'} Front")
+    army = 0
+    for f in range(p.n_fronts):
+        for _ in range(p.armies_per_front):
+            army += 1
+            add(PostKind.ARMY, f, f"{army}{_ordinal(army)} Army")
+    for d in range(p.n_districts):
+        add(PostKind.DISTRICT, -1, f"{REAR_DISTRICTS[d] if d < len(REAR_DISTRICTS) else f'District {d + 1}'} MD")
+    for c in range(p.n_corps):
+        add(PostKind.CORPS, -1, f"{c + 1}{_ordinal(c + 1)} Rifle Corps")
+    kind = np.array(kinds, dtype=np.int8)
+    # Vacancies are filled from the top down, so that promotions cascade: chief of staff, fronts,
+    # armies, deputies, districts, corps.
+    order = [0] + [i for i in range(len(kinds)) if kind[i] == PostKind.FRONT]
+    order += [i for i in range(len(kinds)) if kind[i] == PostKind.ARMY]
+    order += [i for i in range(1, len(kinds)) if kind[i] == PostKind.STAFF]
+    order += [i for i in range(len(kinds)) if kind[i] in (PostKind.DISTRICT, PostKind.CORPS)]
+    return PostTable(
+        kind=kind,
+        front=np.array(fronts, dtype=np.int16),
+        min_rank=np.array([MIN_RANK[PostKind(k)] for k in kinds], dtype=np.int8),
+        fill_order=np.array(order, dtype=np.int16),
+        names=names,
+    )
+
+
+def _ordinal(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def step_series(points: list[tuple[str, float]], cal: Calendar, before: float) -> NDArray[np.float64]:
+    """A dated step function over the scenario's months."""
+    out = np.full(cal.n_months, before, dtype=np.float64)
+    for label, value in points:
+        out[max(cal.index(label), 0):] = value
+    return out
+
+
+@dataclass
+class Scenario:
+    """A validated scenario, ready to initialise worlds for any runs."""
+
+    config: ScenarioConfig
+    calendar: Calendar = field(init=False)
+    posts: PostTable = field(init=False)
+    roster: tuple[RosterEntry, ...] = field(init=False)
+    war_start: int = field(init=False)
+    fronts_target: NDArray[np.int64] = field(init=False)
+    pressure: NDArray[np.float64] = field(init=False)
+    enemy_quality: NDArray[np.float64] = field(init=False)
+    mobilisation: NDArray[np.float64] = field(init=False)
+    params: tuple[float, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        c = self.config
+        self.calendar = Calendar(c.scenario.start, c.scenario.end)
+        self.posts = build_posts(c)
+        self.war_start = self.calendar.index(c.scenario.war_start)
+        start_year = self.calendar.start_year + (self.calendar.start_month - 1) / 12
+        date = "1941" if start_year >= 1941.4 else "1937"
+        self.roster = load_roster(date) if c.corps.use_roster else ()
+        cal = c.calendar
+        self.fronts_target = np.minimum(step_series(cal.fronts, self.calendar, 0.0), c.posts.n_fronts).astype(
+            np.int64
+        )
+        self.pressure = step_series(cal.enemy_pressure, self.calendar, cal.enemy_pressure[0][1])
+        self.enemy_quality = step_series(cal.enemy_quality, self.calendar, cal.enemy_quality[0][1])
+        self.mobilisation = step_series(cal.mobilisation, self.calendar, cal.mobilisation[0][1])
+        self.params = kernel_params(c)
+
+    @property
+    def name(self) -> str:
+        return self.config.scenario.name
+
+    @classmethod
+    def load(cls, scenario: str | ScenarioConfig = "default", **overrides: object) -> Scenario:
+        return cls(load_scenario(scenario, **overrides))
+
+    # --- initial world --------------------------------------------------------------------------
+
+    def initial_world(self, seed: int, run_ids: NDArray[np.int64]) -> World:
+        c = self.config
+        n_runs, n = len(run_ids), c.corps.n_officers
+        posts = self.posts
+        off = np.zeros((n_runs, n), dtype=OFFICER)
+        holder = np.full((n_runs, posts.n), -1, dtype=np.int16)
+        keys = stream_keys(seed, run_ids, -1, Purpose.INIT_TRAITS)
+        u = [uniforms(keys, n, d) for d in range(8)]
+
+        slot_post, slot_rank, slot_named, slot_status = self._placement()
+        n_fixed = len(slot_rank)
+        if n_fixed > n:
+            raise ValueError(f"corps.n_officers={n} is smaller than the {n_fixed} posts and named officers")
+        rank = np.zeros(n, dtype=np.int8)
+        rank[:n_fixed] = slot_rank
+        # Reserve officers (no post): mostly colonels.
+        rank[n_fixed:] = np.arange(n - n_fixed) % 4 == 0  # one in four a major general; same in every run
+        post = np.full(n, -1, dtype=np.int16)
+        post[:n_fixed] = slot_post
+        named = np.full(n, -1, dtype=np.int16)
+        named[:n_fixed] = slot_named
+
+        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0.05, 0.95)
+        loyal_mean = np.full(n, c.corps.loyalty_mean)
+        amb_mean = np.full(n, c.corps.ambition_mean)
+        kappa = np.full(n, c.corps.trait_concentration)
+        for i, idx in enumerate(named):
+            if idx >= 0:
+                e = self.roster[idx]
+                comp_mean[i], loyal_mean[i], amb_mean[i], kappa[i] = e.competence, e.loyalty, e.ambition, 20.0
+        from scipy.stats import beta as beta_dist
+
+        def draw(uu: NDArray[np.float64], mean: NDArray[np.float64]) -> NDArray[np.float64]:
+            return beta_dist.ppf(np.clip(uu, 1e-9, 1 - 1e-9), mean * kappa, (1 - mean) * kappa)
+
+        off["comp"] = draw(u[1], comp_mean)
+        off["loyal"] = draw(u[2], loyal_mean)
+        off["ambition"] = draw(u[3], amb_mean)
+        off["ident"] = np.arange(n, dtype=np.int32)
+        off["rank"] = rank
+        off["post"] = post
+        off["status"] = Status.ACTIVE
+        off["status"][:, :n_fixed] = slot_status
+        off["roster"] = named
+        born = np.array([self.roster[i].born_year or 0 if i >= 0 else 0 for i in named])
+        start_year = self.calendar.start_year
+        age = 36.0 + 3.5 * rank + 8.0 * (u[4] - 0.5)
+        off["age"] = np.where(born > 0, start_year - born, age)
+        off["pop"] = 0.04 * rank
+        off["fear"] = c.politics.fear_baseline
+        off["bc_mu"] = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0, 1)
+        off["bc_var"] = c.ruler.prior_var
+        off["bl_mu"] = c.corps.loyalty_mean
+        off["bl_var"] = c.ruler.prior_var
+        off["custody"] = 0
+        # Patrons: a senior officer, preferring the holder of a higher post (cliques, guilt by association).
+        has_patron = u[5] < c.corps.patron_share
+        for r in range(n_runs):
+            senior = np.flatnonzero(rank >= 2)
+            pick = senior[np.minimum((u[6][r] * len(senior)).astype(np.int64), len(senior) - 1)]
+            ok = has_patron[r] & (rank[pick] > rank)
+            off["patron"][r] = np.where(ok, pick, -1)
+        for i in range(n_fixed):
+            if slot_post[i] >= 0:
+                holder[:, slot_post[i]] = i
+
+        fronts = np.zeros((n_runs, c.posts.n_fronts), dtype=FRONT)
+        fronts["active"][:, : min(N_BORDER, c.posts.n_fronts)] = 1  # border districts before the war
+        fronts["own"] = c.operations.own_strength
+        fronts["enemy"] = c.operations.enemy_strength
+        fronts["odds"] = 1.0
+        fronts["hold"] = 1
+        run = np.zeros(n_runs, dtype=RUN)
+        run["war"] = War.PEACE
+        run["war_end"] = -1
+        run["ruler_alive"] = 1
+        run["paranoia"] = c.ruler.paranoia_start
+        run["listening"] = 0.5
+        run["enemy_pool"] = c.operations.enemy_reserve * c.operations.enemy_strength * N_BORDER
+        run["max_depth"] = 0.0
+        return World(off=off, holder=holder, fronts=fronts, run=run,
+                     generation=np.zeros((n_runs, n), dtype=np.int32))
+
+    def _placement(self) -> tuple[NDArray[np.int16], NDArray[np.int8], NDArray[np.int16], NDArray[np.int8]]:
+        """Slots of the named officers and of the generated holders of every post active at the start.
+
+        The layout is the same in every run (who holds what), only hidden traits differ."""
+        posts = self.posts
+        active = self._active_posts_at_start()
+        taken: dict[int, int] = {}
+        slots: list[tuple[int, int, int, int]] = []  # (post, rank, roster index, status)
+        by_name = {name: i for i, name in enumerate(posts.names)}
+
+        def first_free(kind: PostKind) -> int:
+            for p in range(posts.n):
+                if posts.kind[p] == kind and active[p] and p not in taken:
+                    return p
+            return -1
+
+        for idx, e in enumerate(self.roster):
+            code, _, place = e.post.partition(":")
+            p = -1
+            status = Status.ACTIVE
+            if code == "district":
+                if place in _BORDER_CODES and _BORDER_CODES[place] < self.config.posts.n_fronts:
+                    p = int(np.flatnonzero((posts.kind == PostKind.FRONT) & (posts.front == _BORDER_CODES[place]))[0])
+                elif place in _REAR_CODES:
+                    p = by_name.get(f"{_REAR_CODES[place]} MD", -1)
+                if p in taken:
+                    p = first_free(PostKind.DISTRICT)
+            elif code == "centre":
+                p = first_free(PostKind.STAFF)
+            elif code == "army":
+                p = first_free(PostKind.ARMY)
+            elif code == "corps":
+                p = first_free(PostKind.CORPS)
+            elif code == "prison":
+                status = Status.ARRESTED
+            if p >= 0:
+                taken[p] = idx
+            slots.append((p, e.rank, idx, status))
+        for p in range(posts.n):
+            if active[p] and p not in taken:
+                rank = {PostKind.STAFF: 4 if p == 0 else 3, PostKind.FRONT: 4, PostKind.ARMY: 2,
+                        PostKind.DISTRICT: 3, PostKind.CORPS: 1}[PostKind(posts.kind[p])]
+                slots.append((p, rank, -1, Status.ACTIVE))
+        arr = np.array(slots, dtype=np.int64).reshape(-1, 4)
+        return (arr[:, 0].astype(np.int16), arr[:, 1].astype(np.int8), arr[:, 2].astype(np.int16),
+                arr[:, 3].astype(np.int8))
+
+    def _active_posts_at_start(self) -> NDArray[np.bool_]:
+        posts = self.posts
+        border = posts.front < N_BORDER
+        is_front_or_army = (posts.kind == PostKind.FRONT) | (posts.kind == PostKind.ARMY)
+        return np.where(is_front_or_army, border, True)
