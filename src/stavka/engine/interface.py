@@ -28,7 +28,8 @@ VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", 
 
 
 def _readonly(a: NDArray) -> NDArray:  # type: ignore[type-arg]
-    a = np.array(a, copy=True)
+    """A read-only view (no copy: the view is rebuilt every month and must stay cheap)."""
+    a = a.view()
     a.flags.writeable = False
     return a
 
