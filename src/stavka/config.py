@@ -142,7 +142,7 @@ class Operations(_Section):
     enemy_reserve: float = Field(1.3, ge=0, description="enemy replacement pool in units of initial strength")
     kill_rate: float = Field(0.004, ge=0, description="monthly death hazard of a front or army commander")
     unauthorised_withdrawal: float = Field(0.5, ge=0, le=1, description="scale of M7 withdrawals against orders")
-    victory_depth_km: float = Field(-650.0, description="line (km east of the 1941 border) that ends the war")
+    victory_depth_km: float = Field(-800.0, description="line (km east of the 1941 border) that ends the war")
     defeat_depth_km: float = Field(1700.0, description="mean depth at which the state collapses")
     collapse_km: float = Field(120.0, gt=0, description="a month's retreat that counts as a collapse")
     victory_km: float = Field(40.0, gt=0, description="a month's advance that counts as a victory")
@@ -176,7 +176,7 @@ class Politics(_Section):
 
     popularity_decay: float = Field(0.94, ge=0, le=1)
     victory_popularity: float = Field(0.18, ge=0)
-    challenge_base: float = Field(-12.0)
+    challenge_base: float = Field(-13.0)
     challenge_popularity: float = Field(5.0)
     challenge_ambition: float = Field(2.5)
     challenge_disloyalty: float = Field(3.0)

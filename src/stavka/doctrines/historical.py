@@ -23,7 +23,8 @@ PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1941-08", "1948-12"), dict(hostage=True)),
     (("1942-07", "1943-01"), dict(hold_strictness=1.0, punish_withdrawal=0.6)),
     (("1943-02", "1948-12"), dict(listening=0.7, listening_growth=0.005, collate_lessons=True, scapegoat=0.0,
-                                  relieve_below=0.3, charm=3, w_competence=2.5, hold_strictness=0.3)),
+                                  relieve_below=0.3, charm=3, w_competence=2.5, hold_strictness=0.3,
+                                  talent_promotions=1)),
 )
 ORDERS = {"1941-08": 270, "1942-07": 227}
 

@@ -62,6 +62,7 @@ class PolicyParams(DoctrineParams):
     listening_growth: float = Field(0.0, ge=0, description="listening gained per victory of the war so far")
     charm: int = Field(0, ge=0, le=50, description="commanders given personal attention each month")
     promote_winners: float = Field(0.0, ge=0, le=1, description="chance a victorious commander is promoted")
+    talent_promotions: int = Field(0, ge=0, le=50, description="officers promoted each month for believed talent")
     w_competence: float = Field(1.0, description="appointment weight of believed competence")
     w_loyalty: float = Field(1.0, description="appointment weight of believed loyalty")
     w_seniority: float = Field(1.0, description="appointment weight of rank and experience")
@@ -156,6 +157,13 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     # Promotion of winners (M12 talent, M4 the brilliant are promoted).
     won = commands & (fr["reported"][rows, front_of] >= 40.0) & at_war & (o["rank"] < 5)
     d.order(active & won & (u[1] < p.promote_winners), Action.PROMOTE, 3.0, Cause.MERIT)
+    # M12: talent search: raise those the record shows most competent for their rank.
+    if p.talent_promotions > 0:
+        merit = np.where(active & (o["rank"] < 5) & (o["bc_mu"] > 0.6), o["bc_mu"] - 0.08 * o["rank"], -np.inf)
+        top = np.argsort(-merit, axis=1, kind="stable")[:, : p.talent_promotions]
+        mask = np.zeros_like(active)
+        np.put_along_axis(mask, top, True, axis=1)
+        d.order(mask & np.isfinite(merit), Action.PROMOTE, 2.0, Cause.TALENT)
     # M12: personal attention to the commanders the ruler values most.
     if p.charm > 0:
         valued = np.where(active & view.holds(PostKind.FRONT, PostKind.ARMY, PostKind.STAFF), o["bc_mu"], -1.0)

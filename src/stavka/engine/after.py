@@ -74,6 +74,9 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
             emit(ev, ev_n, r, Kind.CHALLENGE, o.ident, -1, o.post, -1, Cause.SUCCESSFUL_CHALLENGE, o.pop)
         else:
             emit(ev, ev_n, r, Kind.CHALLENGE, o.ident, -1, o.post, -1, Cause.FAILED_CHALLENGE, o.pop)
+            if o.repressed == 0:  # a plotter is no innocent victim, whatever his loyalty score
+                o.repressed = 1
+                R.repressed_n += 1
             arrest(r, i, off, holder, run, P, ev, ev_n, Cause.FAILED_CHALLENGE)
             execute(r, i, off, run, ev, ev_n, Cause.FAILED_CHALLENGE)
 

@@ -22,7 +22,9 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_BEGINS, 0.0)
         for i in range(off.shape[1]):
             o = off[r, i]
-            if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.CORPS:
+            # Glantz: "generals and colonels in responsible command positions" when the war began;
+            # corps and division commands count (Rokossovsky, Malinovsky, Chernyakhovsky held them).
+            if o.status == Status.ACTIVE and o.post >= 0:
                 o.senior_at_war = 1
     n_front = fronts.shape[1]
     if R.war == War.WAR:
@@ -177,6 +179,11 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
             obs = F.quality + overstatement + sd * normal(k, i, 0)
             o = off[r, i]
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, obs, sd)
+    for i in range(n):  # the service record: every post shows a little of a man's competence
+        o = off[r, i]
+        if o.status == Status.ACTIVE and o.post >= 0:
+            sd = P.ruler_observe_noise * (2.0 if R.war == War.WAR else 3.0)
+            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * normal(k, i, 2), sd)
     trust = max(R.organ_trust, 0.02)
     top_pop = 0.0
     for i in range(n):

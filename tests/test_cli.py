@@ -1,0 +1,86 @@
+"""The command line: the main job's JSON, and one-line errors with exit code 2 for user mistakes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stavka.metrics import METRICS
+
+STAVKA = [sys.executable, "-m", "stavka.cli"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*STAVKA, *args], capture_output=True, text=True, timeout=600)
+
+
+def test_run_json_prints_every_metric_and_nothing_else() -> None:
+    res = run_cli("run", "--runs", "4", "--seed", "3", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)  # stdout is JSON only
+    assert list(data["metrics"]) == list(METRICS)
+    for name, stats in data["metrics"].items():
+        assert set(stats) >= {"mean", "ci95"}, name
+        assert len(stats["ci95"]) == 2
+    assert data["meta"]["seed"] == 3 and data["meta"]["scenario"] == "default"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("run", "--doctrine", "tyranny"), "unknown doctrine 'tyranny'"),
+        (("run", "--scenario", "nowhere"), "unknown scenario 'nowhere'"),
+        (("compare", "--doctrines", "terror,nope"), "unknown doctrine 'nope'"),
+        (("run", "--runs", "many"), "--runs"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(args: tuple[str, ...], needle: str) -> None:
+    res = run_cli(*args)
+    assert res.returncode == 2
+    assert needle in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("[operations\nnoise_km = 3\n", "malformed TOML"),
+        ("[operations]\nnoise_km = 'x'\n", "operations.noise_km"),
+        ("[operations]\nnoise_kmm = 3\n", "operations.noise_kmm: unknown parameter"),
+        ("[corps]\nn_officers = -5\n", "corps.n_officers"),
+    ],
+)
+def test_bad_scenario_file_names_file_and_field(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    res = run_cli("run", "--scenario", str(path), "--runs", "2")
+    assert res.returncode == 2
+    assert str(path) in res.stderr and needle in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_doctrine_from_toml_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "soft.toml"
+    path.write_text('[doctrine]\nbase = "terror"\nname = "soft_terror"\n[doctrine.params]\nscapegoat_execute = 0.2\n')
+    res = run_cli("run", "--doctrine", str(path), "--runs", "2", "--json")
+    assert res.returncode == 0, res.stderr
+    meta = json.loads(res.stdout)["meta"]
+    assert meta["doctrine"] == "soft_terror" and meta["doctrine_params"]["scapegoat_execute"] == 0.2
+
+
+def test_doctrines_lists_every_registered_doctrine() -> None:
+    res = run_cli("doctrines", "--json")
+    assert res.returncode == 0
+    assert set(json.loads(res.stdout)) >= {"terror", "break_and_use", "meritocratic", "historical", "passive"}
+
+
+def test_chronicle_tells_true_and_official(tmp_path: Path) -> None:
+    true = run_cli("chronicle", "--doctrine", "terror", "--seed", "1", "--run", "2", "--true")
+    official = run_cli("chronicle", "--doctrine", "terror", "--seed", "1", "--run", "2", "--official")
+    assert true.returncode == 0 and official.returncode == 0
+    assert "was shot" in true.stdout  # terror shoots
+    assert "was shot" not in official.stdout  # ... and the official history never says so
