@@ -41,13 +41,15 @@ def official_history(
     is_erased = key.isin(erased.index) & (ev["officer_id"].to_numpy() >= 0)
     hide = np.array([rules[m].hide_secret for m in months]) & np.isin(kind, list(SECRET))  # type: ignore[attr-defined]
     keep = ~is_erased & ~hide
+    # Position of each event within its own run: batch-independent stream index for the credit draw.
+    seq = ev.groupby("run").cumcount().to_numpy(np.int64)[keep]
     official = ev.loc[keep].copy()
     relabel = np.array([rules[m].relabel for m in official["month"]], dtype=bool)  # type: ignore[attr-defined]
     k = official["kind"].to_numpy(object)
     to_reorg = relabel & (k == "transfer")
     to_disc = relabel & (k == "execution")
     u_credit = uniform_at(stream_keys(seed, official["run"].to_numpy(np.int64), 100_002, Purpose.CENSOR),
-                          official.index.to_numpy(np.int64), 0)
+                          seq, 0)
     credit_p = np.array([credit(int(r), m) for r, m in zip(official["run"], official["month"], strict=True)])
     to_collective = (k == "victory") & (u_credit < credit_p)
     official.loc[to_reorg, "detail"] = "reorganisation"

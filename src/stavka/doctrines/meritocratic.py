@@ -14,11 +14,11 @@ from .policy import PolicyDoctrine, params_with_defaults
 
 class Meritocratic(PolicyDoctrine):
     name = "meritocratic"
-    traits = frozenset({"crisis_appointments", "collates_lessons", "listens", "charms", "talent_search"})
+    traits = frozenset({"collates_lessons", "listens", "charms", "talent_search"})
     Params = params_with_defaults(
         "MeritocraticParams",
         execute_share=0.1, organ_trust=0.2, arrest_disloyalty=0.65, release_rate=0.05, relieve_below=0.2,
-        crisis_appointment=True, hold_strictness=0.2, credit_taken=0.2, collate_lessons=True, listening=0.6,
-        listening_growth=0.01, charm=3, promote_winners=0.5, w_competence=3.0, w_loyalty=0.5, w_seniority=1.0,
+        crisis_appointment=False, hold_strictness=0.2, credit_taken=0.2, collate_lessons=True, listening=0.6,
+        listening_growth=0.01, charm=3, promote_winners=0.5, w_competence=3.0, w_loyalty=0.5, w_seniority=3.0,
         punish_returnees=0.0, talent_promotions=2,
     )

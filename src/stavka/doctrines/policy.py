@@ -159,7 +159,10 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     d.order(active & won & (u[1] < p.promote_winners), Action.PROMOTE, 3.0, Cause.MERIT)
     # M12: talent search: raise those the record shows most competent for their rank.
     if p.talent_promotions > 0:
-        merit = np.where(active & (o["rank"] < 5) & (o["bc_mu"] > 0.6), o["bc_mu"] - 0.08 * o["rank"], -np.inf)
+        # From below before the war; in the war, within the senior posts (continuity: seed 002, Glantz).
+        senior = view.holds(PostKind.STAFF, PostKind.FRONT, PostKind.ARMY, PostKind.DISTRICT)
+        pool = active & (o["rank"] < 5) & (o["bc_mu"] > 0.6) & (~at_war | senior)
+        merit = np.where(pool, o["bc_mu"] - 0.08 * o["rank"], -np.inf)
         top = np.argsort(-merit, axis=1, kind="stable")[:, : p.talent_promotions]
         mask = np.zeros_like(active)
         np.put_along_axis(mask, top, True, axis=1)

@@ -103,7 +103,6 @@ def morale_step(r, off, run, P):  # type: ignore[no-untyped-def]
                         + P.politics_fear_recovery * (P.politics_fear_baseline - o.fear))
         o.griev *= P.politics_grievance_decay
         o.loyal = clip01(o.loyal - P.politics_loyalty_erosion * o.griev * o.loyal)
-        o.withdrew = 0
     R.repressed_month = 0
 
 

@@ -22,9 +22,9 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_BEGINS, 0.0)
         for i in range(off.shape[1]):
             o = off[r, i]
-            # Glantz: "generals and colonels in responsible command positions" when the war began;
-            # corps and division commands count (Rokossovsky, Malinovsky, Chernyakhovsky held them).
-            if o.status == Status.ACTIVE and o.post >= 0:
+            # Senior: a staff, front, army or district post when the war began (corps and division
+            # commands are the pipeline below; counting them too makes the metric saturate near 1).
+            if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.CORPS:
                 o.senior_at_war = 1
     n_front = fronts.shape[1]
     if R.war == War.WAR:

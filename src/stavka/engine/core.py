@@ -22,7 +22,7 @@ from .command import apply_decisions, fill_vacancies
 from .common import emit
 from .interface import Decisions, RulerView
 from .operations import captivity_step, operations_step
-from .state import EVENT, World
+from .state import EVENT
 
 DecideFn = Callable[[RulerView], Decisions]
 

@@ -21,6 +21,8 @@ def effective_competence(o):  # type: ignore[no-untyped-def]
 def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, pressure, enemy_q,
                     mobil, P, ev, ev_n):  # type: ignore[no-untyped-def]
     R = run[r]
+    for i in range(off.shape[1]):  # last month's withdrawals were seen (step 3) and judged (step 4)
+        off[r, i].withdrew = 0
     if R.war != War.WAR:
         for f in range(fronts.shape[1]):
             fronts[r, f].collapsed = 0
