@@ -70,14 +70,14 @@ class CalendarInput(_Section):
         ("1943-01", 12), ("1943-10", 13), ("1944-06", 11), ("1945-02", 9), ("1945-05", 8),
     ]
     enemy_pressure: list[tuple[str, float]] = [
-        ("1941-06", 1.9), ("1941-12", 0.75), ("1942-05", 1.35), ("1942-12", 0.7), ("1943-07", 1.0),
-        ("1943-09", 0.75), ("1944-06", 0.6), ("1945-01", 0.55),
+        ("1941-06", 1.9), ("1941-12", 0.6), ("1942-05", 1.25), ("1942-12", 0.55), ("1943-07", 0.9),
+        ("1943-09", 0.6), ("1944-06", 0.75), ("1945-01", 0.7),
     ]
     enemy_quality: list[tuple[str, float]] = [
-        ("1941-06", 1.35), ("1942-06", 1.2), ("1943-06", 1.0), ("1944-06", 0.85), ("1945-01", 0.8),
+        ("1941-06", 1.5), ("1942-06", 1.3), ("1943-06", 1.1), ("1944-06", 1.0), ("1945-01", 0.95),
     ]
     mobilisation: list[tuple[str, float]] = [
-        ("1941-06", 1.0), ("1942-01", 1.3), ("1943-01", 1.55), ("1944-01", 1.7), ("1945-01", 1.7),
+        ("1941-06", 1.0), ("1942-01", 1.2), ("1943-01", 1.4), ("1944-01", 1.45),
     ]
 
     @field_validator("fronts", "enemy_pressure", "enemy_quality", "mobilisation")
@@ -122,8 +122,8 @@ class Ruler(_Section):
 class Operations(_Section):
     """Each front's fight (M7, M8): strengths, odds, line movement, encirclement, casualties."""
 
-    own_strength: float = Field(600_000, gt=0, description="men per front at full strength")
-    enemy_strength: float = Field(650_000, gt=0, description="enemy men facing one front at the start")
+    own_strength: float = Field(450_000, gt=0, description="men per front at full strength")
+    enemy_strength: float = Field(760_000, gt=0, description="enemy men facing one front at the start (3.8M / 5)")
     km_per_log_odds: float = Field(70.0, gt=0)
     noise_km: float = Field(25.0, ge=0)
     hold_ground_factor: float = Field(0.6, gt=0, description="share of the retreat left when holding")
@@ -139,10 +139,10 @@ class Operations(_Section):
     encirclement_losses: float = Field(0.2, ge=0, le=1)
     reinforce: float = Field(0.12, ge=0, le=1, description="monthly refill toward strength x mobilisation")
     enemy_reinforce: float = Field(0.05, ge=0, le=1)
-    enemy_reserve: float = Field(1.3, ge=0, description="enemy replacement pool in units of initial strength")
+    enemy_reserve: float = Field(2.0, ge=0, description="enemy replacement pool in units of initial strength")
     kill_rate: float = Field(0.004, ge=0, description="monthly death hazard of a front or army commander")
     unauthorised_withdrawal: float = Field(0.5, ge=0, le=1, description="scale of M7 withdrawals against orders")
-    victory_depth_km: float = Field(-800.0, description="line (km east of the 1941 border) that ends the war")
+    victory_depth_km: float = Field(-600.0, description="line (km east of the 1941 border) that ends the war")
     defeat_depth_km: float = Field(1700.0, description="mean depth at which the state collapses")
     collapse_km: float = Field(120.0, gt=0, description="a month's retreat that counts as a collapse")
     victory_km: float = Field(40.0, gt=0, description="a month's advance that counts as a victory")

@@ -202,7 +202,7 @@ class Scenario:
         fronts["own"] = c.operations.own_strength
         fronts["enemy"] = c.operations.enemy_strength
         fronts["odds"] = 1.0
-        fronts["hold"] = 1
+        fronts["hold"] = 0  # no hold orders until a doctrine gives them
         run = np.zeros(n_runs, dtype=RUN)
         run["war"] = War.PEACE
         run["war_end"] = -1

@@ -71,6 +71,7 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
                           + P.politics_challenge_success_paranoia * R.paranoia)
         if uniform(k, i, 1) < success:
             R.ruler_alive = 0
+            R.purge_quota = 0.0  # the new leadership ends the old one's quotas
             emit(ev, ev_n, r, Kind.CHALLENGE, o.ident, -1, o.post, -1, Cause.SUCCESSFUL_CHALLENGE, o.pop)
         else:
             emit(ev, ev_n, r, Kind.CHALLENGE, o.ident, -1, o.post, -1, Cause.FAILED_CHALLENGE, o.pop)

@@ -43,9 +43,16 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
                 F = fronts[r, f]
                 F.active = 1
                 F.depth = depth_sum / active if active > 0 else 0.0
-                F.enemy = 0.6 * enemy_sum / active if active > 0 else F.enemy  # the enemy spreads thinner
+                if active > 0:  # the enemy spreads over one more front: no troops from nowhere
+                    share = enemy_sum / (active + 1)
+                    for g in range(n_front):
+                        if fronts[r, g].active:
+                            fronts[r, g].enemy *= active / (active + 1.0)
+                    F.enemy = share
+                    enemy_sum = share * (active + 1)
                 F.own = 0.6 * own_strength
-                F.hold = 1
+                F.hold = 0
+                F.quality = 0.0
                 active += 1
                 emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, f, Cause.FRONT_OPENED, 0.0)
         for f in range(n_front - 1, N_BORDER - 1, -1):  # close the highest, never the border fronts
@@ -171,7 +178,7 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
             if i < 0 or post_front[p] < 0:
                 continue
             F = fronts[r, post_front[p]]
-            if F.active == 0:
+            if F.active == 0 or F.quality == 0.0:  # a front that has not fought yet tells nothing
                 continue
             # The front's result as reported: fear inflates it ("maps never show fear").
             overstatement = (F.reported - F.adv) / P.operations_km_per_log_odds

@@ -154,6 +154,7 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         R.war = War.DEFEAT
         R.war_end = t
         R.ruler_alive = 0
+        R.purge_quota = 0.0
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_LOST, mean_depth)
 
 

@@ -1,0 +1,31 @@
+"""The month of the command system, compiled; pure state transitions, no I/O beyond its own cache.
+
+Numba caches each compiled kernel keyed by its own file only, so an edit to a helper in another file
+would leave callers running stale machine code.  On import we stamp the cache with a hash of every
+source file the kernels are built from and drop the cache when the sources change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def _refresh_kernel_cache() -> None:
+    package = Path(__file__).resolve().parent.parent
+    sources = sorted(package.glob("engine/*.py")) + [package / "rng.py"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    stamp = package / "engine" / "__pycache__" / "kernels.stamp"
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for folder in (package / "__pycache__", package / "engine" / "__pycache__"):
+            for f in list(folder.glob("*.nbi")) + list(folder.glob("*.nbc")):
+                f.unlink(missing_ok=True)
+        stamp.parent.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: Numba then caches elsewhere or not at all
+        pass
+
+
+_refresh_kernel_cache()
