@@ -13,7 +13,8 @@ from .policy import PolicyDoctrine, params_with_defaults
 
 class BreakAndUse(PolicyDoctrine):
     name = "break_and_use"
-    traits = frozenset({"purges", "interrogates", "rotates_winners", "crisis_appointments", "strict_hold", "censors", "scapegoats"})
+    traits = frozenset({"purges", "interrogates", "rotates_winners", "crisis_appointments", "strict_hold", "censors",
+                        "scapegoats"})
     Params = params_with_defaults(
         "BreakAndUseParams",
         purge_quota=0.006, purge_window=("1937-05", "1938-11"), execute_share=0.3, organ_trust=0.7,

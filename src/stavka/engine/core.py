@@ -23,6 +23,7 @@ from .common import emit
 from .interface import Decisions, RulerView
 from .operations import captivity_step, operations_step
 from .state import EVENT
+from .views import monthly_series
 
 DecideFn = Callable[[RulerView], Decisions]
 
@@ -75,6 +76,8 @@ def month_after(t, seed, run_ids, calendar_month, off, holder, fronts, run, gene
 SERIES = ("front_line", "corps_quality", "fear", "paranoia", "own_strength", "enemy_strength", "fronts",
           "repression", "lessons", "listening", "credit")
 
+KERNEL_SERIES = ("front_line", "corps_quality", "fear", "own_strength", "enemy_strength", "fronts")
+
 RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees",
                 "organ_trust")
 
@@ -103,6 +106,8 @@ class Engine:
         self.capacity = 4 * n + 64 * scenario.config.posts.n_fronts
         self.ev = np.zeros((n_runs, self.capacity), dtype=EVENT)
         self.ev_n = np.zeros(n_runs, dtype=np.int64)
+        self._series_block = np.full((len(KERNEL_SERIES), n_runs, n_months), np.nan)
+        self._repression_so_far = np.zeros(n_runs, dtype=np.int64)
         self.log = BatchLog(series={k: np.full((n_runs, n_months), np.nan) for k in SERIES},
                             meritocracy=np.full(n_runs, np.nan), continuity=np.full(n_runs, np.nan))
         c = scenario.config
@@ -190,24 +195,13 @@ class Engine:
 
     def _record_series(self, t: int) -> None:
         w, s = self.world, self.log.series
-        active = w.fronts["active"] == 1
-        at_war = (w.run["war"] == War.WAR) | (w.run["war_end"] == t)
-        n_active = active.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s["front_line"][:, t] = np.where(at_war & (n_active > 0),
-                                             (w.fronts["depth"] * active).sum(axis=1) / n_active, np.nan)
-            s["own_strength"][:, t] = (w.fronts["own"] * active).sum(axis=1)
-            s["enemy_strength"][:, t] = (w.fronts["enemy"] * active).sum(axis=1)
-            s["fronts"][:, t] = np.where(w.run["war"] == War.WAR, n_active, 0)
-            off = w.off
-            live = off["status"] == Status.ACTIVE
-            s["fear"][:, t] = (off["fear"] * live).sum(axis=1) / np.maximum(live.sum(axis=1), 1)
-            kind = np.where(off["post"] >= 0, self._posts.kind[np.maximum(off["post"], 0)], -1)
-            command = live & np.isin(kind, [PostKind.FRONT, PostKind.ARMY, PostKind.STAFF, PostKind.DISTRICT])
-            s["corps_quality"][:, t] = (off["comp"] * command).sum(axis=1) / np.maximum(command.sum(axis=1), 1)
+        monthly_series(w.off, w.fronts, w.run, self._posts.kind, t, self._series_block)
+        for j, name in enumerate(KERNEL_SERIES):
+            s[name][:, t] = self._series_block[j, :, t]
         s["paranoia"][:, t] = w.run["paranoia"]
         s["lessons"][:, t] = w.run["lessons"]
         s["listening"][:, t] = w.run["listening"]
         s["credit"][:, t] = w.run["credit"]
         rep = w.run["arrests"] + w.run["executions"]
-        s["repression"][:, t] = rep - np.nansum(s["repression"][:, :t], axis=1)
+        s["repression"][:, t] = rep - self._repression_so_far
+        self._repression_so_far = rep.copy()

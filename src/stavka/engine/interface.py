@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from ..rng import stream_keys, uniforms
 from .codes import Action, PostKind
 from .state import PostTable, World
+from .views import gather_officers
 
 F64 = NDArray[np.float64]
 I8 = NDArray[np.int8]
@@ -61,7 +62,7 @@ class RulerView:
            run_ids: NDArray[np.int64]) -> RulerView:
         return cls(
             month=world.month, label=label, war_start=war_start, seed=seed, run_ids=run_ids, posts=posts,
-            officer={k: _readonly(world.off[k]) for k in VISIBLE_OFFICER_FIELDS},
+            officer=gather_officers(world.off),
             front={k: _readonly(world.fronts[k]) for k in VISIBLE_FRONT_FIELDS},
             run={k: _readonly(world.run[k]) for k in VISIBLE_RUN_FIELDS},
         )
