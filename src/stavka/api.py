@@ -41,7 +41,8 @@ class SimulationResult:
 
 def _split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`operations__noise_km=30` or {'operations.noise_km': 30} go to the scenario; plain names to the doctrine."""
-    scenario, doctrine = {}, {}
+    scenario: dict[str, Any] = {}
+    doctrine: dict[str, Any] = {}
     for key, value in overrides.items():
         dotted = key.replace("__", ".")
         (scenario if "." in dotted else doctrine)[dotted] = value

@@ -244,7 +244,7 @@ def kernel_params(cfg: ScenarioConfig) -> tuple[float, ...]:
 # --- loading --------------------------------------------------------------------------------------
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Any) -> str:
     loc = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown parameter"

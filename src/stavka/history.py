@@ -42,9 +42,9 @@ def official_history(
     hide = np.array([rules[m].hide_secret for m in months]) & np.isin(kind, list(SECRET))  # type: ignore[attr-defined]
     keep = ~is_erased & ~hide
     # Position of each event within its own run: batch-independent stream index for the credit draw.
-    seq = ev.groupby("run").cumcount().to_numpy(np.int64)[keep]
+    seq: np.ndarray = ev.groupby("run").cumcount().to_numpy(np.int64)[keep]
     official = ev.loc[keep].copy()
-    relabel = np.array([rules[m].relabel for m in official["month"]], dtype=bool)  # type: ignore[attr-defined]
+    relabel = np.array([bool(rules[m].relabel) for m in official["month"]])  # type: ignore[attr-defined]
     k = official["kind"].to_numpy(object)
     to_reorg = relabel & (k == "transfer")
     to_disc = relabel & (k == "execution")

@@ -3,6 +3,7 @@ fronts and the exogenous calendar."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,7 +82,7 @@ def _ordinal(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
-def step_series(points: list[tuple[str, float]], cal: Calendar, before: float) -> NDArray[np.float64]:
+def step_series(points: Sequence[tuple[str, float]], cal: Calendar, before: float) -> NDArray[np.float64]:
     """A dated step function over the scenario's months."""
     out = np.full(cal.n_months, before, dtype=np.float64)
     for label, value in points:
