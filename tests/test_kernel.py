@@ -49,6 +49,10 @@ def game_x(x: float) -> Game:
     return Game(p=0.9, a=0.9, W=0.5, B=1.5, P=20.0, R=1.0, theta=0.0, x=x)
 
 
+def pairs(v: list[float]) -> list[tuple[float, float]]:
+    return list(zip(v[:-1], v[1:], strict=True))
+
+
 @cache
 def chosen(g: Game, seed: int) -> float:
     return choose_competence(g, GRID, REPLICATES, seed)
@@ -61,7 +65,8 @@ def test_closed_forms_match_the_reference_numbers() -> None:
     assert round(q_star(0.5, 0.8, 2, 1), 3) == 0.125 and round(q_star(0.5, 0.8, 1, 2), 3) == 0.875
     assert round(q_star_external(0.9, 0.9, 0.8), 3) == 0.437 and q_star_external(0.9, 0.9, 0.3) == 0.0
     assert [regime(game_punish(P)) for P in PUNISH_SWEEP] == ["iii", "iii", "ii", "ii", "ii", "ii"]
-    assert [closed_form_competence(game_punish(P)) for P in PUNISH_SWEEP] == [1, 1, 0.625, 0.625, 0.625, 0.625]
+    expected = [1, 1, 0.625, 0.625, 0.625, 0.625]
+    assert [closed_form_competence(game_punish(P)) for P in PUNISH_SWEEP] == expected
     assert regime(Game(W=2.0, B=1.5)) == "i" and closed_form_competence(Game(W=2.0, B=1.5)) == 1.0
     # the closed form is the maximiser of the closed-form utility on a fine grid
     fine = np.linspace(0, 1, 100_001)
@@ -80,7 +85,8 @@ def test_simulated_survival_matches_closed_form(g: Game) -> None:
         se = np.sqrt(exact * (1 - exact) / REPLICATES) + 1e-12
         z = np.abs(mc.survival - exact) / se
         assert z.max() <= 3.9, (f"simulated survival departs from S(q) at q = {GRID[z.argmax()]:.2f}: "
-                                f"{mc.survival[z.argmax()]:.4f} vs {exact[z.argmax()]:.4f} (z = {z.max():.1f})")
+                                f"{mc.survival[z.argmax()]:.4f} vs {exact[z.argmax()]:.4f} "
+                                f"(z = {z.max():.1f})")
 
 
 @pytest.mark.parametrize("g", [game_p(p) for p in P_SWEEP] + [game_punish(P) for P in PUNISH_SWEEP]
@@ -101,7 +107,7 @@ def test_competence_falls_with_insecurity() -> None:
     gaps far beyond 2 TOL)."""
     for s in SEEDS:
         q = [chosen(game_p(p), s) for p in P_SWEEP]
-        assert all(b <= a for a, b in zip(q, q[1:])), f"seed {s}: q* along p={P_SWEEP} is {q}, not falling"
+        assert all(b <= a for a, b in pairs(q)), f"seed {s}: q* along p={P_SWEEP} is {q}, not falling"
         assert q[1] > q[2] > q[3], f"seed {s}: q* along p={P_SWEEP} is {q}, not strictly falling"
 
 
@@ -111,10 +117,11 @@ def test_competence_falls_with_punishment() -> None:
     weakly in P (the kernel's caveat)."""
     for s in SEEDS:
         q = [chosen(game_punish(P), s) for P in PUNISH_SWEEP]
-        assert all(b <= a for a, b in zip(q, q[1:])), f"seed {s}: q* along P={PUNISH_SWEEP} is {q}, not falling"
-        assert q[0] == 1.0 and q[1] == 1.0 and max(q[2:]) < 0.75, f"seed {s}: q* along P={PUNISH_SWEEP} is {q}"
+        where = f"seed {s}: q* along P={PUNISH_SWEEP} is {q}"
+        assert all(b <= a for a, b in pairs(q)), f"{where}, not falling"
+        assert q[0] == 1.0 and q[1] == 1.0 and max(q[2:]) < 0.75, where
     best = [monte_carlo(game_punish(P), GRID, REPLICATES, 0).utility.max() for P in PUNISH_SWEEP]
-    assert all(b >= a - 1e-12 for a, b in zip(best, best[1:])), f"max utility along P: {best}"
+    assert all(b >= a - 1e-12 for a, b in pairs(best)), f"max utility along P: {best}"
 
 
 def test_competence_rises_with_external_threat() -> None:
@@ -122,7 +129,7 @@ def test_competence_rises_with_external_threat() -> None:
     0.5, 0.8, 1.0): on every seed non-decreasing, and strictly rising from x = 0.5 to 0.8 to 1.0."""
     for s in SEEDS:
         q = [chosen(game_x(x), s) for x in X_SWEEP]
-        assert all(b >= a for a, b in zip(q, q[1:])), f"seed {s}: q* along x={X_SWEEP} is {q}, not rising"
+        assert all(b >= a for a, b in pairs(q)), f"seed {s}: q* along x={X_SWEEP} is {q}, not rising"
         assert q[1] < q[2] < q[3], f"seed {s}: q* along x={X_SWEEP} is {q}, not strictly rising"
 
 

@@ -22,7 +22,8 @@ def test_stream_keys_equal_compiled(seed: int) -> None:
         for purpose in Purpose:
             vec = rng.stream_keys(seed, RUNS, month, purpose)
             one = np.array([rng.stream_key(seed, int(r), month, int(purpose)) for r in RUNS], dtype=np.uint64)
-            assert np.array_equal(vec, one), f"stream_keys != stream_key at seed={seed} month={month} {purpose!r}"
+            where = f"seed={seed} month={month} {purpose!r}"
+            assert np.array_equal(vec, one), f"stream_keys != stream_key at {where}"
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -44,6 +44,8 @@ def official_history(
     # Position of each event within its own run: batch-independent stream index for the credit draw.
     seq: np.ndarray = ev.groupby("run").cumcount().to_numpy(np.int64)[keep]
     official = ev.loc[keep].copy()
+    named_other = pd.MultiIndex.from_arrays([official["run"], official["other_id"]]).isin(erased.index)
+    official.loc[named_other, "other_id"] = -1  # an erased man accuses no one in the record
     relabel = np.array([bool(rules[m].relabel) for m in official["month"]])  # type: ignore[attr-defined]
     k = official["kind"].to_numpy(object)
     to_reorg = relabel & (k == "transfer")
@@ -65,7 +67,7 @@ def official_history(
     official = pd.concat([official, marks[official.columns.intersection(marks.columns)]], ignore_index=True)
     official = official.sort_values(["run", "month"], kind="stable").reset_index(drop=True)
     altered = (~keep).astype(int)
-    altered[keep] = (to_reorg | to_disc | to_collective).astype(int)
+    altered[keep] = (to_reorg | to_disc | to_collective | named_other).astype(int)
     stats = pd.DataFrame({
         "history_distortion": pd.Series(altered, index=ev.index).groupby(ev["run"]).sum() / n_true,
         "erased_names": erased.groupby(level=0).size(),

@@ -187,6 +187,7 @@ class Scenario:
         off["bl_mu"] = c.corps.loyalty_mean
         off["bl_var"] = c.ruler.prior_var
         off["custody"] = 0
+        off["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
         # Patrons: a senior officer, preferring the holder of a higher post (cliques, guilt by association).
         has_patron = u[5] < c.corps.patron_share
         for r in range(n_runs):

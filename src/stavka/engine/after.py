@@ -15,6 +15,9 @@ from .common import clip01, emit, sigmoid, vacate
 def learning_step(r, off, fronts, run, post_kind, P):  # type: ignore[no-untyped-def]
     """Step 7 (M11): experience in war commands; corps-wide lessons, collated or not."""
     R = run[r]
+    for i in range(off.shape[1]):
+        if off[r, i].post >= 0:
+            off[r, i].tenure = min(off[r, i].tenure + 1, 1000)
     if R.war != War.WAR:
         return
     for i in range(off.shape[1]):
@@ -147,6 +150,7 @@ def turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, r
         o.ambition = min(max(corps_ambition + sd_a * normal(k_in, i, 2), 0.02), 0.98)
         o.age = 30.0 + 10.0 * uniform(k_in, i, 6)
         o.exper = 0.0
+        o.tenure = 0
         o.pop = 0.0
         o.fear = P.politics_fear_baseline
         o.griev = 0.0

@@ -110,8 +110,13 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             signal = (P.security_accuracy * (1.0 - o.loyal)
                       + P.security_false_accusation * uniform(k_sig, i, 0))
             o.susp += signal
-            accuser = int(uniform(k_den, i, 1) * n)
-            other = off[r, accuser].ident if accuser != i else -1
+            other = -1
+            start = int(uniform(k_den, i, 1) * n)
+            for step in range(n):  # the accuser: the first serving officer from a random place
+                j = (start + step) % n
+                if j != i and off[r, j].status == Status.ACTIVE:
+                    other = off[r, j].ident
+                    break
             emit(ev, ev_n, r, Kind.DENUNCIATION, o.ident, other, o.post, -1, Cause.NONE, signal)
     # Arrests by quota (M10): the organ takes the most suspected, up to its monthly limit.
     if R.purge_quota > 0:

@@ -40,6 +40,7 @@ def vacate(off, holder, r, i):  # type: ignore[no-untyped-def]
     if p >= 0:
         holder[r, p] = -1
         off[r, i].post = -1
+        off[r, i].tenure = 0
 
 
 @numba.njit(cache=True)

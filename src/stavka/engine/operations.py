@@ -13,8 +13,10 @@ from .common import emit, sigmoid, vacate
 
 @numba.njit(cache=True)
 def effective_competence(o):  # type: ignore[no-untyped-def]
-    """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11)."""
-    return o.comp * (1.0 - 0.5 * o.trauma) * (0.85 + 0.15 * min(o.exper / 24.0, 1.0))
+    """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11),
+    and not yet whole in a post he took over lately (staff and troops to learn: what rotation costs, M4)."""
+    settled = 0.75 + 0.25 * min(o.tenure / 4.0, 1.0)
+    return o.comp * (1.0 - 0.5 * o.trauma) * (0.85 + 0.15 * min(o.exper / 24.0, 1.0)) * settled
 
 
 @numba.njit(cache=True)

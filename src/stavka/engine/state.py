@@ -21,6 +21,7 @@ OFFICER = np.dtype(
         ("loyal", np.float64),  # hidden: true loyalty
         ("ambition", np.float64),  # hidden
         ("exper", np.float64),  # months of war command
+        ("tenure", np.int16),  # months in the present post
         ("pop", np.float64),  # popularity (M4)
         ("fear", np.float64),  # M13
         ("griev", np.float64),  # grievance
