@@ -38,7 +38,7 @@ class Historical(PolicyDoctrine):
         organ_trust=0.6, arrest_disloyalty=0.6, paranoia_weight=0.2, execute_share=0.3, hold_strictness=0.6,
         credit_taken=0.5, listening=0.4, w_competence=1.5, w_loyalty=1.5, keep_loyal_failures=True,
         relieve_below=0.4, promote_winners=0.3, sideline_after_war=12, punish_returnees=0.5,
-        crisis_appointment=True, charm=1, censor_erase=0.7, censor_relabel=True, censor_secret=True,
+        crisis_appointment=True, charm=1, demote_failures=0.3, censor_erase=0.7, censor_relabel=True, censor_secret=True,
     )
 
     def params_at(self, label: str) -> PolicyParams:

@@ -41,6 +41,7 @@ class PolicyParams(DoctrineParams):
     scapegoat_execute: float = Field(0.0, ge=0, le=1, description="... and shot")
     relieve_below: float = Field(0.0, ge=0, le=1, description="relieve a defeated commander believed less competent")
     keep_loyal_failures: bool = Field(False, description="a failing loyalist is recalled to staff, not punished")
+    demote_failures: float = Field(0.0, ge=0, le=1, description="chance a relieved failure is demoted in rank instead")
     loyal_bar: float = Field(0.8, ge=0, le=1, description="belief in loyalty that makes a 'loyal' failure")
     # M4: popularity
     rotate_popular: float = Field(math.inf, ge=0, description="popularity above which a winner is rotated")
@@ -97,7 +98,7 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     d = Decisions.routine(view)
     o, fr, run = view.officer, view.front, view.run
     n_runs, n = view.shape
-    u = [view.uniforms(k) for k in range(6)]
+    u = [view.uniforms(k) for k in range(7)]
     active = o["status"] == Status.ACTIVE
     arrested = o["status"] == Status.ARRESTED
     at_war = (run["war"] == War.WAR)[:, None]
@@ -136,8 +137,10 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     d.order(scapegoated & ~loyal_failure & shoot, Action.EXECUTE, 10.0, Cause.SCAPEGOAT)
     d.order(scapegoated & ~loyal_failure & ~shoot, Action.ARREST, 10.0, Cause.SCAPEGOAT)
     failing = (my_front_collapsed | my_front_defeated) & (o["bc_mu"] < p.relieve_below) & ~scapegoated
-    d.order(failing & loyal_failure, Action.RECALL, 5.0, Cause.FAILURE)
-    d.order(failing & ~loyal_failure, Action.REMOVE, 5.0, Cause.FAILURE)
+    demoted = failing & (u[6] < p.demote_failures) & (o["rank"] > 0)
+    d.order(demoted, Action.DEMOTE, 5.0, Cause.FAILURE)  # Kulik 1942, Popov 1944
+    d.order(failing & ~demoted & loyal_failure, Action.RECALL, 5.0, Cause.FAILURE)
+    d.order(failing & ~demoted & ~loyal_failure, Action.REMOVE, 5.0, Cause.FAILURE)
     d.order(active & (o["withdrew"] == 1) & (u[4] < p.punish_withdrawal), Action.ARREST, 8.0, Cause.UNAUTHORISED)
     # M4: keep the brilliant moving; after victory, sideline the most popular.
     if math.isfinite(p.rotate_popular):

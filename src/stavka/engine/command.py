@@ -76,6 +76,9 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.rank -= 1
         o.griev = min(1.0, o.griev + 0.2)
         emit(ev, ev_n, r, Kind.DEMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
+        if o.post >= 0 and o.rank < post_min_rank[o.post] - 1:  # too junior now for his post
+            emit(ev, ev_n, r, Kind.REMOVAL, o.ident, -1, o.post, -1, why, 0.0)
+            vacate(off, holder, r, i)
     elif act == Action.REMOVE and o.post >= 0:
         emit(ev, ev_n, r, Kind.REMOVAL, o.ident, -1, o.post, -1, why, 0.0)
         vacate(off, holder, r, i)
