@@ -1,6 +1,6 @@
 """stavka: Stalin's command system as an agent-based simulation.
 
-Public API: simulate, compare, Simulation, Orders, load_scenario, Scenario, doctrines.
+Public API: simulate, compare, Simulation, Orders, load_scenario, Scenario, doctrines; load (the results store).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from .config import ConfigError, ScenarioConfig, load_scenario  # noqa: E402
 from .doctrines import Doctrine, get_doctrine, register  # noqa: E402
 from .engine.codes import Action  # noqa: E402
 from .scenario import Scenario  # noqa: E402
+from .storage import StoredResults, load  # noqa: E402
 
 __all__ = [
     "Action", "Comparison", "ConfigError", "Doctrine", "Orders", "Scenario", "ScenarioConfig", "Simulation",
-    "SimulationResult", "__version__", "compare", "doctrines", "get_doctrine", "load_scenario", "register", "simulate",
+    "SimulationResult", "StoredResults", "__version__", "compare", "doctrines", "get_doctrine", "load", "load_scenario",
+    "register", "simulate",
 ]

@@ -1,4 +1,4 @@
-"""The `stavka` command: run, compare, chronicle, doctrines."""
+"""The `stavka` command: run, compare, sweep, report, chronicle, doctrines."""
 
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from .config import ConfigError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Stalin's command system as a simulation.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Stalin's command system as a simulation.")
 out = Console()
 err = Console(stderr=True)
 
@@ -29,6 +33,11 @@ ScenarioOpt = Annotated[str, typer.Option("--scenario", help="built-in scenario 
 RunsOpt = Annotated[int, typer.Option("--runs", min=1, help="number of runs")]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="root seed")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON only")]
+DbOpt = Annotated[str, typer.Option("--db", help="results store (DuckDB file) to write to")]
+NoDbOpt = Annotated[bool, typer.Option("--no-db", help="store nothing")]
+KeepEventsOpt = Annotated[int, typer.Option("--keep-events", min=0,
+                                            help="runs (per doctrine) whose true and official ledgers are stored")]
+DEFAULT_DB = "stavka.duckdb"
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -55,20 +64,34 @@ def _num(x: float) -> float | None:
 
 @app.command()
 def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
-        runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False) -> None:
-    """Simulate runs of one doctrine and print every metric's mean and 95% interval."""
-    from .api import simulate
+        runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False, db: DbOpt = DEFAULT_DB,
+        no_db: NoDbOpt = False, keep_events: KeepEventsOpt = 10) -> None:
+    """Simulate runs of one doctrine, print every metric's mean and 95% interval, and store the runs."""
+    from .config import load_scenario
+    from .doctrines import get_doctrine
     from .metrics import format_value
+    from .sweep import simulate_keeping
 
+    if not no_db:  # user mistakes first, then a store that is not ours: before simulating anything
+        load_scenario(scenario)
+        get_doctrine(doctrine)
+        _check_store(db)
+    keep = 0 if no_db else min(keep_events, runs)
     with _progress(runs, doctrine, json_out) as bar:
         task = bar.add_task(f"{doctrine}", total=runs)
-        res = simulate(scenario, doctrine, runs=runs, seed=seed, events=False,
-                       progress=lambda done: bar.update(task, completed=done))
+        res = simulate_keeping(scenario, doctrine, range(runs), seed, keep,
+                               progress=lambda done: bar.update(task, completed=done))
+    stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None,
+                                      {"scenario": scenario, "doctrine": doctrine})
     summary = res.summary()
     cal = res.scenario.calendar
     if json_out:
         victories = res.metrics["victory_month"].notna().mean()
-        print(json.dumps({"metrics": _stats_json(summary, cal), "victory_share": float(victories), "meta": res.meta}))
+        data: dict[str, Any] = {"metrics": _stats_json(summary, cal), "victory_share": float(victories),
+                                "meta": res.meta}
+        if stored:
+            data["store"] = {"db": db, "experiment": stored}
+        print(json.dumps(data))
         return
     table = Table(title=f"{res.meta['doctrine']} on {res.meta['scenario']}: {runs} runs, seed {seed}")
     for col in ("metric", "mean", "95% interval", "runs"):
@@ -80,18 +103,44 @@ def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option
     out.print(table)
     out.print(f"victory in {res.metrics['victory_month'].notna().mean():.0%} of runs; stavka {res.meta['version']}, "
               f"scenario hash {res.meta['scenario_hash']}")
+    if stored:
+        out.print(f"stored in {db} as experiment {stored}", highlight=False, soft_wrap=True)
+
+
+def _check_store(db: str) -> None:
+    """Refuse a store that is not ours (or not writable) before simulating anything."""
+    from .storage import Store
+
+    Store(db).close()
+
+
+def _save(db: str, kind: str, results: list[Any], runs: int, seed: int, keep: int, ledgers: list[Any] | None,
+          spec: dict[str, Any]) -> str:
+    from .sweep import save_results
+
+    return save_results(db, kind, results, runs, seed, keep, ledgers, spec)
 
 
 @app.command()
 def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrine names")] = "terror,meritocratic",
-            scenario: ScenarioOpt = "default", runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False) -> None:
-    """Paired comparison of doctrines on the same seeds (run k meets the same luck under each)."""
+            scenario: ScenarioOpt = "default", runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False,
+            db: DbOpt = DEFAULT_DB, no_db: NoDbOpt = False, keep_events: KeepEventsOpt = 10) -> None:
+    """Paired comparison of doctrines on the same seeds (run k meets the same luck under each); stored."""
     from .api import compare as compare_
+    from .api import simulate
     from .metrics import format_value
 
     names = [d.strip() for d in doctrines.split(",") if d.strip()]
     if not names:
         raise ConfigError("--doctrines: expected a comma-separated list of doctrine names")
+    if not no_db:
+        from .config import load_scenario
+        from .doctrines import get_doctrine
+
+        load_scenario(scenario)
+        for name in names:
+            get_doctrine(name)
+        _check_store(db)
     with _progress(runs * len(names), "compare", json_out) as bar:
         task = bar.add_task("compare", total=runs * len(names))
         finished: dict[str, int] = {}
@@ -101,6 +150,15 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
             bar.update(task, completed=sum(finished.values()), description=name)
 
         cmp = compare_(names, runs=runs, seed=seed, scenario=scenario, progress=tick)
+    stored = None
+    if not no_db:
+        keep = min(keep_events, runs)
+        # the first runs again, with both ledgers (the same runs: a run depends on its seed and id alone)
+        specs = names if len(names) == len(cmp.results) else list(cmp.results)
+        ledgers = [simulate(scenario, spec, seed=seed, run_ids=range(keep), events=True) if keep else None
+                   for spec in specs]
+        stored = _save(db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers,
+                       {"scenario": scenario, "doctrines": names})
     first = next(iter(cmp.results.values()))
     cal = first.scenario.calendar
     tab = cmp.table
@@ -112,6 +170,8 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
                                "diff_vs_first": _num(row.diff), "diff_ci95": [_num(row.diff_lo), _num(row.diff_hi)]}
                 for row in grp.itertuples()}
         res["meta"] = {k: v for k, v in first.meta.items() if k not in ("doctrine", "doctrine_params")}
+        if stored:
+            res["store"] = {"db": db, "experiment": stored}
         print(json.dumps(res))
         return
     table = Table(title=f"{', '.join(cmp.results)}: {runs} paired runs, seed {seed} (mean [95% interval])")
@@ -124,6 +184,8 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
         table.add_row(metric, *cells)
     out.print(table)
     out.print(f"Paired differences against {names[0]} (with intervals): stavka compare ... --json")
+    if stored:
+        out.print(f"stored in {db} as experiment {stored}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -159,6 +221,100 @@ def _by_month(lines: list[str]) -> dict[str, list[str]]:
     for line in lines:
         grouped.setdefault(line[:7], []).append(line)
     return grouped
+
+class RateColumn(ProgressColumn):
+    """Runs per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("-- runs/s" if speed is None else f"{speed:,.1f} runs/s", style="progress.data.speed")
+
+
+@app.command()
+def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_default=False)],
+          db: DbOpt = DEFAULT_DB,
+          workers: Annotated[int, typer.Option("--workers", min=1, help="local worker processes")] = 2,
+          scheduler: Annotated[str | None, typer.Option("--scheduler", help="existing Dask cluster, tcp://host:port")] = None,
+          chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="runs per chunk (default: the file's)")] = None,
+          quiet: Annotated[bool, typer.Option("--quiet", help="no progress output")] = False) -> None:
+    """Run (or resume) a sweep on Dask, streaming each chunk into the store as it finishes."""
+    from .sweep import SweepError, SweepProgress, load_sweep, run_sweep
+
+    spec = load_sweep(file)
+    _check_store(db)
+    live = err.is_terminal and not quiet
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+                   RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err,
+                   disable=not live)
+    task = None
+
+    def tick(state: SweepProgress) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task(spec.name, total=state.total, completed=state.done)
+            if not quiet:
+                err.print(f"sweep {state.experiment}: {state.total} runs"
+                          + (f", {state.resumed} already stored (resuming)" if state.resumed else ""), highlight=False,
+                          soft_wrap=True)
+            return
+        bar.update(task, completed=state.done)
+        if not live and not quiet:
+            err.print(f"stored {state.done}/{state.total} runs", highlight=False)
+
+    try:
+        with bar:
+            summary = run_sweep(spec, db=db, workers=workers, scheduler=scheduler, chunk=chunk, progress=tick)
+    except KeyboardInterrupt:
+        err.print(f"interrupted: the chunks stored in {db} are kept; run the same command again to resume",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except SweepError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    rate = f", {summary.runs_per_second:,.1f} runs/s on {summary.workers} workers" if summary.simulated else ""
+    out.print(f"sweep {summary.experiment}: {summary.total} runs stored in {db} "
+              f"({summary.simulated} simulated now, {summary.resumed} resumed{rate})", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def report(db: DbOpt = DEFAULT_DB,
+           out_path: Annotated[str | None, typer.Option("--out", help="report.html, or a directory for png/pdf")] = None,
+           experiment: Annotated[str | None, typer.Option("--experiment", help="experiment id (default: the latest)")] = None,
+           fmt: Annotated[str, typer.Option("--format", help="html, png or pdf")] = "html",
+           run: Annotated[int | None, typer.Option("--run", min=0, help="the run told in careers and histories")] = None) -> None:
+    """A self-contained HTML report of an experiment (or its figures as PNG/PDF files)."""
+    from .report import write_report
+
+    if fmt not in ("html", "png", "pdf"):
+        raise ConfigError(f"--format: expected html, png or pdf (got {fmt!r})")
+    target = out_path or ("report.html" if fmt == "html" else "figures")
+    written = write_report(db, target, experiment=experiment, fmt=fmt, run=run)
+    for path in written:
+        out.print(str(path), highlight=False)
+
+
+@app.command()
+def experiments(db: DbOpt = DEFAULT_DB, json_out: JsonOpt = False) -> None:
+    """The experiments in a store: id, kind, doctrines, runs stored."""
+    from .storage import Store, frame_of
+
+    with Store(db, read_only=True) as store:
+        df = frame_of(store.sql("""SELECT e.experiment, e.kind, e.created, e.version, e.scenario, e.seed, e.n_cells,
+                                 e.total_runs, e.status, (SELECT count(*) FROM runs r WHERE r.experiment = e.experiment)
+                                 AS stored, (SELECT string_agg(DISTINCT c.doctrine, ',') FROM cells c
+                                 WHERE c.experiment = e.experiment) AS doctrines
+                          FROM experiments e ORDER BY e.created"""))
+    if json_out:
+        print(df.assign(created=df["created"].astype(str)).to_json(orient="records"))
+        return
+    table = Table(title=f"experiments in {db}")
+    table.add_column("experiment", overflow="fold", min_width=16)
+    for col in ("kind", "doctrines", "cells", "runs stored", "status", "created"):
+        table.add_column(col)
+    for r in df.to_dict("records"):
+        table.add_row(str(r["experiment"]), str(r["kind"]), str(r["doctrines"] or ""), str(r["n_cells"]),
+                      f"{r['stored']}/{r['total_runs']}", str(r["status"]), str(r["created"])[:19])
+    out.print(table)
 
 
 @app.command("doctrines")

@@ -1,0 +1,1165 @@
+"""The stavka model written the way a Mesa 3.3 user would write it: the reference for speed and agreement.
+
+One run at a time.  `StavkaModel` is a `mesa.Model`; every officer is a `mesa.Agent` (`Officer`) in the
+model's AgentSet (`model.agents`); fronts are plain objects; the month is `StavkaModel.step()`, calling
+the phases in the engine's order (docs/model.md §3): calendar, security, observation, the doctrine's
+decisions, their execution and the filling of vacancies, operations, captivity, learning, politics,
+morale, turnover, then the ledgers (a `mesa.DataCollector` for the monthly series).  The doctrine's
+rules are methods of a ruler object (`PolicyRuler`, a port of `stavka.doctrines.policy.decide_by_policy`
+officer by officer; `RoutineRuler` for `passive`).
+
+What is shared with stavka, so that the two implementations can be compared run by run:
+
+* the scenario (`stavka.scenario.Scenario`) and its initial world for (seed, run), converted into agents;
+* the parameters: the scenario's flattened `Scenario.params` and the doctrine's own parameter objects,
+  `get_doctrine(name).params_at(label)` (the doctrine's *code* is not used);
+* the random streams: every draw is `stavka.rng`'s counter-based stream for the same (seed, run, month,
+  purpose), officer or front index and sub-draw as the engine uses (key by `stream_key`, draws by the
+  NumPy copy `uniforms`, bit-identical to the compiled `uniform`; normals by the same Box-Muller formula
+  with Python's `math`, whose exp/log/cos/sqrt match Numba's bit for bit);
+* the official history: `stavka.history.official_history` applied to this model's own event table.
+
+Everything else (the state, the month, the rules) is written here again, in plain Python over agents.
+Officers are visited in slot order (the AgentSet is kept sorted by slot after each intake): the random
+draws are indexed by slot and the engine breaks ties and sums in that order.
+
+Profiled once for obvious waste, which led to: drawing each sub-draw of a stream for all officers at once
+(one NumPy call, cached for the month) instead of calling the compiled scalar `uniform` per number (about
+100 microseconds a call from Python through Numba's dispatcher); passing plain ints, not IntEnum members,
+to `stream_key` (Numba types an IntEnum argument slowly) and in hot comparisons; building the candidate
+lists of the vacancy and quota loops once per pass.  See docs/performance.md.
+
+    import sys; sys.path.insert(0, "benchmarks")
+    import mesa_reference
+    mesa_reference.run("terror", seed=0, run_id=13)    # the same metrics as stavka.simulate(...) for run 13
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from stavka.doctrines import Doctrine, PolicyDoctrine, get_doctrine
+from stavka.doctrines.historical import ORDERS, Historical
+from stavka.doctrines.passive import Passive
+from stavka.doctrines.policy import in_window
+from stavka.engine.codes import Action, Cause, Kind, PostKind, Status, War
+from stavka.history import CAUSE_TEXT, KIND_TEXT, official_history
+from stavka.metrics import METRICS
+from stavka.names import generated_names
+from stavka.rng import Purpose, stream_key, uniforms
+from stavka.scenario import N_BORDER, Scenario
+
+# Plain ints: comparing with IntEnum members in hot loops costs an attribute lookup each time.
+ACTIVE, ARRESTED, EXECUTED, KILLED, CAPTURED, DEFECTED, RETIRED, DEAD = (int(s) for s in Status)
+STAFF, FRONT, ARMY, DISTRICT, CORPS = (int(k) for k in PostKind)
+PEACE, WAR, VICTORY, DEFEAT = (int(w) for w in War)
+A = {a.name: int(a) for a in Action}
+K = {k.name: int(k) for k in Kind}
+C = {c.name: int(c) for c in Cause}
+NONE = 0
+
+FRONT_FIELDS = ("active", "depth", "own", "enemy", "hold", "adv", "reported", "odds", "quality", "collapsed",
+                "encircled")
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def clip01(x: float) -> float:
+    return min(max(x, 0.0), 1.0)
+
+
+def kalman(mu: float, var: float, obs: float, noise_sd: float) -> tuple[float, float]:
+    gain = var / (var + noise_sd * noise_sd)
+    return mu + gain * (obs - mu), var * (1.0 - gain)
+
+
+class Stream:
+    """One (seed, run, month, purpose) stream of `stavka.rng`; `u(index, draw)` is the engine's
+    `uniform(key, index, draw)`, `normal(index, draw)` its `normal`.  Each sub-draw is computed for
+    all indices at once, on first use, and kept for the month."""
+
+    __slots__ = ("keys", "n", "cols")
+
+    def __init__(self, seed: int, run: int, month: int, purpose: int, n: int) -> None:
+        self.keys = np.array([stream_key(seed, run, month, int(purpose))], dtype=np.uint64)
+        self.n = n
+        self.cols: dict[int, list[float]] = {}
+
+    def col(self, draw: int = 0) -> list[float]:
+        """Sub-draw `draw` for every index (hot loops index this list directly)."""
+        col = self.cols.get(draw)
+        if col is None:
+            col = self.cols[draw] = uniforms(self.keys, self.n, draw)[0].tolist()
+        return col
+
+    def u(self, index: int, draw: int = 0) -> float:
+        return self.col(draw)[index]
+
+    def normal(self, index: int, draw: int = 0) -> float:
+        u1 = self.u(index, 2 * draw)
+        u2 = self.u(index, 2 * draw + 1)
+        return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+
+
+class Front:
+    """A front slot: its line, strengths, directive and last month's result (not an agent: it has no
+    behaviour of its own, the operations phase acts on it)."""
+
+    def __init__(self, index: int, **state: Any) -> None:
+        self.index = index
+        self.__dict__.update(state)
+
+
+class Officer(mesa.Agent):
+    """A general: hidden traits, the ruler's beliefs about him, his post and his record.  `slot` is his
+    place in the corps (the index of his random draws); a new officer takes an emptied slot at intake."""
+
+    def __init__(self, model: StavkaModel, slot: int, generation: int = 0, **state: Any) -> None:
+        super().__init__(model)
+        self.slot = slot
+        self.generation = generation
+        self.__dict__.update(state)
+        # the ruler's decision about him this month
+        self.action = NONE
+        self.priority = 0.0
+        self.cause = NONE
+
+    # --- the officer's own rules ---------------------------------------------------------------------
+
+    def effective_competence(self) -> float:
+        """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11),
+        not yet whole in a post taken over lately (M4)."""
+        settled = 0.75 + 0.25 * min(self.tenure / 4.0, 1.0)
+        return self.comp * (1.0 - 0.5 * self.trauma) * (0.85 + 0.15 * min(self.exper / 24.0, 1.0)) * settled
+
+    def denunciation_hazard(self, P: Any, quota_on: float, mean_fear: float) -> float:
+        patron_hit = 0.0
+        if self.patron >= 0:
+            ps = self.model.slots[self.patron].status
+            if ps in (ARRESTED, EXECUTED):
+                patron_hit = 1.0
+        return (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
+                * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + 0.25 * self.rank)
+                * (1.0 + P.security_association_boost * patron_hit) * (1.0 + 2.0 * self.watched))
+
+    def autonomy_wish(self, P: Any) -> float:
+        return P.ruler_autonomy_rate * self.comp * 2.0 * self.ambition * 2.0 * (1.0 - self.fear)
+
+    def challenge_pull(self, P: Any) -> float:
+        return (P.politics_challenge_base + P.politics_challenge_popularity * self.pop
+                + P.politics_challenge_ambition * self.ambition
+                + P.politics_challenge_disloyalty * (1.0 - self.loyal)
+                + P.politics_challenge_grievance * self.griev + P.politics_challenge_fear * self.fear)
+
+    def defection_pull(self, P: Any, scapegoat_index: float, hostage: int) -> float:
+        return (P.captivity_defect_base + P.captivity_defect_fear * self.fear
+                + P.captivity_defect_grievance * self.griev + P.captivity_defect_disloyalty * (1.0 - self.loyal)
+                + P.captivity_defect_scapegoat * scapegoat_index + P.captivity_defect_hostage * hostage)
+
+    def morale(self, P: Any, rate: float) -> None:
+        """Fear spreads with repression of peers and patrons; grievance erodes loyalty (M13)."""
+        s = self.status
+        if s != ACTIVE and s != CAPTURED and s != ARRESTED:
+            return
+        assoc = 0.0
+        if self.patron >= 0:
+            ps = self.model.slots[self.patron].status
+            if ps in (ARRESTED, EXECUTED):
+                assoc = 0.1
+        self.fear = clip01(self.fear + P.politics_fear_repression * rate + P.politics_fear_association * assoc
+                           + P.politics_fear_recovery * (P.politics_fear_baseline - self.fear))
+        self.griev *= P.politics_grievance_decay
+        self.loyal = clip01(self.loyal - P.politics_loyalty_erosion * self.griev * self.loyal)
+
+    # --- what happens to him -------------------------------------------------------------------------
+
+    def vacate(self) -> None:
+        if self.post >= 0:
+            self.model.holder[self.post] = None
+            self.post = -1
+            self.tenure = 0
+
+    def arrest(self, cause: int) -> None:
+        m = self.model
+        m.emit(K["ARREST"], self.ident, -1, self.post, -1, cause, 0.0)
+        self.vacate()
+        self.status = ARRESTED
+        self.custody = 0
+        m.arrests += 1
+        m.repressed_month += 1
+        if self.repressed == 0:
+            self.repressed = 1
+            m.repressed_n += 1
+            if self.loyal >= m.P.politics_loyal_threshold:
+                m.repressed_innocent += 1
+
+    def execute(self, cause: int) -> None:
+        self.status = EXECUTED
+        self.model.executions += 1
+        self.model.emit(K["EXECUTION"], self.ident, -1, -1, -1, cause, 0.0)
+
+    def kill(self, front: int) -> None:
+        self.model.emit(K["KILLED"], self.ident, -1, self.post, front, NONE, 0.0)
+        self.vacate()
+        self.status = KILLED
+        self.model.commanders_killed += 1
+
+    def capture(self, front: int) -> None:
+        self.model.emit(K["CAPTURED"], self.ident, -1, self.post, front, NONE, 0.0)
+        self.vacate()
+        self.status = CAPTURED
+        self.captive = 0
+        self.model.commanders_captured += 1
+
+
+# --- the doctrine's rules --------------------------------------------------------------------------------
+
+
+class Settings:
+    """The run-level part of a month's decisions."""
+
+    def __init__(self, **kw: Any) -> None:
+        self.__dict__.update(kw)
+
+
+class RoutineRuler:
+    """`passive`: no personnel action; vacancies by the army's routine order of succession."""
+
+    def __init__(self, doctrine: Doctrine) -> None:
+        self.doctrine = doctrine
+
+    @staticmethod
+    def routine_score(o: Officer) -> float:
+        return o.rank * 10.0 + min(o.exper, 48.0) / 12.0 + o.bc_mu
+
+    def decide(self, m: StavkaModel) -> Settings:
+        for o in m.agents:
+            o.action, o.priority, o.cause = NONE, 0.0, NONE
+            o.score = self.routine_score(o)
+        return Settings(credit=0.0, collate=0, listening=0.5, purge_quota=0.0, execute_share=0.0, hostage=0,
+                        punish_returnees=0.0, organ_trust=0.5, directive=0,
+                        hold=[f.hold for f in m.fronts])
+
+
+def order(o: Officer, action: int, priority: float, cause: int) -> None:
+    """Give `action` to the officer where it outranks what he already has (as `Decisions.order`)."""
+    if o.action == NONE or priority > o.priority:
+        o.action, o.priority, o.cause = action, priority, cause
+
+
+class PolicyRuler(RoutineRuler):
+    """The shared personnel policy (`stavka.doctrines.policy`), rule by rule, for one officer at a time,
+    with the doctrine's parameters in force this month.  It reads only what the ruler may see."""
+
+    def decide(self, m: StavkaModel) -> Settings:
+        p = self.doctrine.params_at(m.label)  # type: ignore[attr-defined]
+        u = m.stream(Purpose.DOCTRINE)
+        at_war = m.war == WAR
+        post_kind, post_front, fronts = m.post_kind, m.post_front, m.fronts
+        officers = list(m.agents)
+        threshold = p.arrest_disloyalty * (1.0 - p.paranoia_weight * m.paranoia)
+        review = in_window(m.label, p.release_window) and p.release_rate > 0
+        rotate = math.isfinite(p.rotate_popular)
+        interrogate_window = p.interrogate_autonomy > 0 and (p.interrogate_in_war or not at_war)
+        crisis = p.crisis_appointment and m.crisis == 1
+
+        # Rules that pick a few officers out of the whole corps.
+        sideline = None
+        if p.sideline_after_war >= 0 and m.war == VICTORY and m.month - m.war_end == p.sideline_after_war:
+            best, best_pop = None, -math.inf
+            for o in officers:
+                v = o.pop if (o.status == ACTIVE and o.rank >= 4) else -1.0
+                if v > best_pop:
+                    best, best_pop = o, v
+            if best_pop > 0.2:
+                sideline = best
+        talent: set[int] = set()
+        if p.talent_promotions > 0:
+            pool = [o for o in officers if o.status == ACTIVE and o.rank < 5 and o.bc_mu > 0.6
+                    and (not at_war or (o.post >= 0 and post_kind[o.post] != CORPS))]
+            pool.sort(key=lambda o: -(o.bc_mu - 0.08 * o.rank))
+            talent = {o.slot for o in pool[: p.talent_promotions]}
+        charmed: set[int] = set()
+        if p.charm > 0:
+            valued = [o for o in officers if o.status == ACTIVE and o.post >= 0
+                      and post_kind[o.post] in (FRONT, ARMY, STAFF)]
+            valued.sort(key=lambda o: -o.bc_mu)
+            charmed = {o.slot for o in valued[: p.charm] if o.bc_mu > 0}
+
+        u0 = u.col(0)
+        for o in officers:
+            i = o.slot
+            o.action, o.priority, o.cause = NONE, 0.0, NONE
+            active = o.status == ACTIVE
+            arrested = o.status == ARRESTED
+            kind = post_kind[o.post] if o.post >= 0 else -1
+            commands = kind in (FRONT, ARMY)
+            front = fronts[post_front[o.post]] if commands else None
+            collapsed = commands and front.collapsed == 1
+            defeated = commands and front.reported <= -60.0 and at_war
+            loyal_failure = p.keep_loyal_failures and o.bl_mu >= p.loyal_bar
+            # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
+            if active and 1.0 - o.bl_mu > threshold:
+                order(o, A["ARREST"], 1.0 - o.bl_mu, C["RULER"])
+            # Review of sentenced officers (reinstatements, M10).
+            if review and arrested and o.custody > 3 and u.u(i, 1) < p.release_rate:
+                order(o, A["RELEASE"], 0.5, C["REVIEW"])
+            # M3 scapegoating, M2 the loyal failure kept close.
+            scapegoated = kind == FRONT and collapsed and u.u(i, 2) < p.scapegoat
+            if scapegoated:
+                if loyal_failure:
+                    order(o, A["RECALL"], 9.0, C["FAILURE"])
+                elif u.u(i, 3) < p.scapegoat_execute:
+                    order(o, A["EXECUTE"], 10.0, C["SCAPEGOAT"])
+                else:
+                    order(o, A["ARREST"], 10.0, C["SCAPEGOAT"])
+            elif (collapsed or defeated) and o.bc_mu < p.relieve_below:  # failing
+                if u.u(i, 6) < p.demote_failures and o.rank > 0:
+                    order(o, A["DEMOTE"], 5.0, C["FAILURE"])  # Kulik 1942, Popov 1944
+                else:
+                    order(o, A["RECALL"] if loyal_failure else A["REMOVE"], 5.0, C["FAILURE"])
+            if active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal:
+                order(o, A["ARREST"], 8.0, C["UNAUTHORISED"])
+            # M4: keep the brilliant moving; after victory, sideline the most popular.
+            if rotate and active and commands and o.pop > p.rotate_popular:
+                order(o, A["ROTATE"], 6.0 + o.pop, C["ROTATION"])
+            if o is sideline:
+                order(o, A["SIDELINE"], 7.0, C["SIDELINE"])
+            # M5: break the tool to see if it still works.
+            if interrogate_window and active and o.requests == 1 and u.u(i, 5) < p.interrogate_autonomy:
+                order(o, A["INTERROGATE"], 4.0, C["AUTONOMY"])
+            # Promotion of winners; talent search; personal attention (M12, M4).
+            if (active and commands and front.reported >= 40.0 and at_war and o.rank < 5
+                    and u.u(i, 1) < p.promote_winners):
+                order(o, A["PROMOTE"], 3.0, C["MERIT"])
+            if i in talent:
+                order(o, A["PROMOTE"], 2.0, C["TALENT"])
+            if i in charmed:
+                order(o, A["CHARM"], 1.0, C["RULER"])
+            # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
+            seniority = o.rank / 5.0 + min(o.exper, 48.0) / 48.0
+            if crisis:
+                o.score = 3.0 * o.bc_mu + 0.5 * seniority + 0.01 * u0[i]
+                if arrested and o.bc_mu >= p.crisis_release:
+                    order(o, A["RELEASE"], 9.5, C["CRISIS"])
+            else:
+                o.score = (p.w_competence * o.bc_mu + p.w_loyalty * o.bl_mu + p.w_seniority * seniority
+                           + p.w_popularity * o.pop + 0.01 * u0[i])
+
+        wins = 0
+        for o in officers:
+            wins += o.wins
+        # Hold or initiative (M7): the same fronts keep the same orders from month to month.
+        fixed = Stream(m.seed, m.run_id, 0, 24, len(fronts))
+        return Settings(
+            listening=min(1.0, p.listening + p.listening_growth * wins), credit=p.credit_taken,
+            collate=int(p.collate_lessons), purge_quota=p.purge_quota if in_window(m.label, p.purge_window) else 0.0,
+            execute_share=p.execute_share, organ_trust=p.organ_trust, hostage=int(p.hostage),
+            punish_returnees=p.punish_returnees, hold=[int(fixed.u(f.index) < p.hold_strictness) for f in fronts],
+            directive=ORDERS.get(m.label, 0) if isinstance(self.doctrine, Historical) else 0,
+        )
+
+
+def ruler_for(doctrine: Doctrine) -> RoutineRuler:
+    if isinstance(doctrine, PolicyDoctrine):
+        return PolicyRuler(doctrine)
+    if isinstance(doctrine, Passive):
+        return RoutineRuler(doctrine)
+    raise NotImplementedError(f"the Mesa reference ports the shared policy and passive, not {doctrine.name!r}")
+
+
+# --- the model -------------------------------------------------------------------------------------------
+
+RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees",
+                "organ_trust")
+
+
+class StavkaModel(mesa.Model):
+    """One run of the command system, month by month."""
+
+    def __init__(self, doctrine: str | Doctrine = "terror", seed: int = 0, run_id: int = 0,
+                 scenario: Scenario | None = None) -> None:
+        super().__init__(seed=seed)  # Mesa's own generators are not used: draws come from stavka's streams
+        self.scenario = s = scenario if scenario is not None else default_scenario()
+        self.doctrine = get_doctrine(doctrine)
+        self.ruler = ruler_for(self.doctrine)
+        self.seed, self.run_id = int(seed), int(run_id)
+        self.P = s.params
+        cfg = s.config
+        self.n = cfg.corps.n_officers
+        self.n_draw = max(self.n, cfg.posts.n_fronts)
+        self.month = 0
+        self.n_months = s.calendar.n_months
+        self.labels = s.calendar.labels()
+        posts = s.posts
+        self.post_kind = posts.kind.tolist()
+        self.post_front = posts.front.tolist()
+        self.post_min_rank = posts.min_rank.tolist()
+        self.fill_order = posts.fill_order.tolist()
+        self.position = [0] * posts.n
+        for j, p in enumerate(self.fill_order):
+            self.position[p] = j
+        self.field_posts = [p for p in range(posts.n) if self.post_front[p] >= 0]  # front and army posts
+        self.posts_of_front = [[p for p in self.field_posts if self.post_front[p] == f]
+                               for f in range(cfg.posts.n_fronts)]
+        self.armies_of_front = [[p for p in ps if self.post_kind[p] == ARMY] for ps in self.posts_of_front]
+
+        # The initial world of this (seed, run), from stavka's initializer, as agents.
+        world = s.initial_world(self.seed, np.array([self.run_id], dtype=np.int64))
+        off = world.off[0]
+        fields = off.dtype.names
+        cols = {name: off[name].tolist() for name in fields}
+        self.slots: list[Officer] = [Officer(self, i, **{k: cols[k][i] for k in fields})
+                                     for i in range(self.n)]
+        self.holder: list[Officer | None] = [self.slots[h] if h >= 0 else None for h in world.holder[0].tolist()]
+        fr = world.fronts[0]
+        fcols = {name: fr[name].tolist() for name in FRONT_FIELDS}
+        self.fronts = [Front(f, **{k: fcols[k][f] for k in FRONT_FIELDS}) for f in range(len(fr))]
+        run = world.run[0]
+        for name in run.dtype.names:
+            setattr(self, name, run[name].item())
+
+        self.events: list[tuple[int, int, int, int, int, int, int, float]] = []
+        self.meritocracy = math.nan
+        self.continuity = math.nan
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "front_line": StavkaModel.front_line, "corps_quality": StavkaModel.corps_quality,
+            "fear": StavkaModel.mean_fear, "paranoia": "paranoia", "own_strength": StavkaModel.own_strength,
+            "enemy_strength": StavkaModel.enemy_strength, "fronts": StavkaModel.active_fronts,
+            "repression": "repression", "lessons": "lessons", "listening": "listening", "credit": "credit",
+        })
+        self._repression_so_far = 0
+        self.repression = 0
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        return self.labels[self.month]
+
+    def stream(self, purpose: int) -> Stream:
+        return Stream(self.seed, self.run_id, self.month, purpose, self.n_draw)
+
+    def emit(self, kind: int, officer: int, other: int, post: int, front: int, cause: int, value: float) -> None:
+        self.events.append((self.month, kind, officer, other, post, front, cause, value))
+
+    # --- the month ---------------------------------------------------------------------------------------
+
+    def step(self) -> None:
+        s = self.scenario
+        t = self.month
+        self.calendar_step()
+        self.security_step()
+        self.observe_step()
+        self.crisis = int(any(f.active and f.collapsed for f in self.fronts))
+        decision = self.ruler.decide(self)
+        if self.ruler_alive:
+            for name in RUN_SETTINGS:
+                setattr(self, name, getattr(decision, name))
+        budget = int(s.config.ruler.attention + s.config.ruler.crisis_attention * self.crisis)
+        if self.ruler_alive:
+            self.issue_order(decision.directive)
+            self.apply_decisions(decision, budget)
+        self.fill_vacancies()
+        self.operations_step(float(s.pressure[t]), float(s.enemy_quality[t]), float(s.mobilisation[t]))
+        self.captivity_step()
+        self.learning_step()
+        self.politics_step()
+        self.morale_step()
+        self.turnover_step((s.calendar.start_month - 1 + t) % 12 + 1)
+        rep = self.arrests + self.executions
+        self.repression = rep - self._repression_so_far
+        self._repression_so_far = rep
+        self.datacollector.collect(self)
+        if self.war_end == t or (t == self.n_months - 1 and self.war == WAR):
+            self.war_end_snapshot()
+        self.month += 1
+        self.running = self.month < self.n_months
+
+    # 1. Calendar --------------------------------------------------------------------------------------
+
+    def calendar_step(self) -> None:
+        t, s = self.month, self.scenario
+        if self.war == PEACE and t == s.war_start:
+            self.war = WAR
+            self.emit(K["WAR"], -1, -1, -1, -1, C["WAR_BEGINS"], 0.0)
+            for o in self.agents:
+                if o.status == ACTIVE and o.post >= 0 and self.post_kind[o.post] != CORPS:
+                    o.senior_at_war = 1
+        fronts = self.fronts
+        if self.war == WAR:
+            target = int(s.fronts_target[t])
+            active = 0
+            depth_sum = 0.0
+            enemy_sum = 0.0
+            for F in fronts:
+                if F.active:
+                    active += 1
+                    depth_sum += F.depth
+                    enemy_sum += F.enemy
+            for F in fronts:  # open the lowest free slots
+                if active >= target:
+                    break
+                if F.active == 0:
+                    F.active = 1
+                    F.depth = depth_sum / active if active > 0 else 0.0
+                    if active > 0:  # the enemy spreads over one more front
+                        share = enemy_sum / (active + 1)
+                        for G in fronts:
+                            if G.active:
+                                G.enemy *= active / (active + 1.0)
+                        F.enemy = share
+                        enemy_sum = share * (active + 1)
+                    F.own = 0.6 * s.config.operations.own_strength
+                    F.hold = 0
+                    F.quality = 0.0
+                    active += 1
+                    self.emit(K["DIRECTIVE"], -1, -1, -1, F.index, C["FRONT_OPENED"], 0.0)
+            for F in reversed(fronts[N_BORDER:]):  # close the highest, never the border fronts
+                if active <= target:
+                    break
+                if F.active:
+                    self.close_front(F)
+                    active -= 1
+        elif self.war == VICTORY and t == self.war_end + 2:
+            for F in fronts[N_BORDER:]:  # demobilisation
+                if F.active:
+                    self.close_front(F)
+
+    def close_front(self, F: Front) -> None:
+        F.active = 0
+        self.emit(K["DIRECTIVE"], -1, -1, -1, F.index, C["FRONT_CLOSED"], 0.0)
+        for p in self.posts_of_front[F.index]:
+            o = self.holder[p]
+            if o is not None:
+                self.emit(K["TRANSFER"], o.ident, -1, p, F.index, C["REORGANISATION"], 0.0)
+                o.vacate()
+
+    # 2. Security organ ----------------------------------------------------------------------------------
+
+    def security_step(self) -> None:
+        P, n = self.P, self.n
+        den = self.stream(Purpose.DENOUNCE)
+        sig = self.stream(Purpose.DENOUNCE_SIGNAL)
+        active = [o for o in self.agents if o.status == ACTIVE]
+        fear_sum = 0.0
+        for o in active:
+            fear_sum += o.fear
+        mean_fear = fear_sum / max(len(active), 1)
+        quota_on = 1.0 if self.purge_quota > 0 else 0.0
+        decay = P.security_suspicion_decay
+        u_den = den.col(0)
+        for o in active:
+            o.susp *= decay
+            hazard = o.denunciation_hazard(P, quota_on, mean_fear)
+            if u_den[o.slot] < 1.0 - math.exp(-hazard):
+                signal = P.security_accuracy * (1.0 - o.loyal) + P.security_false_accusation * sig.u(o.slot, 0)
+                o.susp += signal
+                other = -1
+                start = int(den.u(o.slot, 1) * n)
+                for step in range(n):  # the accuser: the first serving officer from a random place
+                    j = (start + step) % n
+                    if j != o.slot and self.slots[j].status == ACTIVE:
+                        other = self.slots[j].ident
+                        break
+                self.emit(K["DENUNCIATION"], o.ident, other, o.post, -1, NONE, signal)
+        # Arrests by quota (M10): the organ takes the most suspected.
+        if self.purge_quota > 0:
+            q = self.stream(Purpose.QUOTA)
+            noise = q.col(1)
+            for _ in range(int(self.purge_quota * len(active) + q.u(0, 0))):
+                best, best_s = None, -1.0
+                for o in active:
+                    if o.status == ACTIVE:
+                        v = o.susp + 0.05 * noise[o.slot]
+                        if v > best_s:
+                            best, best_s = o, v
+                if best is None:
+                    break
+                best.arrest(C["QUOTA"])
+        # Custody: interrogation in the first month, trial after the delay.
+        trial = self.stream(Purpose.TRIAL)
+        delay = int(P.security_trial_delay)
+        for o in self.agents:
+            if o.status != ARRESTED:
+                continue
+            o.custody += 1
+            if o.custody == 1:
+                o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
+                o.griev = min(1.0, o.griev + 0.2)
+                self.interrogations += 1
+                self.emit(K["INTERROGATION"], o.ident, -1, -1, -1, C["CUSTODY"], 0.0)
+            if o.custody == delay and trial.u(o.slot, 0) < self.execute_share:
+                o.execute(C["TRIAL"])
+
+    # 3. Observation -------------------------------------------------------------------------------------
+
+    def observe_step(self) -> None:
+        P = self.P
+        k = self.stream(Purpose.OBSERVE)
+        asks = self.stream(Purpose.AUTONOMY)
+        at_war = self.war == WAR
+        if at_war:
+            for p in self.field_posts:
+                o = self.holder[p]
+                if o is None:
+                    continue
+                F = self.fronts[self.post_front[p]]
+                if F.active == 0 or F.quality == 0.0:  # a front that has not fought yet tells nothing
+                    continue
+                overstatement = (F.reported - F.adv) / P.operations_km_per_log_odds
+                sd = P.ruler_observe_noise * (1.0 if self.post_kind[p] == FRONT else 1.5)
+                obs = F.quality + overstatement + sd * k.normal(o.slot, 0)
+                o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, obs, sd)
+        sd = P.ruler_observe_noise * (2.0 if at_war else 3.0)
+        for o in self.agents:  # the service record
+            if o.status == ACTIVE and o.post >= 0:
+                o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * k.normal(o.slot, 2), sd)
+        organ_sd = P.ruler_organ_noise / math.sqrt(max(self.organ_trust, 0.02))
+        top_pop = 0.0
+        u_ask = asks.col(0)
+        for o in self.agents:
+            if o.status != ACTIVE:
+                o.requests = 0
+                continue
+            if o.susp > 0.05:  # the organ's dossier, weighted by trust in the organ
+                obs = 1.0 - o.susp / (1.0 + o.susp) + P.ruler_organ_noise * k.normal(o.slot, 1)
+                o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, organ_sd)
+            if o.withdrew:
+                o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, 0.2, 0.2)
+            o.requests = 1 if (o.post >= 0 and u_ask[o.slot] < o.autonomy_wish(P)) else 0
+            if o.post >= 0 and o.pop > top_pop:
+                top_pop = o.pop
+        self.paranoia = clip01(self.paranoia + P.ruler_paranoia_decay * (P.ruler_paranoia_start - self.paranoia)
+                               + P.ruler_paranoia_popularity * max(0.0, top_pop - 0.3)
+                               + P.ruler_paranoia_challenge * self.challenges_month)
+        self.challenges_month = 0
+
+    # 4. Decisions take effect ---------------------------------------------------------------------------
+
+    def issue_order(self, directive: int) -> None:
+        if directive == 270 or directive == 227:
+            self.emit(K["DIRECTIVE"], -1, -1, -1, -1, C["ORDER_270"] if directive == 270 else C["ORDER_227"], 0.0)
+            for o in self.agents:  # both orders frighten the commanders they threaten
+                if o.status == ACTIVE and o.post >= 0 and self.post_kind[o.post] != DISTRICT:
+                    o.fear = min(1.0, o.fear + 0.1)
+
+    def apply_decisions(self, decision: Settings, budget: int) -> None:
+        """The `budget` highest-priority personnel actions, then the hold/initiative directives."""
+        chosen = [o for o in self.agents if o.action != NONE]
+        chosen.sort(key=lambda o: -o.priority)  # stable: ties in slot order
+        interrogation = self.stream(Purpose.INTERROGATION)
+        for o in chosen[:budget]:
+            self.act_on(o, o.action, o.cause, interrogation)
+        for F, hold in zip(self.fronts, decision.hold, strict=True):
+            if F.active and hold != F.hold:
+                F.hold = hold
+                self.emit(K["DIRECTIVE"], -1, -1, -1, F.index, C["HOLD"] if hold else C["INITIATIVE"], 0.0)
+
+    def act_on(self, o: Officer, act: int, why: int, interrogation: Stream) -> None:
+        P = self.P
+        if why == NONE:
+            why = C["RULER"]
+        if act == A["ARREST"] and o.status == ACTIVE:
+            o.arrest(why)
+            if why == C["SCAPEGOAT"]:
+                self.scapegoat_index = 0.7 * self.scapegoat_index + 0.3
+        elif act == A["EXECUTE"] and (o.status == ACTIVE or o.status == ARRESTED):
+            if o.status == ACTIVE:
+                o.arrest(why)
+            o.execute(why)
+            if why == C["SCAPEGOAT"]:
+                self.scapegoat_index = 0.7 * self.scapegoat_index + 0.3
+        elif act == A["RELEASE"] and o.status == ARRESTED:
+            o.status = ACTIVE
+            o.custody = 0
+            o.susp *= 0.5
+            o.griev = min(1.0, o.griev + 0.2)
+            self.releases += 1
+            self.emit(K["RELEASE"], o.ident, -1, -1, -1, why, 0.0)
+        elif o.status != ACTIVE:
+            return
+        elif act == A["INTERROGATE"]:
+            o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
+            o.griev = min(1.0, o.griev + 0.25)
+            o.fear = min(1.0, o.fear + 0.2)
+            obs = o.loyal + P.ruler_interrogation_noise * interrogation.normal(o.slot, 0)
+            o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
+            self.interrogations += 1
+            self.emit(K["INTERROGATION"], o.ident, -1, o.post, -1, why, obs)
+        elif act == A["PROMOTE"] and o.rank < 5:
+            o.rank += 1
+            self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
+        elif act == A["DEMOTE"] and o.rank > 0:
+            o.rank -= 1
+            o.griev = min(1.0, o.griev + 0.2)
+            self.emit(K["DEMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
+            if o.post >= 0 and o.rank < self.post_min_rank[o.post] - 1:  # too junior now for his post
+                self.emit(K["REMOVAL"], o.ident, -1, o.post, -1, why, 0.0)
+                o.vacate()
+        elif act == A["REMOVE"] and o.post >= 0:
+            self.emit(K["REMOVAL"], o.ident, -1, o.post, -1, why, 0.0)
+            o.vacate()
+            o.griev = min(1.0, o.griev + 0.1)
+        elif act == A["ROTATE"]:
+            if o.rank < 5:
+                o.rank += 1
+                self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["ROTATION"], float(o.rank))
+            self.move_to(o, DISTRICT, C["ROTATION"])
+            o.pop *= 0.6
+        elif act == A["SIDELINE"]:
+            self.move_to(o, DISTRICT, C["SIDELINE"])
+            o.pop *= 0.5
+            o.griev = min(1.0, o.griev + 0.2)
+        elif act == A["RECALL"]:
+            self.move_to(o, STAFF, C["RECALL"])
+        elif act == A["CHARM"]:
+            o.fear = clip01(o.fear - P.politics_charm_fear)
+            o.griev = clip01(o.griev - 0.2)
+            o.loyal = clip01(o.loyal + P.politics_charm_loyalty * (1.0 - o.loyal))
+            self.emit(K["CHARM"], o.ident, -1, o.post, -1, why, 0.0)
+
+    def move_to(self, o: Officer, kind: int, why: int) -> None:
+        """To a vacant post of `kind`, else to the one whose holder ranks lowest (he goes to the reserve)."""
+        if o.post >= 0 and self.post_kind[o.post] == kind:
+            return
+        target, low_rank = -1, 99
+        for p, k in enumerate(self.post_kind):
+            if k != kind:
+                continue
+            h = self.holder[p]
+            if h is None:
+                target = p
+                break
+            if h is not o and h.rank < low_rank:
+                low_rank, target = h.rank, p
+        old = o.post
+        o.vacate()
+        if target < 0:
+            self.emit(K["TRANSFER"], o.ident, -1, old, -1, why, 0.0)
+            return
+        h = self.holder[target]
+        if h is not None:
+            self.emit(K["TRANSFER"], h.ident, -1, target, -1, C["REORGANISATION"], 0.0)
+            h.vacate()
+        self.holder[target] = o
+        o.post = target
+        self.emit(K["TRANSFER"], o.ident, -1, target, -1, why, float(old))
+
+    def fill_vacancies(self) -> None:
+        """Every vacant post, in order of importance, to the eligible officer the doctrine scores highest."""
+        position, min_rank = self.position, self.post_min_rank
+        candidates = [o for o in self.agents if o.status == ACTIVE]  # nobody's status changes in this pass
+        for j, p in enumerate(self.fill_order):
+            if self.holder[p] is not None:
+                continue
+            f = self.post_front[p]
+            if f >= 0 and self.fronts[f].active == 0:
+                continue
+            best, best_s = None, -math.inf
+            for o in candidates:
+                if o.rank < min_rank[p] - 1:
+                    continue
+                if o.post >= 0 and position[o.post] <= j:
+                    continue
+                if o.score > best_s:
+                    best, best_s = o, o.score
+            if best is None:
+                continue
+            best.vacate()
+            self.holder[p] = best
+            best.post = p
+            war_post = self.post_kind[p] == FRONT or self.post_kind[p] == ARMY
+            why = C["CRISIS"] if (self.crisis and war_post) else C["ROUTINE"]
+            if why == C["CRISIS"] and (best.trauma > 0.0 or best.bl_mu < 0.6):
+                best.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
+            self.emit(K["APPOINTMENT"], best.ident, -1, p, f, why, 0.0)
+            if best.rank < min_rank[p]:
+                best.rank = min_rank[p]
+                self.emit(K["PROMOTION"], best.ident, -1, p, f, why, float(best.rank))
+
+    # 5. Operations --------------------------------------------------------------------------------------
+
+    def operations_step(self, pressure: float, enemy_q: float, mobil: float) -> None:
+        P, t = self.P, self.month
+        for o in self.agents:  # last month's withdrawals were seen (step 3) and judged (step 4)
+            o.withdrew = 0
+        if self.war != WAR:
+            for F in self.fronts:
+                F.collapsed = 0
+                F.encircled = 0
+            return
+        combat = self.stream(Purpose.COMBAT)
+        encircle = self.stream(Purpose.ENCIRCLE)
+        casualty = self.stream(Purpose.CASUALTY)
+        withdraw = self.stream(Purpose.WITHDRAW)
+        depth_sum = 0.0
+        active = 0
+        for F in self.fronts:
+            f = F.index
+            F.collapsed = 0
+            F.encircled = 0
+            if F.active == 0:
+                continue
+            cmd = None
+            army_q = 0.0
+            n_army = 0
+            for p in self.posts_of_front[f]:
+                o = self.holder[p]
+                if self.post_kind[p] == FRONT:
+                    cmd = o
+                else:
+                    army_q += o.effective_competence() if o is not None else P.operations_vacancy_quality
+                    n_army += 1
+                    if o is not None:
+                        self.field_comp_sum += o.comp
+                        self.field_comp_n += 1
+            front_q = cmd.effective_competence() if cmd is not None else P.operations_vacancy_quality
+            if cmd is not None:
+                self.field_comp_sum += cmd.comp
+                self.field_comp_n += 1
+            quality = 0.5 * front_q + 0.5 * (army_q / n_army if n_army > 0 else front_q)
+            fear_cmd = cmd.fear if cmd is not None else 0.5
+            initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
+            total_q = quality + self.lessons - P.operations_interference * (1.0 - self.listening)
+            odds = F.own * (0.5 + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+            # M7: a commander under hold orders who sees the trap may withdraw against orders.
+            if F.hold and odds < 0.75 and cmd is not None:
+                p_w = P.operations_unauthorised_withdrawal * cmd.comp * (1.0 - cmd.fear) * (1.0 - 0.5 * cmd.loyal)
+                if withdraw.u(f, 0) < p_w:
+                    initiative = 1.0
+                    cmd.withdrew = 1
+                    cmd.susp += 0.3
+                    self.emit(K["WITHDRAWAL"], cmd.ident, -1, cmd.post, f, C["UNAUTHORISED"], 0.0)
+            adv = P.operations_km_per_log_odds * math.log(odds) + P.operations_noise_km * combat.normal(f, 0)
+            if adv < 0:
+                adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
+                        + P.operations_initiative_ground_factor * initiative)
+            losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -math.log(odds)))
+            enemy_losses = F.enemy * P.operations_enemy_loss_rate * min(max(odds, 0.3), 3.0)
+            if odds < 1.0:
+                hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (1.5 - min(quality, 1.0))
+                          * (P.operations_hold_encircle_factor * (1.0 - initiative)
+                             + P.operations_initiative_encircle_factor * initiative))
+                if encircle.u(f, 0) < 1.0 - math.exp(-hazard):
+                    F.encircled = 1
+                    self.encirclements += 1
+                    losses += F.own * P.operations_encirclement_losses
+                    adv -= 60.0
+                    trapped = self.trapped_commander(f, cmd, encircle.u(f, 1))
+                    self.emit(K["ENCIRCLEMENT"], trapped.ident if trapped is not None else -1, -1, -1, f, NONE,
+                              losses)
+                    if trapped is not None:
+                        u = encircle.u(f, 2)
+                        if u < 0.3:
+                            trapped.kill(f)
+                        elif u < 0.65:
+                            trapped.capture(f)
+            adv = min(max(adv, -350.0), 250.0)
+            F.own = max(F.own - losses, 1000.0)
+            F.enemy = max(F.enemy - enemy_losses, 1000.0)
+            self.losses += losses
+            # Replacements: own from mobilisation, the enemy's from a finite pool.
+            F.own += max(0.0, P.operations_reinforce * (P.operations_own_strength * mobil - F.own))
+            want = P.operations_enemy_reinforce * max(0.0, P.operations_enemy_strength - F.enemy)
+            got = min(want, self.enemy_pool)
+            F.enemy += got
+            self.enemy_pool -= got
+            F.depth -= adv
+            F.adv = adv
+            F.odds = odds
+            F.quality = quality
+            F.reported = adv + P.ruler_report_bias_km * fear_cmd
+            if cmd is not None:
+                if adv >= P.operations_victory_km:
+                    cmd.wins += 1
+                    self.emit(K["VICTORY"], cmd.ident, -1, cmd.post, f, NONE, adv)
+                elif adv <= -P.operations_defeat_km:
+                    cmd.defeats += 1
+                    self.emit(K["DEFEAT"], cmd.ident, -1, cmd.post, f, NONE, adv)
+            elif adv >= P.operations_victory_km:
+                self.emit(K["VICTORY"], -1, -1, -1, f, NONE, adv)
+            elif adv <= -P.operations_defeat_km:
+                self.emit(K["DEFEAT"], -1, -1, -1, f, NONE, adv)
+            if adv <= -P.operations_collapse_km or F.encircled:
+                F.collapsed = 1
+            # Commanders fall at the front.
+            hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
+            for p in self.posts_of_front[f]:
+                o = self.holder[p]
+                if o is not None and casualty.u(o.slot, 0) < hazard:
+                    o.kill(f)
+            depth_sum += F.depth
+            active += 1
+        if active == 0:
+            return
+        mean_depth = depth_sum / active
+        self.max_depth = max(self.max_depth, mean_depth)
+        enemy_total = self.enemy_pool
+        for F in self.fronts:
+            if F.active:
+                enemy_total += F.enemy
+        if mean_depth <= P.operations_victory_depth_km or enemy_total < 0.15 * P.operations_enemy_strength * 5:
+            self.war, self.war_end = VICTORY, t
+            self.emit(K["WAR"], -1, -1, -1, -1, C["WAR_WON"], mean_depth)
+        elif mean_depth >= P.operations_defeat_depth_km:
+            self.war, self.war_end = DEFEAT, t
+            self.ruler_alive = 0
+            self.purge_quota = 0.0
+            self.emit(K["WAR"], -1, -1, -1, -1, C["WAR_LOST"], mean_depth)
+
+    def trapped_commander(self, f: int, cmd: Officer | None, u: float) -> Officer | None:
+        """An army commander of the front is caught in the pocket; the front commander only if alone."""
+        armies = [self.holder[p] for p in self.armies_of_front[f] if self.holder[p] is not None]
+        return armies[int(u * len(armies))] if armies else cmd
+
+    # 6. Captivity ---------------------------------------------------------------------------------------
+
+    def captivity_step(self) -> None:
+        P, t = self.P, self.month
+        k = self.stream(Purpose.CAPTIVITY)
+        homecoming = self.war == VICTORY and t == self.war_end + 1
+        at_war = self.war == WAR
+        for o in self.agents:
+            if o.status != CAPTURED:
+                continue
+            o.captive += 1
+            i = o.slot
+            if k.u(i, 0) < P.captivity_death_rate:
+                o.status = DEAD
+                self.emit(K["DEATH"], o.ident, -1, -1, -1, C["CUSTODY"], 0.0)
+                continue
+            if at_war and k.u(i, 1) < sigmoid(o.defection_pull(P, self.scapegoat_index, self.hostage)):
+                o.status = DEFECTED
+                self.defections += 1
+                self.emit(K["DEFECTION"], o.ident, -1, -1, -1, NONE, o.fear)
+                continue
+            escaped = at_war and k.u(i, 2) < P.captivity_escape_rate
+            if escaped or homecoming:
+                o.status = ACTIVE
+                self.emit(K["RETURN"] if homecoming else K["ESCAPE"], o.ident, -1, -1, -1, NONE, float(o.captive))
+                if k.u(i, 3) < self.punish_returnees:
+                    o.arrest(C["RETURNEE"])
+
+    # 7. Learning ----------------------------------------------------------------------------------------
+
+    def learning_step(self) -> None:
+        P = self.P
+        for o in self.agents:
+            if o.post >= 0:
+                o.tenure = min(o.tenure + 1, 1000)
+        if self.war != WAR:
+            return
+        for o in self.agents:
+            if o.status != ACTIVE or o.post < 0:
+                continue
+            k = self.post_kind[o.post]
+            if k in (FRONT, ARMY):
+                o.exper += 1.0
+                o.comp += P.learning_competence_gain * (1.0 - o.comp)
+            elif k == CORPS:
+                o.exper += 0.5
+        battles = sum(1 for F in self.fronts if F.active and (abs(F.adv) >= P.operations_victory_km or F.encircled))
+        if battles > 0:
+            rate = P.learning_lessons_rate * (1.0 if self.collate else P.learning_lessons_uncollated)
+            self.lessons += rate * (P.learning_lessons_cap - self.lessons)
+
+    # 8. Popularity and challenges -----------------------------------------------------------------------
+
+    def politics_step(self) -> None:
+        P = self.P
+        k = self.stream(Purpose.CHALLENGE)
+        self.scapegoat_index *= 0.97
+        for p in self.field_posts:  # credit for this month's victories
+            o = self.holder[p]
+            F = self.fronts[self.post_front[p]]
+            if o is None or F.active == 0:
+                continue
+            if F.adv >= P.operations_victory_km:
+                share = 1.0 if self.post_kind[p] == FRONT else 0.4
+                o.pop += share * P.politics_victory_popularity * (1.0 - self.credit)
+        decay = P.politics_popularity_decay
+        u_challenge = k.col(0)
+        for o in self.agents:
+            o.pop = min(o.pop * decay, 1.5)
+            if self.ruler_alive == 0 or o.status != ACTIVE or o.post < 0 or self.post_kind[o.post] == CORPS:
+                continue
+            if u_challenge[o.slot] >= sigmoid(o.challenge_pull(P)):
+                continue
+            self.challenges += 1
+            self.challenges_month += 1
+            success = sigmoid(P.politics_challenge_success_base + P.politics_challenge_success_popularity * o.pop
+                              + P.politics_challenge_success_paranoia * self.paranoia)
+            if k.u(o.slot, 1) < success:
+                self.ruler_alive = 0
+                self.purge_quota = 0.0  # the new leadership ends the old one's quotas
+                self.emit(K["CHALLENGE"], o.ident, -1, o.post, -1, C["SUCCESSFUL_CHALLENGE"], o.pop)
+            else:
+                self.emit(K["CHALLENGE"], o.ident, -1, o.post, -1, C["FAILED_CHALLENGE"], o.pop)
+                if o.repressed == 0:  # a plotter is no innocent victim
+                    o.repressed = 1
+                    self.repressed_n += 1
+                o.arrest(C["FAILED_CHALLENGE"])
+                o.execute(C["FAILED_CHALLENGE"])
+
+    # 9. Fear, grievance, loyalty ------------------------------------------------------------------------
+
+    def morale_step(self) -> None:
+        n_active = sum(1 for o in self.agents if o.status == ACTIVE)
+        self.agents.do("morale", self.P, self.repressed_month / max(n_active, 1))
+        self.repressed_month = 0
+
+    # 11. Turnover ---------------------------------------------------------------------------------------
+
+    def turnover_step(self, calendar_month: int) -> None:
+        P, n = self.P, self.n
+        k = self.stream(Purpose.AGEING)
+        u_attrition = k.col(1)
+        for o in self.agents:
+            o.age += 1.0 / 12.0
+            if o.status != ACTIVE:
+                continue
+            if o.age > P.turnover_retirement_age and k.u(o.slot, 0) < P.turnover_retirement_rate:
+                self.emit(K["RETIREMENT"], o.ident, -1, o.post, -1, C["AGE"], o.age)
+                o.vacate()
+                o.status = RETIRED
+            elif u_attrition[o.slot] < P.turnover_attrition:
+                self.emit(K["DEATH"], o.ident, -1, o.post, -1, NONE, o.age)
+                o.vacate()
+                o.status = DEAD
+        if calendar_month != int(P.turnover_intake_month):
+            return
+        # January intake: a new colonel (a new agent) in every emptied slot.
+        new = self.stream(Purpose.INTAKE)
+        c = self.scenario.config
+        cc, cl, ca, kappa = c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean, \
+            c.corps.trait_concentration
+        sd_c = math.sqrt(cc * (1 - cc) / (kappa + 1))
+        sd_l = math.sqrt(cl * (1 - cl) / (kappa + 1))
+        sd_a = math.sqrt(ca * (1 - ca) / (kappa + 1))
+        refilled = False
+        for i, old in enumerate(self.slots):
+            if old.status == ACTIVE or old.status == ARRESTED or old.status == CAPTURED:
+                continue
+            gen = old.generation + 1
+            old.remove()
+            patron = int(new.u(i, 7) * n)
+            o = Officer(
+                self, i, gen, ident=i + n * gen, status=ACTIVE, rank=0, post=-1,
+                comp=min(max(cc + sd_c * new.normal(i, 0), 0.02), 0.98),
+                loyal=min(max(cl + sd_l * new.normal(i, 1), 0.02), 0.98),
+                ambition=min(max(ca + sd_a * new.normal(i, 2), 0.02), 0.98),
+                age=30.0 + 10.0 * new.u(i, 6), exper=0.0, tenure=0, pop=0.0, fear=P.politics_fear_baseline, griev=0.0,
+                trauma=0.0, susp=0.0, bc_mu=cc, bc_var=c.ruler.prior_var, bl_mu=cl, bl_var=c.ruler.prior_var,
+                wins=0, defeats=0, custody=0, captive=0, requests=0, withdrew=0, watched=0, senior_at_war=0,
+                repressed=0, roster=-1, patron=-1,
+            )
+            self.slots[i] = o
+            o.patron = patron if (patron != i and self.slots[patron].rank >= 2) else -1
+            refilled = True
+        if refilled:  # keep the AgentSet in slot order: the engine's ties and sums go by slot
+            self.agents.sort(key="slot", ascending=True, inplace=True)
+
+    # 10. Ledgers ----------------------------------------------------------------------------------------
+
+    def war_end_snapshot(self) -> None:
+        live = [o for o in self.agents if o.status == ACTIVE]
+        if len(live) > 2:
+            self.meritocracy = float(spearmanr([o.comp for o in live], [o.rank for o in live]).statistic)
+        senior = [o.senior_at_war for o in self.agents if o.post >= 0 and self.post_kind[o.post] == FRONT]
+        if senior:
+            self.continuity = float(np.mean(np.array(senior, dtype=np.int8)))
+
+    def front_line(self) -> float:
+        at_war = self.war == WAR or self.war_end == self.month
+        act = [F.depth for F in self.fronts if F.active]
+        return sum(act) / len(act) if (at_war and act) else math.nan
+
+    def corps_quality(self) -> float:
+        comp = [o.comp for o in self.agents if o.status == ACTIVE and o.post >= 0 and self.post_kind[o.post] != CORPS]
+        return sum(comp) / max(len(comp), 1)
+
+    def mean_fear(self) -> float:
+        fear = [o.fear for o in self.agents if o.status == ACTIVE]
+        return sum(fear) / max(len(fear), 1)
+
+    def own_strength(self) -> float:
+        return sum(F.own for F in self.fronts if F.active)
+
+    def enemy_strength(self) -> float:
+        return sum(F.enemy for F in self.fronts if F.active)
+
+    def active_fronts(self) -> int:
+        return sum(1 for F in self.fronts if F.active) if self.war == WAR else 0
+
+    # --- results -----------------------------------------------------------------------------------------
+
+    def events_frame(self) -> pd.DataFrame:
+        """The true ledger in the columns of `stavka.simulate(...).events` (detail left empty)."""
+        if not self.events:
+            return pd.DataFrame(columns=["run", "month", "kind", "officer", "officer_id", "other_id", "post",
+                                         "front", "cause", "detail", "value"])
+        t, kind, officer, other, post, front, cause, value = (list(c) for c in zip(*self.events, strict=True))
+        roster = self.scenario.roster
+        ids = np.array(officer, dtype=np.int64)
+        generated = sorted({i for i in officer if i >= len(roster)})
+        gen_names = dict(zip(generated, generated_names(self.seed, np.full(len(generated), self.run_id),
+                                                        np.array(generated, dtype=np.int64)), strict=True))
+        names = [roster[i].short_name if 0 <= i < len(roster) else gen_names.get(i, "") for i in officer]
+        post_names = self.scenario.posts.names
+        front_names = {self.post_front[p]: post_names[p] for p in self.field_posts if self.post_kind[p] == FRONT}
+        return pd.DataFrame({
+            "run": self.run_id, "month": [self.labels[m] for m in t], "kind": [KIND_TEXT[Kind(k)] for k in kind],
+            "officer": names, "officer_id": ids, "other_id": np.array(other, dtype=np.int64),
+            "post": [post_names[p] if p >= 0 else "" for p in post], "front": [front_names.get(f, "") for f in front],
+            "cause": [CAUSE_TEXT[Cause(c)] for c in cause], "detail": "",
+            "value": np.array(value, dtype=np.float32).astype(float),
+        })
+
+    def metrics(self) -> dict[str, Any]:
+        won = self.war == VICTORY
+        out: dict[str, Any] = {
+            "victory_month": self.labels[self.war_end] if won else None,
+            "max_depth_km": self.max_depth, "losses": self.losses,
+            "encirclements": self.encirclements, "commanders_killed": self.commanders_killed,
+            "commanders_captured": self.commanders_captured, "defections": self.defections,
+            "arrests": self.arrests, "executions": self.executions, "interrogations": self.interrogations,
+            "releases": self.releases,
+            "innocent_share": self.repressed_innocent / self.repressed_n if self.repressed_n > 0 else math.nan,
+            "field_competence": self.field_comp_sum / self.field_comp_n if self.field_comp_n > 0 else math.nan,
+            "meritocracy": self.meritocracy, "continuity": self.continuity, "challenges": self.challenges,
+            "ruler_survived": bool(self.ruler_alive),
+        }
+        series = self.datacollector.get_model_vars_dataframe()
+        credit = dict(zip(self.labels, series["credit"], strict=True))
+        _, stats = official_history(self.events_frame(), self.seed, self.doctrine.censorship,
+                                    lambda run, month: credit.get(month, 0.0))
+        out["history_distortion"] = float(stats["history_distortion"].iloc[0]) if len(stats) else 0.0
+        out["erased_names"] = int(stats["erased_names"].iloc[0]) if len(stats) else 0
+        return {name: out[name] for name in METRICS}
+
+
+@lru_cache(maxsize=4)
+def default_scenario(name: str = "default") -> Scenario:
+    return Scenario.load(name)
+
+
+def simulate_model(doctrine: str | Doctrine, seed: int, run_id: int, scenario: Scenario | None = None) -> StavkaModel:
+    """Build and run one model to the end; the model keeps its event log and series."""
+    model = StavkaModel(doctrine, seed, run_id, scenario)
+    model.run_model()
+    return model
+
+
+def run(doctrine: str | Doctrine, seed: int, run_id: int, scenario: Scenario | None = None) -> dict[str, Any]:
+    """Metrics of run `run_id` of `seed` (names and meaning as in `stavka.simulate(...).metrics`)."""
+    return simulate_model(doctrine, seed, run_id, scenario).metrics()

@@ -1,0 +1,604 @@
+"""The results store: an embedded DuckDB database that `stavka run`, `compare` and `sweep` write to.
+
+One file (``./stavka.duckdb`` by default) holds every experiment:
+
+``experiments``  one row per experiment: id, kind (run, compare, sweep), the package version, the base
+                 scenario and its hash, the root seed, runs per cell, the specification (JSON), status
+``cells``        one row per cell (a doctrine at one point of a grid): doctrine, its full parameters,
+                 the grid point's overrides, the cell's scenario, hash and configuration (JSON)
+``runs``         one row per run: experiment, doctrine, cell, run, seed, scenario and hash, parameters
+                 (JSON), package version, created time, the chunk that wrote it
+``chunks``       the completed-chunk records: a chunk's rows and its record commit in one transaction
+``metrics``      one row per run: experiment, doctrine, cell, run, seed and every metric
+``events``       the true ledger (experiment, cell, run, seq and the engine's event columns)
+``official``     the official history, laid out like ``events``
+``series``       the monthly series per run (experiment, cell, run, month and one column per series)
+
+Value columns of ``metrics``, ``events``, ``official`` and ``series`` follow the engine: a column the
+engine adds later is added to the table on the first write that carries it (older rows read NULL).
+``stavka_meta`` records the format and the schema version; a newer package upgrades an older store
+through ``MIGRATIONS`` when it opens it, and a store of a newer schema is refused with a clear error.
+
+Safety: a file that is not a stavka store is refused before anything is written (nothing is created
+in a foreign database, and a file that is not a DuckDB database is never opened by DuckDB); a new
+store is created under a temporary name and linked into place only once complete; every write is
+one transaction, so a kill, a full disk or a read-only path leaves whole chunks or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import __version__
+from .config import ConfigError
+
+DEFAULT_DB = "stavka.duckdb"
+FORMAT = "stavka-results"
+SCHEMA_VERSION = 1
+MEMORY_LIMIT = "512MB"  # the writer's DuckDB buffer (its cache of the store's blocks); it spills beyond that
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
+
+# Upgrades of older stores: MIGRATIONS[v] takes a store of schema v to schema v + 1 (run inside one
+# transaction, in order, when a newer package opens the store for writing or reading).
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+
+DATA_TABLES = ("metrics", "events", "official", "series")
+TABLES = ("experiments", "cells", "runs", "chunks", *DATA_TABLES)
+
+_SCHEMA = """
+CREATE TABLE stavka_meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE experiments (
+    experiment VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, name VARCHAR, created TIMESTAMPTZ NOT NULL,
+    version VARCHAR NOT NULL, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL,
+    runs_per_cell BIGINT NOT NULL, n_cells INTEGER NOT NULL, total_runs BIGINT NOT NULL,
+    keep_events BIGINT NOT NULL, spec VARCHAR, status VARCHAR NOT NULL, finished TIMESTAMPTZ);
+CREATE TABLE cells (
+    experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, doctrine VARCHAR NOT NULL,
+    doctrine_params VARCHAR NOT NULL, overrides VARCHAR NOT NULL, scenario VARCHAR NOT NULL,
+    scenario_hash VARCHAR NOT NULL, scenario_config VARCHAR NOT NULL, PRIMARY KEY (experiment, cell));
+CREATE TABLE runs (
+    experiment VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL,
+    seed BIGINT NOT NULL, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, parameters VARCHAR NOT NULL,
+    version VARCHAR NOT NULL, created TIMESTAMPTZ NOT NULL, chunk BIGINT NOT NULL,
+    PRIMARY KEY (experiment, cell, run));
+CREATE TABLE chunks (
+    experiment VARCHAR NOT NULL, chunk BIGINT NOT NULL, cell INTEGER NOT NULL, first_run BIGINT NOT NULL,
+    n_runs BIGINT NOT NULL, completed TIMESTAMPTZ NOT NULL, seconds DOUBLE, worker VARCHAR,
+    PRIMARY KEY (experiment, chunk));
+CREATE TABLE metrics (experiment VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, cell INTEGER NOT NULL,
+    run BIGINT NOT NULL, seed BIGINT NOT NULL);
+CREATE TABLE events (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE official (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE series (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
+"""
+
+# Columns written by the store itself (the rest of a data table's columns come from the engine).
+KEY_COLUMNS = {
+    "metrics": ("experiment", "doctrine", "cell", "run", "seed"),
+    "events": ("experiment", "cell", "run", "seq"),
+    "official": ("experiment", "cell", "run", "seq"),
+    "series": ("experiment", "cell", "run"),
+}
+ORDER = {
+    "experiments": "created, experiment", "cells": "experiment, cell", "runs": "experiment, cell, run",
+    "chunks": "experiment, chunk", "metrics": "experiment, cell, run", "events": "experiment, cell, run, seq",
+    "official": "experiment, cell, run, seq", "series": "experiment, cell, run, month",
+}
+
+
+class StoreError(ConfigError):
+    """The store cannot be used: not ours, newer, in use, or not writable.  One line, for the terminal."""
+
+
+# --- what is written ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A doctrine at one point of the parameter space, on one scenario."""
+
+    cell: int
+    doctrine: str
+    doctrine_params: dict[str, Any]
+    overrides: dict[str, Any]  # the grid point: {"doctrine.x": v, "scenario.section.key": w}
+    scenario: str
+    scenario_hash: str
+    scenario_config: dict[str, Any]
+
+    @property
+    def parameters(self) -> str:
+        """What a run's `parameters` column records: the doctrine's parameters and the cell's overrides."""
+        return _json({"doctrine": self.doctrine_params, "overrides": self.overrides})
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What an experiment is: its cells and runs, and how it was asked for."""
+
+    experiment: str
+    kind: str  # "run", "compare" or "sweep"
+    name: str
+    seed: int
+    runs: int  # runs per cell (ids 0 .. runs - 1, the same ids and luck in every cell)
+    cells: tuple[Cell, ...]
+    keep_events: int  # runs with id below this keep their events and official history
+    spec: dict[str, Any] = field(default_factory=dict)
+    version: str = __version__
+
+    @property
+    def total_runs(self) -> int:
+        return self.runs * len(self.cells)
+
+
+@dataclass
+class ChunkResult:
+    """The results of a contiguous range of runs of one cell, as Arrow tables (engine columns only)."""
+
+    cell: int
+    first_run: int
+    n_runs: int
+    metrics: pa.Table
+    events: pa.Table
+    official: pa.Table
+    series: pa.Table
+    seconds: float = 0.0
+    worker: str = ""
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in (self.metrics, self.events, self.official, self.series))
+
+
+def to_arrow(df: pd.DataFrame) -> pa.Table:
+    """A frame as an Arrow table.  A column with no value at all (e.g. `victory_month` in a chunk where no
+    run won) has no type of its own: it is typed as text, which is what such columns hold, so that a
+    table's columns do not depend on which chunk came first."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):
+            table = table.set_column(i, pa.field(f.name, pa.large_string()), table.column(i).cast(pa.large_string()))
+    return table
+
+
+def chunk_from_frames(cell: int, first_run: int, n_runs: int, metrics: pd.DataFrame, events: pd.DataFrame,
+                      official: pd.DataFrame, series: pd.DataFrame, seconds: float = 0.0,
+                      worker: str = "") -> ChunkResult:
+    """Package a simulation's frames for the store; `seq` numbers each ledger's events within a run."""
+    ledgers = []
+    for ev in (events, official):
+        ev = ev.reset_index(drop=True)
+        ev.insert(1, "seq", ev.groupby("run").cumcount().astype(np.int32) if len(ev) else pd.Series([], dtype=np.int32))
+        ledgers.append(to_arrow(ev))
+    return ChunkResult(cell=cell, first_run=first_run, n_runs=n_runs, metrics=to_arrow(metrics),
+                       events=ledgers[0], official=ledgers[1], series=to_arrow(series), seconds=seconds,
+                       worker=worker or socket.gethostname())
+
+
+# --- the store ------------------------------------------------------------------------------------------
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reason(exc: BaseException) -> str:
+    """A DuckDB or OS error as one short line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    for prefix in ("IO Error: ", "Permission Error: ", "Invalid Input Error: ", "Serialization Error: ",
+                   "FATAL Error: ", "Catalog Error: ", "Error: "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text
+
+
+def frame_of(rel: duckdb.DuckDBPyConnection | duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """A query result as a DataFrame (silencing a pandas deprecation raised inside DuckDB's conversion)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword")
+        return rel.df()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _looks_like_duckdb(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    return len(head) >= 12 and head[8:12] == DUCKDB_MAGIC
+
+
+class Store:
+    """An open results store.  `Store(path)` opens (or creates) it for writing, `Store(path,
+    read_only=True)` for reading; use it as a context manager or call `close()`."""
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB, read_only: bool = False,
+                 create: bool = True) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._columns: dict[str, list[str]] = {}
+        self._inspecting = False
+        self.con = self._open(create)
+
+    # -- opening ---------------------------------------------------------------------------------------
+
+    def _open(self, create: bool) -> duckdb.DuckDBPyConnection:
+        path = self.path
+        if path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a stavka store")
+        if not path.exists():
+            if self.read_only or not create:
+                raise StoreError(f"{path}: no such store (run `stavka run`, `compare` or `sweep` to make one)")
+            self._create()
+        try:
+            if not _looks_like_duckdb(path):
+                raise StoreError(f"{path}: not a stavka store (not a DuckDB database); refusing to touch it")
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        # Inspect read-only first: a foreign DuckDB database is never opened for writing.
+        self._inspecting = True
+        con = self._connect(read_only=True)
+        self._inspecting = False
+        try:
+            version = self._check(con)
+        finally:
+            con.close()
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+        con = self._connect(read_only=self.read_only)
+        if not self.read_only:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        return con
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            reason = _reason(exc)
+            if "could not set lock" in reason.lower():
+                pid = reason.rsplit("(PID ", 1)[-1].split(")")[0] if "(PID " in reason else "?"
+                raise StoreError(f"{self.path}: the store is in use by another process (PID {pid}); "
+                                 "wait for it to finish") from None
+            if read_only and self._inspecting:
+                raise StoreError(f"{self.path}: not a stavka store (DuckDB cannot read it: {reason}); "
+                                 "refusing to touch it") from None
+            raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
+
+    def _check(self, con: duckdb.DuckDBPyConnection) -> int:
+        """The schema version of a stavka store; anything else is refused."""
+        try:
+            has_meta = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND table_name = 'stavka_meta'").fetchone()
+            meta = dict(con.execute("SELECT key, value FROM stavka_meta").fetchall()) if has_meta and has_meta[0] else {}
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {_reason(exc)}") from None
+        if meta.get("format") != FORMAT:
+            raise StoreError(f"{self.path}: a DuckDB database that is not a stavka store; refusing to touch it")
+        try:
+            version = int(meta.get("schema_version", ""))
+        except ValueError:
+            raise StoreError(f"{self.path}: stavka store without a valid schema version") from None
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: made by a newer stavka (store schema {version}, this stavka "
+                             f"{__version__} reads up to {SCHEMA_VERSION}); upgrade stavka")
+        if any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
+            raise StoreError(f"{self.path}: store schema {version} cannot be upgraded to {SCHEMA_VERSION}")
+        return version
+
+    def _create(self) -> None:
+        """A new store, built under a temporary name and linked into place only when complete."""
+        path = self.path
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise StoreError(f"{path}: cannot create the store: directory {parent} does not exist")
+        tmp = parent / f".{path.name}.creating-{os.getpid()}"
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute("BEGIN")
+                con.execute(_SCHEMA)
+                stamp = _now().isoformat()
+                con.executemany("INSERT INTO stavka_meta VALUES (?, ?)", [
+                    ("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("created", stamp),
+                    ("created_by", f"stavka {__version__}"), ("updated_by", f"stavka {__version__}")])
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            try:
+                os.link(tmp, path)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                pass
+            except OSError:
+                if not path.exists():
+                    os.replace(tmp, path)
+        except (duckdb.Error, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _reason(exc)
+            raise StoreError(f"{path}: cannot create the store: {reason}") from None
+        finally:
+            for leftover in (tmp, Path(f"{tmp}.wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+
+    def _migrate(self, version: int) -> None:
+        con = self._connect(read_only=False)
+        try:
+            con.execute("BEGIN")
+            for v in range(version, SCHEMA_VERSION):
+                MIGRATIONS[v](con)
+            con.execute("UPDATE stavka_meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            con.execute("INSERT OR REPLACE INTO stavka_meta VALUES ('updated_by', ?)", [f"stavka {__version__}"])
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise StoreError(f"{self.path}: cannot upgrade the store from schema {version}: {_reason(exc)}") from None
+        finally:
+            con.close()
+
+    # -- basics ------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def sql(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> duckdb.DuckDBPyRelation:
+        """Any SQL over the store's tables: `.df()`, `.to_arrow_table()`, `.fetchall()` on the result."""
+        return self.con.sql(query, params=params)
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.con.execute("SELECT key, value FROM stavka_meta").fetchall())
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            rows = self.con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [table]).fetchall()
+            self._columns[table] = [r[0] for r in rows]
+        return self._columns[table]
+
+    @contextlib.contextmanager
+    def _transaction(self, what: str) -> Iterator[None]:
+        """One transaction; any failure rolls it back and becomes a one-line StoreError."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        try:
+            self.con.execute("BEGIN")
+            yield
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as exc:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            self._columns.clear()
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _reason(exc)
+            raise StoreError(f"{self.path}: cannot write {what}: {reason}; nothing of it was kept") from None
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            self._columns.clear()
+            raise
+
+    # -- experiments -------------------------------------------------------------------------------------
+
+    def experiment_status(self, experiment: str) -> str | None:
+        row = self.con.execute("SELECT status FROM experiments WHERE experiment = ?", [experiment]).fetchone()
+        return None if row is None else str(row[0])
+
+    def begin_experiment(self, exp: Experiment, replace: bool = False) -> bool:
+        """Record an experiment and its cells.  An experiment already stored is kept (its completed
+        chunks are what a resumed sweep skips) unless `replace`, which deletes it first, in the same
+        transaction as the new records.  Returns True if the experiment was already there."""
+        existed = self.experiment_status(exp.experiment) is not None
+        with self._transaction(f"experiment {exp.experiment}"):
+            if existed and replace:
+                self._delete(exp.experiment)
+            if not existed or replace:
+                self._record(exp)
+        return existed and not replace
+
+    def _record(self, exp: Experiment) -> None:
+        first = exp.cells[0]
+        self.con.execute(
+            "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', NULL)",
+            [exp.experiment, exp.kind, exp.name, _now(), exp.version, first.scenario, first.scenario_hash,
+             exp.seed, exp.runs, len(exp.cells), exp.total_runs, exp.keep_events, _json(exp.spec)])
+        self.con.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            [exp.experiment, c.cell, c.doctrine, _json(c.doctrine_params), _json(c.overrides), c.scenario,
+             c.scenario_hash, _json(c.scenario_config)] for c in exp.cells])
+
+    def _delete(self, experiment: str) -> None:
+        for table in ("cells", "runs", "chunks", *DATA_TABLES, "experiments"):
+            self.con.execute(f"DELETE FROM {table} WHERE experiment = ?", [experiment])
+
+    def finish_experiment(self, experiment: str) -> None:
+        with self._transaction(f"experiment {experiment}"):
+            self.con.execute("UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?",
+                             [_now(), experiment])
+
+    def completed_runs(self, experiment: str) -> dict[int, np.ndarray]:
+        """Run ids already stored, per cell."""
+        df = frame_of(self.con.execute("SELECT cell, run FROM runs WHERE experiment = ? ORDER BY cell, run",
+                                  [experiment]))
+        return {int(str(c)): g["run"].to_numpy(np.int64) for c, g in df.groupby("cell")}
+
+    def next_chunk_id(self, experiment: str) -> int:
+        row = self.con.execute("SELECT coalesce(max(chunk) + 1, 0) FROM chunks WHERE experiment = ?",
+                               [experiment]).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- writing results -------------------------------------------------------------------------------
+
+    def write_chunk(self, exp: Experiment, chunk_id: int, result: ChunkResult) -> None:
+        """A chunk's rows in every table and its completed-chunk record, in one transaction."""
+        with self._transaction(f"chunk {chunk_id} of {exp.experiment}"):
+            self._insert_chunk(exp, chunk_id, result)
+
+    def write_experiment(self, exp: Experiment, results: Sequence[ChunkResult]) -> None:
+        """A whole experiment (run, compare) in one transaction, replacing an earlier one of the same id."""
+        with self._transaction(f"experiment {exp.experiment}"):
+            if self.experiment_status(exp.experiment) is not None:
+                self._delete(exp.experiment)
+            self._record(exp)
+            for i, result in enumerate(results):
+                self._insert_chunk(exp, i, result)
+            self.con.execute("UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?",
+                             [_now(), exp.experiment])
+
+    def _insert_chunk(self, exp: Experiment, chunk_id: int, res: ChunkResult) -> None:
+        cell = exp.cells[res.cell]
+        now = _now()
+        ids = np.arange(res.first_run, res.first_run + res.n_runs, dtype=np.int64)
+        runs = pa.table({"run": ids})
+        self.con.register("__stavka_runs", runs)
+        try:
+            self.con.execute(
+                "INSERT INTO runs SELECT ?, ?, ?, run, ?, ?, ?, ?, ?, ?, ? FROM __stavka_runs",
+                [exp.experiment, cell.doctrine, cell.cell, exp.seed, cell.scenario, cell.scenario_hash,
+                 cell.parameters, exp.version, now, chunk_id])
+        finally:
+            self.con.unregister("__stavka_runs")
+        keys = {"experiment": exp.experiment, "doctrine": cell.doctrine, "cell": cell.cell, "seed": exp.seed}
+        for table in DATA_TABLES:
+            self._insert(table, getattr(res, table), keys)
+        self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [exp.experiment, chunk_id, cell.cell, res.first_run, res.n_runs, now, res.seconds,
+                          res.worker])
+
+    _KEY_TYPES = {"experiment": "VARCHAR", "doctrine": "VARCHAR", "cell": "INTEGER", "seed": "BIGINT"}
+
+    def _insert(self, table: str, data: pa.Table, keys: dict[str, Any]) -> None:
+        if data.num_rows == 0:
+            return
+        view = f"__stavka_{table}"
+        self.con.register(view, data)
+        try:
+            described = self.con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()
+            existing = set(self.columns(table))
+            cols = []
+            for name, ctype, *_ in described:
+                if name in keys:
+                    continue
+                if name not in existing:
+                    if ctype.strip('"') == "NULL":
+                        continue  # an all-null column of unknown type: NULL once the column exists
+                    self.con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(name)} {ctype}")
+                    self._columns.pop(table, None)
+                    existing.add(name)
+                cols.append(_q(name))
+            wanted = [k for k in KEY_COLUMNS[table] if k in keys]
+            consts = [f"?::{self._KEY_TYPES[k]} AS {k}" for k in wanted]
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT {', '.join(consts + cols)} FROM {view}",
+                             [keys[k] for k in wanted])
+        finally:
+            self.con.unregister(view)
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def experiments(self) -> pd.DataFrame:
+        return frame_of(self.con.sql(f"SELECT * FROM experiments ORDER BY {ORDER['experiments']}"))
+
+    def latest_experiment(self) -> str | None:
+        row = self.con.execute("SELECT experiment FROM experiments ORDER BY created DESC, experiment DESC "
+                               "LIMIT 1").fetchone()
+        return None if row is None else str(row[0])
+
+    def resolve(self, experiment: str | None) -> str:
+        """The experiment id asked for (a unique prefix will do), or the latest one."""
+        ids = [r[0] for r in self.con.execute("SELECT experiment FROM experiments ORDER BY created").fetchall()]
+        if not ids:
+            raise StoreError(f"{self.path}: the store holds no experiment yet")
+        if experiment is None:
+            return str(self.latest_experiment())
+        if experiment in ids:
+            return experiment
+        matches = [i for i in ids if i.startswith(experiment)]
+        if len(matches) == 1:
+            return str(matches[0])
+        listing = ", ".join(ids[-8:])
+        raise StoreError(f"{self.path}: no experiment {experiment!r}{' (ambiguous)' if matches else ''}; "
+                         f"stored: {listing}")
+
+    def table(self, name: str, experiment: str | None = None, where: str = "",
+              params: Sequence[Any] = ()) -> pd.DataFrame:
+        """One table as a DataFrame, in a stable order, optionally for one experiment."""
+        if name not in TABLES:
+            raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+        clauses, args = [], list(params)
+        if experiment is not None:
+            clauses.append("experiment = ?")
+            args.insert(0, experiment)
+        if where:
+            clauses.append(where)
+        cond = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return frame_of(self.con.execute(f"SELECT * FROM {name}{cond} ORDER BY {ORDER[name]}", args))
+
+
+# --- reading for analysis -------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredResults:
+    """The store's tables as DataFrames (for one experiment, or all of them)."""
+
+    path: Path
+    experiment: str | None
+    experiments: pd.DataFrame
+    cells: pd.DataFrame
+    runs: pd.DataFrame
+    chunks: pd.DataFrame
+    metrics: pd.DataFrame
+    events: pd.DataFrame
+    official: pd.DataFrame
+    series: pd.DataFrame
+    meta: dict[str, str]
+
+    def __getitem__(self, table: str) -> pd.DataFrame:
+        if table not in TABLES:
+            raise KeyError(table)
+        return getattr(self, table)  # type: ignore[no-any-return]
+
+
+def load(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
+         tables: Sequence[str] | None = None) -> StoredResults:
+    """The tables of a results store as DataFrames: `stavka.load("stavka.duckdb").metrics`.
+
+    `experiment` keeps one experiment (an id or a unique prefix; all of them by default); `tables`
+    names the tables to read (the others come back empty), e.g. ``tables=["runs", "metrics"]``
+    to leave the large ledgers on disk.  For queries, open `Store(db, read_only=True)` and use `.sql`."""
+    wanted = set(TABLES if tables is None else tables)
+    unknown = wanted - set(TABLES)
+    if unknown:
+        raise StoreError(f"unknown tables {sorted(unknown)}; expected some of {', '.join(TABLES)}")
+    with Store(db, read_only=True) as store:
+        exp = store.resolve(experiment) if experiment is not None else None
+        frames = {name: store.table(name, exp) if name in wanted else store.table(name, exp, "false")
+                  for name in TABLES}
+        return StoredResults(path=store.path, experiment=exp, meta=store.meta(), **frames)
