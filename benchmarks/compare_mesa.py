@@ -206,6 +206,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.mesa_runs, args.repeats = (3 if args.agree else 4), 2, 1
+        args.threads = "1"  # tiny batches on two threads are slow on a busy machine (docs/performance.md)
         if args.agree:
             args.doctrines = "passive,terror"
     if args.agree:

@@ -40,6 +40,18 @@ DOCTRINES = ["passive", "terror", "historical", "break_and_use", "meritocratic"]
 Event = tuple[int, int, int, int, int, int, int, float]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():  # type: ignore[no-untyped-def]
+    """Batches of two runs: one thread avoids waiting on a second one on a busy machine (results do not
+    depend on the number of threads)."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
 def engine_logs(doctrine: str, runs: list[int]) -> dict[int, list[Event]]:
     """The engine's true log of each run, as (month, kind, officer, other, post, front, cause, value)."""
     engine = Engine(Scenario.load("default"), SEED, np.array(runs, dtype=np.int64))
