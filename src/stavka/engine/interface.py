@@ -20,10 +20,6 @@ from .views import gather_officers
 F64 = NDArray[np.float64]
 I8 = NDArray[np.int8]
 
-VISIBLE_OFFICER_FIELDS = (
-    "ident", "status", "rank", "post", "exper", "pop", "age", "susp", "bc_mu", "bc_var", "bl_mu", "bl_var",
-    "wins", "defeats", "custody", "captive", "requests", "withdrew", "watched", "roster",
-)
 VISIBLE_FRONT_FIELDS = ("active", "depth", "reported", "collapsed", "encircled", "hold", "own")
 VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", "lessons", "credit", "crisis")
 
