@@ -12,10 +12,9 @@ import numpy as np
 from pydantic import Field
 
 from ..calendar import parse_month
-from ..engine.codes import Action, Cause, PostKind, Status, War
 from ..engine.interface import Decisions, RulerView
-from ..rng import stream_keys, uniforms
 from .base import Censorship, Doctrine, DoctrineParams
+from .policy_kernel import Knobs, decide_kernel
 
 Window = tuple[str, str] | None
 
@@ -94,99 +93,40 @@ class PolicyDoctrine(Doctrine):
         return decide_by_policy(self.params_at(view.label), view)
 
 
+def knobs(p: PolicyParams, label: str) -> Knobs:
+    """The parameters of month `label` as the compiled policy reads them."""
+    return Knobs(
+        arrest_disloyalty=p.arrest_disloyalty, paranoia_weight=p.paranoia_weight,
+        release_on=float(in_window(label, p.release_window) and p.release_rate > 0), release_rate=p.release_rate,
+        scapegoat=p.scapegoat, scapegoat_execute=p.scapegoat_execute, relieve_below=p.relieve_below,
+        keep_loyal_failures=float(p.keep_loyal_failures), demote_failures=p.demote_failures, loyal_bar=p.loyal_bar,
+        punish_withdrawal=p.punish_withdrawal, rotate_on=float(math.isfinite(p.rotate_popular)),
+        rotate_popular=p.rotate_popular, sideline_after_war=float(p.sideline_after_war),
+        interrogate_autonomy=p.interrogate_autonomy, interrogate_in_war=float(p.interrogate_in_war),
+        promote_winners=p.promote_winners, talent_promotions=float(p.talent_promotions), charm=float(p.charm),
+        w_competence=p.w_competence, w_loyalty=p.w_loyalty, w_seniority=p.w_seniority, w_popularity=p.w_popularity,
+        crisis_appointment=float(p.crisis_appointment), crisis_release=p.crisis_release,
+        hold_strictness=p.hold_strictness, listening=p.listening, listening_growth=p.listening_growth,
+    )
+
+
 def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
-    d = Decisions.routine(view)
-    o, fr, run = view.officer, view.front, view.run
+    """The month's decisions for every run of the batch (the rules are in `policy_kernel.py`)."""
     n_runs, n = view.shape
-    u = [view.uniforms(k) for k in range(7)]
-    active = o["status"] == Status.ACTIVE
-    arrested = o["status"] == Status.ARRESTED
-    at_war = (run["war"] == War.WAR)[:, None]
-    commands = view.holds(PostKind.FRONT, PostKind.ARMY)
-    front_of = np.maximum(view.front_of, 0)
-    rows = np.arange(n_runs)[:, None]
-    my_front_collapsed = commands & (fr["collapsed"][rows, front_of] == 1)
-    my_front_defeated = commands & (fr["reported"][rows, front_of] <= -60.0) & at_war
-    is_front_cmdr = view.post_kind == PostKind.FRONT
-    loyal_failure = p.keep_loyal_failures & (o["bl_mu"] >= p.loyal_bar)
-
-    # Run-level settings.
-    wins_so_far = o["wins"].sum(axis=1)
-    d.listening[:] = np.minimum(1.0, p.listening + p.listening_growth * wins_so_far)
-    d.credit[:] = p.credit_taken
-    d.collate[:] = int(p.collate_lessons)
-    d.purge_quota[:] = p.purge_quota if in_window(view.label, p.purge_window) else 0.0
-    d.execute_share[:] = p.execute_share
-    d.organ_trust[:] = p.organ_trust
-    d.hostage[:] = int(p.hostage)
-    d.punish_returnees[:] = p.punish_returnees
-    # Hold or initiative (M7): the same fronts keep the same orders from month to month.
-    fixed = uniforms(stream_keys(view.seed, view.run_ids, 0, 24), fr["hold"].shape[1])
-    d.hold[:] = (fixed < p.hold_strictness).astype(np.int8)
-
-    # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
-    threshold = p.arrest_disloyalty * (1.0 - p.paranoia_weight * run["paranoia"])[:, None]
-    d.order(active & (1.0 - o["bl_mu"] > threshold), Action.ARREST, 1.0 - o["bl_mu"], Cause.RULER)
-    # Review of sentenced officers (reinstatements, M10).
-    if in_window(view.label, p.release_window) and p.release_rate > 0:
-        d.order(arrested & (o["custody"] > 3) & (u[1] < p.release_rate), Action.RELEASE, 0.5, Cause.REVIEW)
-    # M3 scapegoating, M2 the loyal failure kept close.
-    scapegoated = is_front_cmdr & my_front_collapsed & (u[2] < p.scapegoat)
-    d.order(scapegoated & loyal_failure, Action.RECALL, 9.0, Cause.FAILURE)
-    shoot = u[3] < p.scapegoat_execute
-    d.order(scapegoated & ~loyal_failure & shoot, Action.EXECUTE, 10.0, Cause.SCAPEGOAT)
-    d.order(scapegoated & ~loyal_failure & ~shoot, Action.ARREST, 10.0, Cause.SCAPEGOAT)
-    failing = (my_front_collapsed | my_front_defeated) & (o["bc_mu"] < p.relieve_below) & ~scapegoated
-    demoted = failing & (u[6] < p.demote_failures) & (o["rank"] > 0)
-    d.order(demoted, Action.DEMOTE, 5.0, Cause.FAILURE)  # Kulik 1942, Popov 1944
-    d.order(failing & ~demoted & loyal_failure, Action.RECALL, 5.0, Cause.FAILURE)
-    d.order(failing & ~demoted & ~loyal_failure, Action.REMOVE, 5.0, Cause.FAILURE)
-    d.order(active & (o["withdrew"] == 1) & (u[4] < p.punish_withdrawal), Action.ARREST, 8.0, Cause.UNAUTHORISED)
-    # M4: keep the brilliant moving; after victory, sideline the most popular.
-    if math.isfinite(p.rotate_popular):
-        d.order(active & commands & (o["pop"] > p.rotate_popular), Action.ROTATE, 6.0 + o["pop"], Cause.ROTATION)
-    if p.sideline_after_war >= 0:
-        due = (run["war"] == War.VICTORY) & (view.month - run["war_end"] == p.sideline_after_war)
-        pop = np.where(active & (o["rank"] >= 4), o["pop"], -1.0)
-        top = pop.argmax(axis=1)
-        mask = np.zeros_like(active)
-        mask[np.arange(n_runs), top] = due & (pop[np.arange(n_runs), top] > 0.2)
-        d.order(mask, Action.SIDELINE, 7.0, Cause.SIDELINE)
-    # M5: break the tool to see if it still works.
-    if p.interrogate_autonomy > 0:
-        window = np.ones((n_runs, 1), bool) if p.interrogate_in_war else ~at_war
-        d.order(active & (o["requests"] == 1) & window & (u[5] < p.interrogate_autonomy), Action.INTERROGATE,
-                4.0, Cause.AUTONOMY)
-    # Promotion of winners (M12 talent, M4 the brilliant are promoted).
-    won = commands & (fr["reported"][rows, front_of] >= 40.0) & at_war & (o["rank"] < 5)
-    d.order(active & won & (u[1] < p.promote_winners), Action.PROMOTE, 3.0, Cause.MERIT)
-    # M12: talent search: raise those the record shows most competent for their rank.
-    if p.talent_promotions > 0:
-        # From below before the war; in the war, within the senior posts (continuity: seed 002, Glantz).
-        senior = view.holds(PostKind.STAFF, PostKind.FRONT, PostKind.ARMY, PostKind.DISTRICT)
-        pool = active & (o["rank"] < 5) & (o["bc_mu"] > 0.6) & (~at_war | senior)
-        merit = np.where(pool, o["bc_mu"] - 0.08 * o["rank"], -np.inf)
-        top = np.argsort(-merit, axis=1, kind="stable")[:, : p.talent_promotions]
-        mask = np.zeros_like(active)
-        np.put_along_axis(mask, top, True, axis=1)
-        d.order(mask & np.isfinite(merit), Action.PROMOTE, 2.0, Cause.TALENT)
-    # M12: personal attention to the commanders the ruler values most.
-    if p.charm > 0:
-        valued = np.where(active & view.holds(PostKind.FRONT, PostKind.ARMY, PostKind.STAFF), o["bc_mu"], -1.0)
-        top = np.argsort(-valued, axis=1, kind="stable")[:, : p.charm]
-        mask = np.zeros_like(active)
-        np.put_along_axis(mask, top, True, axis=1)
-        d.order(mask & (valued > 0), Action.CHARM, 1.0, Cause.RULER)
-
-    # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
-    seniority = o["rank"] / 5.0 + np.minimum(o["exper"], 48) / 48.0
-    score = (p.w_competence * o["bc_mu"] + p.w_loyalty * o["bl_mu"] + p.w_seniority * seniority
-             + p.w_popularity * o["pop"] + 0.01 * u[0])
-    crisis = (run["crisis"] == 1)[:, None]
-    if p.crisis_appointment:
-        score = np.where(crisis, 3.0 * o["bc_mu"] + 0.5 * seniority + 0.01 * u[0], score)
-        d.order(crisis & arrested & (o["bc_mu"] >= p.crisis_release), Action.RELEASE, 9.5, Cause.CRISIS)
-    d.appoint_score = score
+    fr, run = view.front, view.run
+    d = Decisions(
+        action=np.empty((n_runs, n), dtype=np.int8), priority=np.empty((n_runs, n)),
+        cause=np.empty((n_runs, n), dtype=np.int8), appoint_score=np.empty((n_runs, n)),
+        hold=np.empty(fr["hold"].shape, dtype=np.int8), credit=np.full(n_runs, p.credit_taken),
+        collate=np.full(n_runs, int(p.collate_lessons), dtype=np.int8), listening=np.empty(n_runs),
+        purge_quota=np.full(n_runs, p.purge_quota if in_window(view.label, p.purge_window) else 0.0),
+        execute_share=np.full(n_runs, p.execute_share), hostage=np.full(n_runs, int(p.hostage), dtype=np.int8),
+        punish_returnees=np.full(n_runs, p.punish_returnees), organ_trust=np.full(n_runs, p.organ_trust),
+        directive=np.zeros(n_runs, dtype=np.int64),
+    )
+    decide_kernel(view.seed, view.run_ids, view.month, view.records, run["war"], run["war_end"], run["paranoia"],
+                  run["crisis"], fr["collapsed"], fr["reported"], view.posts.kind, view.posts.front,
+                  knobs(p, view.label), d.action, d.priority, d.cause, d.appoint_score, d.hold, d.listening)
     return d
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 def _refresh_kernel_cache() -> None:
     package = Path(__file__).resolve().parent.parent
-    sources = sorted(package.glob("engine/*.py")) + [package / "rng.py"]
+    sources = sorted(package.glob("engine/*.py")) + [package / "rng.py", package / "doctrines" / "policy_kernel.py"]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     stamp = package / "engine" / "__pycache__" / "kernels.stamp"
     try:
         if stamp.exists() and stamp.read_text() == digest:
             return
-        for folder in (package / "__pycache__", package / "engine" / "__pycache__"):
+        for folder in (package / "__pycache__", package / "engine" / "__pycache__", package / "doctrines" / "__pycache__"):
             for f in list(folder.glob("*.nbi")) + list(folder.glob("*.nbc")):
                 f.unlink(missing_ok=True)
         stamp.parent.mkdir(exist_ok=True)

@@ -7,7 +7,8 @@ doctrine call decides a month for every run at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,11 +16,12 @@ from numpy.typing import NDArray
 from ..rng import stream_keys, uniforms
 from .codes import Action, PostKind
 from .state import PostTable, World
-from .views import gather_officers
+from .views import FLOAT_FIELDS, INT_FIELDS, gather_officers
 
 F64 = NDArray[np.float64]
 I8 = NDArray[np.int8]
 
+VISIBLE_OFFICER_FIELDS = FLOAT_FIELDS + INT_FIELDS
 VISIBLE_FRONT_FIELDS = ("active", "depth", "reported", "collapsed", "encircled", "hold", "own")
 VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", "lessons", "credit", "crisis")
 
@@ -33,7 +35,13 @@ def _readonly(a: NDArray) -> NDArray:  # type: ignore[type-arg]
 
 @dataclass
 class RulerView:
-    """The ruler's window on a batch of runs in month `month` (arrays: runs x officers / fronts)."""
+    """The ruler's window on a batch of runs in month `month` (arrays: runs x officers / fronts).
+
+    `records` is the officer table restricted to the visible fields (a read-only view, no copy: a
+    compiled doctrine reads it directly, and a hidden field is a compile-time error there).  The
+    column dict `officer` and the per-officer post lookups are built on first use, so a doctrine
+    that does not use them does not pay for them.
+    """
 
     month: int
     label: str
@@ -41,31 +49,40 @@ class RulerView:
     seed: int
     run_ids: NDArray[np.int64]
     posts: PostTable
-    officer: dict[str, NDArray]  # type: ignore[type-arg]
+    records: NDArray  # type: ignore[type-arg]  # (runs, officers) visible fields only
     front: dict[str, NDArray]  # type: ignore[type-arg]
     run: dict[str, NDArray]  # type: ignore[type-arg]
-    post_kind: NDArray[np.int8] = field(init=False)  # per officer: kind of his post, -1 none
-    front_of: NDArray[np.int16] = field(init=False)  # per officer: front of his post, -1 none
-
-    def __post_init__(self) -> None:
-        post = self.officer["post"]
-        has = post >= 0
-        self.post_kind = _readonly(np.where(has, self.posts.kind[np.maximum(post, 0)], -1).astype(np.int8))
-        self.front_of = _readonly(np.where(has, self.posts.front[np.maximum(post, 0)], -1).astype(np.int16))
 
     @classmethod
     def of(cls, world: World, posts: PostTable, label: str, war_start: int, seed: int,
            run_ids: NDArray[np.int64]) -> RulerView:
         return cls(
             month=world.month, label=label, war_start=war_start, seed=seed, run_ids=run_ids, posts=posts,
-            officer=gather_officers(world.off),
+            records=_readonly(world.off[list(VISIBLE_OFFICER_FIELDS)]),
             front={k: _readonly(world.fronts[k]) for k in VISIBLE_FRONT_FIELDS},
             run={k: _readonly(world.run[k]) for k in VISIBLE_RUN_FIELDS},
         )
 
+    @cached_property
+    def officer(self) -> dict[str, NDArray]:  # type: ignore[type-arg]
+        """Contiguous read-only (runs, officers) columns of the visible officer fields."""
+        return gather_officers(self.records)
+
+    @cached_property
+    def post_kind(self) -> NDArray[np.int8]:
+        """Per officer: the kind of his post, -1 none."""
+        post = self.officer["post"]
+        return _readonly(np.where(post >= 0, self.posts.kind[np.maximum(post, 0)], -1).astype(np.int8))
+
+    @cached_property
+    def front_of(self) -> NDArray[np.int16]:
+        """Per officer: the front of his post, -1 none."""
+        post = self.officer["post"]
+        return _readonly(np.where(post >= 0, self.posts.front[np.maximum(post, 0)], -1).astype(np.int16))
+
     @property
     def shape(self) -> tuple[int, int]:
-        return self.officer["rank"].shape  # type: ignore[return-value]
+        return self.records.shape  # type: ignore[return-value]
 
     def holds(self, *kinds: PostKind) -> NDArray[np.bool_]:
         return np.isin(self.post_kind, [int(k) for k in kinds])
