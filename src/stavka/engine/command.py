@@ -147,6 +147,22 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
     position = np.empty(n_posts, dtype=np.int64)
     for j in range(n_posts):
         position[fill_order[j]] = j
+    # The serving officers, in slot order, with what eligibility reads, copied once: every vacancy
+    # scans them, and contiguous copies are far cheaper to scan than the officer records.
+    n = off.shape[1]
+    cand = np.empty(n, dtype=np.int64)
+    cand_rank = np.empty(n, dtype=np.int64)
+    cand_pos = np.empty(n, dtype=np.int64)  # fill position of his post; n_posts: no post
+    cand_score = np.empty(n)
+    m = 0
+    for i in range(n):
+        o = off[r, i]
+        if o.status == Status.ACTIVE:
+            cand[m] = i
+            cand_rank[m] = o.rank
+            cand_pos[m] = position[o.post] if o.post >= 0 else n_posts
+            cand_score[m] = score[r, i]
+            m += 1
     for j in range(n_posts):
         p = fill_order[j]
         if holder[r, p] >= 0:
@@ -154,18 +170,15 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
         f = post_front[p]
         if f >= 0 and fronts[r, f].active == 0:
             continue
-        best = -1
+        best_c = -1
         best_s = -np.inf
-        for i in range(off.shape[1]):
-            o = off[r, i]
-            if o.status != Status.ACTIVE or o.rank < post_min_rank[p] - 1:
+        for c in range(m):
+            if cand_rank[c] < post_min_rank[p] - 1 or cand_pos[c] <= j:
                 continue
-            if o.post >= 0 and position[o.post] <= j:
-                continue
-            s = score[r, i]
-            if s > best_s:
-                best_s = s
-                best = i
+            if cand_score[c] > best_s:
+                best_s = cand_score[c]
+                best_c = c
+        best = cand[best_c] if best_c >= 0 else -1
         if best < 0:
             continue
         o = off[r, best]
@@ -177,6 +190,8 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
         if why == Cause.CRISIS and (o.trauma > 0.0 or o.bl_mu < 0.6):
             o.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
         emit(ev, ev_n, r, Kind.APPOINTMENT, o.ident, -1, p, f, why, 0.0)
+        cand_pos[best_c] = j
         if o.rank < post_min_rank[p]:
             o.rank = post_min_rank[p]
+            cand_rank[best_c] = o.rank
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, p, f, why, float(o.rank))

@@ -34,7 +34,7 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
     k_e = stream_key(seed, run_id, t, Purpose.ENCIRCLE)
     k_k = stream_key(seed, run_id, t, Purpose.CASUALTY)
     k_w = stream_key(seed, run_id, t, Purpose.WITHDRAW)
-    n_posts = holder.shape[1]
+    first, posts_of = posts_by_front(post_front, fronts.shape[1])
     depth_sum = 0.0
     active = 0
     for f in range(fronts.shape[1]):
@@ -47,9 +47,8 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         cmd = -1
         army_q = 0.0
         n_army = 0
-        for p in range(n_posts):
-            if post_front[p] != f:
-                continue
+        for q in range(first[f], first[f + 1]):
+            p = posts_of[q]
             i = holder[r, p]
             if post_kind[p] == PostKind.FRONT:
                 cmd = i
@@ -93,7 +92,8 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
                 R.encirclements += 1
                 losses += F.own * P.operations_encirclement_losses
                 adv -= 60.0
-                trapped = trapped_commander(r, f, holder, post_kind, post_front, cmd, uniform(k_e, f, 1))
+                trapped = trapped_commander(r, holder, post_kind, posts_of[first[f]:first[f + 1]], cmd,
+                                            uniform(k_e, f, 1))
                 ident = off[r, trapped].ident if trapped >= 0 else -1
                 emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
                 if trapped >= 0:
@@ -132,8 +132,9 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         if adv <= -P.operations_collapse_km or F.encircled:
             F.collapsed = 1
         # Commanders fall at the front.
-        for p in range(n_posts):
-            if post_front[p] == f and holder[r, p] >= 0:
+        for q in range(first[f], first[f + 1]):
+            p = posts_of[q]
+            if holder[r, p] >= 0:
                 i = holder[r, p]
                 hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
                 if uniform(k_k, i, 0) < hazard:
@@ -161,17 +162,36 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
 
 
 @numba.njit(cache=True)
-def trapped_commander(r, f, holder, post_kind, post_front, cmd, u):  # type: ignore[no-untyped-def]
+def posts_by_front(post_front, n_fronts):  # type: ignore[no-untyped-def]
+    """The posts of each front in post order: those of front f are posts_of[first[f]:first[f + 1]]."""
+    first = np.zeros(n_fronts + 1, dtype=np.int64)
+    for p in range(post_front.shape[0]):
+        if post_front[p] >= 0:
+            first[post_front[p] + 1] += 1
+    for f in range(n_fronts):
+        first[f + 1] += first[f]
+    posts_of = np.empty(first[n_fronts], dtype=np.int64)
+    fill = first[:n_fronts].copy()
+    for p in range(post_front.shape[0]):
+        f = post_front[p]
+        if f >= 0:
+            posts_of[fill[f]] = p
+            fill[f] += 1
+    return first, posts_of
+
+
+@numba.njit(cache=True)
+def trapped_commander(r, holder, post_kind, front_posts, cmd, u):  # type: ignore[no-untyped-def]
     """An army commander of the front is caught in the pocket; the front commander only if alone."""
     count = 0
-    for p in range(holder.shape[1]):
-        if post_front[p] == f and post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
+    for p in front_posts:
+        if post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
             count += 1
     if count == 0:
         return cmd
     pick = int(u * count)
-    for p in range(holder.shape[1]):
-        if post_front[p] == f and post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
+    for p in front_posts:
+        if post_kind[p] == PostKind.ARMY and holder[r, p] >= 0:
             if pick == 0:
                 return holder[r, p]
             pick -= 1
