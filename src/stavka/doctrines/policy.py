@@ -1,7 +1,8 @@
 """One parametric personnel policy that the built-in doctrines configure.
 
-Each rule below is one mechanism of MODEL.md §1 and is switched off by its parameter's neutral value,
-so a doctrine is a point in one policy space and doctrines are comparable parameter by parameter.
+Each parameter below drives one rule of `engine/policy.py` (one mechanism of MODEL.md §1) and switches
+it off at its neutral value, so a doctrine is a point in one policy space and doctrines are comparable
+parameter by parameter.  The rules are compiled so that the engine can run them inside its own month.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pydantic import Field
 
 from ..calendar import parse_month
 from ..engine.interface import Decisions, RulerView
+from ..engine.policy import Knobs, decide_kernel
 from .base import Censorship, Doctrine, DoctrineParams
-from .policy_kernel import Knobs, decide_kernel
 
 Window = tuple[str, str] | None
 
@@ -111,7 +112,7 @@ def knobs(p: PolicyParams, label: str) -> Knobs:
 
 
 def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
-    """The month's decisions for every run of the batch (the rules are in `policy_kernel.py`)."""
+    """The month's decisions for every run of the batch (the rules are in `engine/policy.py`)."""
     n_runs, n = view.shape
     fr, run = view.front, view.run
     d = Decisions(

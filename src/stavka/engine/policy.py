@@ -1,0 +1,207 @@
+"""The rules of the shared personnel policy, compiled; `doctrines/policy.py` gives them their parameters.
+
+Most doctrines are parameter sets of this one policy, so the engine can run their decisions inside its
+own compiled month (`core.py:month_fused`) instead of calling back into Python.
+
+Each officer receives the policy's orders in the order `policy.py` lists its rules; an order replaces
+the one he already has only if it has a higher priority (`Decisions.order`).  The three rules that pick
+officers by rank within a run (sideline the most popular marshal, promote for talent, charm) are chosen
+first, since they read only the view, and then given in their place in that sequence.
+
+The kernel reads the ruler's view only: `records` holds the visible officer fields, so a hidden trait
+is a compile-time error here.  Random numbers come from the doctrine's stream (purpose 9) at
+(officer, sub-draw k), drawn where a rule needs them; a draw is a pure function of its counters, so
+drawing lazily gives the numbers an eager draw would.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from ..rng import stream_key, uniform
+from .codes import Action, Cause, PostKind, Status, War
+
+DOCTRINE_STREAM = 9
+HOLD_STREAM = 24  # month 0 of this stream fixes which fronts get hold orders, for the whole run
+
+
+class Knobs(NamedTuple):
+    """The policy parameters in force this month, as floats for the kernel (booleans 0/1)."""
+
+    arrest_disloyalty: float
+    paranoia_weight: float
+    release_on: float  # release window open and release_rate > 0
+    release_rate: float
+    scapegoat: float
+    scapegoat_execute: float
+    relieve_below: float
+    keep_loyal_failures: float
+    demote_failures: float
+    loyal_bar: float
+    punish_withdrawal: float
+    rotate_on: float  # rotate_popular is finite
+    rotate_popular: float
+    sideline_after_war: float
+    interrogate_autonomy: float
+    interrogate_in_war: float
+    promote_winners: float
+    talent_promotions: float
+    charm: float
+    w_competence: float
+    w_loyalty: float
+    w_seniority: float
+    w_popularity: float
+    crisis_appointment: float
+    crisis_release: float
+    hold_strictness: float
+    listening: float
+    listening_growth: float
+
+
+@numba.njit(cache=True, inline="always")
+def _give(action, priority, cause, r, i, act, pr, why):  # type: ignore[no-untyped-def]
+    if action[r, i] == Action.NONE or pr > priority[r, i]:
+        action[r, i] = act
+        priority[r, i] = pr
+        cause[r, i] = why
+
+
+@numba.njit(cache=True)
+def _top(values, eligible, k, out):  # type: ignore[no-untyped-def]
+    """Mark in `out` the k eligible officers of highest value, ties to the lower index (a stable sort)."""
+    for _ in range(k):
+        best = -1
+        for i in range(values.shape[0]):
+            if eligible[i] and not out[i] and (best < 0 or values[i] > values[best]):
+                best = i
+        if best < 0:
+            return
+        out[best] = True
+
+
+@numba.njit(cache=True, parallel=True)
+def decide_kernel(seed, run_ids, month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
+                  post_front, K, action, priority, cause, score, hold, listening):  # type: ignore[no-untyped-def]
+    """The month's decisions for every run of a batch (`rec`: the visible officer fields)."""
+    for r in numba.prange(rec.shape[0]):
+        decide_run(r, seed, run_ids[r], month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
+                   post_front, K, action, priority, cause, score, hold, listening)
+
+
+@numba.njit(cache=True)
+def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
+               post_front, K, action, priority, cause, score, hold, listening):  # type: ignore[no-untyped-def]
+    """Run r's decisions: its rows of action, priority, cause, score and hold, and its listening."""
+    n = rec.shape[1]
+    key = stream_key(seed, run_id, month, DOCTRINE_STREAM)
+    at_war = war[r] == War.WAR
+    kind = np.full(n, -1, dtype=np.int64)
+    front = np.zeros(n, dtype=np.int64)
+    wins = 0
+    for i in range(n):
+        o = rec[r, i]
+        wins += o.wins
+        if o.post >= 0:
+            kind[i] = post_kind[o.post]
+            front[i] = max(post_front[o.post], 0)
+    listening[r] = min(1.0, K.listening + K.listening_growth * wins)
+    key_hold = stream_key(seed, run_id, 0, HOLD_STREAM)
+    for f in range(hold.shape[1]):
+        hold[r, f] = 1 if uniform(key_hold, f, 0) < K.hold_strictness else 0
+
+    # The rules that rank officers within the run, chosen before any order is given.
+    sideline = np.zeros(n, dtype=np.bool_)
+    if K.sideline_after_war >= 0 and war[r] == War.VICTORY and month - war_end[r] == K.sideline_after_war:
+        top, top_pop = 0, -np.inf
+        for i in range(n):
+            o = rec[r, i]
+            pop = o.pop if (o.status == Status.ACTIVE and o.rank >= 4) else -1.0
+            if pop > top_pop:
+                top, top_pop = i, pop
+        sideline[top] = top_pop > 0.2
+    talent = np.zeros(n, dtype=np.bool_)
+    if K.talent_promotions > 0:
+        merit = np.empty(n)
+        pool = np.zeros(n, dtype=np.bool_)
+        for i in range(n):
+            o = rec[r, i]
+            senior = kind[i] == PostKind.STAFF or kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY \
+                or kind[i] == PostKind.DISTRICT
+            pool[i] = o.status == Status.ACTIVE and o.rank < 5 and o.bc_mu > 0.6 and (not at_war or senior)
+            merit[i] = o.bc_mu - 0.08 * o.rank
+        _top(merit, pool, int(K.talent_promotions), talent)
+    charmed = np.zeros(n, dtype=np.bool_)
+    if K.charm > 0:
+        valued = np.empty(n)
+        for i in range(n):
+            o = rec[r, i]
+            k = kind[i]
+            valued[i] = o.bc_mu if (o.status == Status.ACTIVE and (k == PostKind.FRONT or k == PostKind.ARMY
+                                                                     or k == PostKind.STAFF)) else -1.0
+        _top(valued, valued > 0, int(K.charm), charmed)
+
+    threshold = K.arrest_disloyalty * (1.0 - K.paranoia_weight * paranoia[r])
+    for i in range(n):
+        o = rec[r, i]
+        action[r, i] = Action.NONE
+        priority[r, i] = 0.0
+        cause[r, i] = Cause.NONE
+        active = o.status == Status.ACTIVE
+        arrested = o.status == Status.ARRESTED
+        commands = kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY
+        front_collapsed = commands and collapsed[r, front[i]] == 1
+        front_defeated = commands and reported[r, front[i]] <= -60.0 and at_war
+        loyal_failure = K.keep_loyal_failures > 0 and o.bl_mu >= K.loyal_bar
+        # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
+        if active and 1.0 - o.bl_mu > threshold:
+            _give(action, priority, cause, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
+        # Review of sentenced officers (M10).
+        if K.release_on > 0 and arrested and o.custody > 3 and uniform(key, i, 1) < K.release_rate:
+            _give(action, priority, cause, r, i, Action.RELEASE, 0.5, Cause.REVIEW)
+        # M3 scapegoating, M2 the loyal failure kept close.
+        scapegoated = kind[i] == PostKind.FRONT and front_collapsed and uniform(key, i, 2) < K.scapegoat
+        if scapegoated:
+            if loyal_failure:
+                _give(action, priority, cause, r, i, Action.RECALL, 9.0, Cause.FAILURE)
+            elif uniform(key, i, 3) < K.scapegoat_execute:
+                _give(action, priority, cause, r, i, Action.EXECUTE, 10.0, Cause.SCAPEGOAT)
+            else:
+                _give(action, priority, cause, r, i, Action.ARREST, 10.0, Cause.SCAPEGOAT)
+        if (front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated:
+            if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
+                _give(action, priority, cause, r, i, Action.DEMOTE, 5.0, Cause.FAILURE)  # Kulik 1942
+            elif loyal_failure:
+                _give(action, priority, cause, r, i, Action.RECALL, 5.0, Cause.FAILURE)
+            else:
+                _give(action, priority, cause, r, i, Action.REMOVE, 5.0, Cause.FAILURE)
+        if active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal:
+            _give(action, priority, cause, r, i, Action.ARREST, 8.0, Cause.UNAUTHORISED)
+        # M4: keep the brilliant moving; after victory, sideline the most popular.
+        if K.rotate_on > 0 and active and commands and o.pop > K.rotate_popular:
+            _give(action, priority, cause, r, i, Action.ROTATE, 6.0 + o.pop, Cause.ROTATION)
+        if sideline[i]:
+            _give(action, priority, cause, r, i, Action.SIDELINE, 7.0, Cause.SIDELINE)
+        # M5: break the tool to see if it still works.
+        if (K.interrogate_autonomy > 0 and active and o.requests == 1 and (K.interrogate_in_war > 0 or not at_war)
+                and uniform(key, i, 5) < K.interrogate_autonomy):
+            _give(action, priority, cause, r, i, Action.INTERROGATE, 4.0, Cause.AUTONOMY)
+        # Promotion of winners (M12, M4).
+        if (active and commands and reported[r, front[i]] >= 40.0 and at_war and o.rank < 5
+                and uniform(key, i, 1) < K.promote_winners):
+            _give(action, priority, cause, r, i, Action.PROMOTE, 3.0, Cause.MERIT)
+        if talent[i]:
+            _give(action, priority, cause, r, i, Action.PROMOTE, 2.0, Cause.TALENT)
+        if charmed[i]:
+            _give(action, priority, cause, r, i, Action.CHARM, 1.0, Cause.RULER)
+        # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
+        seniority = o.rank / 5.0 + min(o.exper, 48.0) / 48.0
+        if K.crisis_appointment > 0 and crisis[r] == 1:
+            score[r, i] = 3.0 * o.bc_mu + 0.5 * seniority + 0.01 * uniform(key, i, 0)
+            if arrested and o.bc_mu >= K.crisis_release:
+                _give(action, priority, cause, r, i, Action.RELEASE, 9.5, Cause.CRISIS)
+        else:
+            score[r, i] = (K.w_competence * o.bc_mu + K.w_loyalty * o.bl_mu + K.w_seniority * seniority
+                           + K.w_popularity * o.pop + 0.01 * uniform(key, i, 0))
