@@ -2,7 +2,7 @@
 
 Numba caches each compiled kernel keyed by its own file only, so an edit to a helper in another file
 would leave callers running stale machine code.  On import we stamp the cache with a hash of every
-source file the kernels are built from and drop the cache when the sources change.
+source file that compiles kernels and drop the cache when any of them changes.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from pathlib import Path
 
 def _refresh_kernel_cache() -> None:
     package = Path(__file__).resolve().parent.parent
-    sources = sorted(package.glob("engine/*.py")) + [package / "rng.py", package / "doctrines" / "policy_kernel.py"]
+    sources = [p for p in sorted(package.rglob("*.py")) if b"import numba" in p.read_bytes()]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     stamp = package / "engine" / "__pycache__" / "kernels.stamp"
     try:
         if stamp.exists() and stamp.read_text() == digest:
             return
-        for folder in (package / "__pycache__", package / "engine" / "__pycache__", package / "doctrines" / "__pycache__"):
+        for folder in package.rglob("__pycache__"):
             for f in list(folder.glob("*.nbi")) + list(folder.glob("*.nbc")):
                 f.unlink(missing_ok=True)
         stamp.parent.mkdir(exist_ok=True)
