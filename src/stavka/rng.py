@@ -10,6 +10,7 @@ and for doctrines (vectorised, NumPy); a test checks that the two agree bit for 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 import numba
 import numpy as np
@@ -76,12 +77,109 @@ def uniform(key: np.uint64, index: int, draw: int = 0) -> float:
     return float(z >> _S11) * _TWO53
 
 
+# --- normals: the inverse normal CDF of one uniform -------------------------------------------------
+#
+# N = Φ⁻¹(p) by Wichura's algorithm AS241 (PPND16, Applied Statistics 37 (1988) 477-484; relative accuracy
+# about 1e-16), the algorithm of CPython's `statistics.NormalDist.inv_cdf`, with its coefficients.  The
+# uniform is sub-draw 2·draw of the stream (sub-draw 2·draw + 1, Box-Muller's second uniform until the
+# change, is no longer used).  u is a multiple of 2^-53 in [0, 1); p = u + 2^-54 is the midpoint of u's
+# bin, so p is never 0 or 1 and the draws are exactly symmetric: q = p - 0.5 = (u - 0.5) + 2^-54 is exact,
+# and so is the tail's 0.5 - |q| (min(p, 1 - p)).  The extreme draws, u = 0 and u = 1 - 2^-53, give
+# -8.3 and +8.3.  Each rational function is written once, as plain arithmetic that works on floats and on
+# arrays alike, and compiled for the scalar `normal`, so the compiled and the vectorised normals evaluate the
+# same operations in the same order (no FMA: neither NumPy nor Numba without fastmath contracts them).
+# Only the tails (|q| > 0.425, 15% of draws) call log and sqrt.
+
+_HALF_ULP = 0.5 * _TWO53  # 2^-54
+
+# fmt: off
+# (the layout of CPython's transcription of AS241, coefficient by coefficient)
+
+
+def _ppnd_central(q: Any, r: Any) -> Any:  # a float (compiled) or an array
+    """Φ⁻¹(0.5 + q) for |q| <= 0.425, where r = 0.180625 - q·q."""
+    num = (((((((2.5090809287301226727e+3 * r
+                 + 3.3430575583588128105e+4) * r
+                + 6.7265770927008700853e+4) * r
+               + 4.5921953931549871457e+4) * r
+              + 1.3731693765509461125e+4) * r
+             + 1.9715909503065514427e+3) * r
+            + 1.3314166789178437745e+2) * r
+           + 3.3871328727963666080e+0) * q
+    den = (((((((5.2264952788528545610e+3 * r
+                 + 2.8729085735721942674e+4) * r
+                + 3.9307895800092710610e+4) * r
+               + 2.1213794301586595867e+4) * r
+              + 5.3941960214247511077e+3) * r
+             + 6.8718700749205790830e+2) * r
+            + 4.2313330701600911252e+1) * r
+           + 1.0)
+    return num / den
+
+
+def _ppnd_near(r: Any) -> Any:
+    """|Φ⁻¹(p)| for sqrt(-log(min(p, 1 - p))) <= 5, where r is that root minus 1.6."""
+    num = (((((((7.74545014278341407640e-4 * r
+                 + 2.27238449892691845833e-2) * r
+                + 2.41780725177450611770e-1) * r
+               + 1.27045825245236838258e+0) * r
+              + 3.64784832476320460504e+0) * r
+             + 5.76949722146069140550e+0) * r
+            + 4.63033784615654529590e+0) * r
+           + 1.42343711074968357734e+0)
+    den = (((((((1.05075007164441684324e-9 * r
+                 + 5.47593808499534494600e-4) * r
+                + 1.51986665636164571966e-2) * r
+               + 1.48103976427480074590e-1) * r
+              + 6.89767334985100004550e-1) * r
+             + 1.67638483018380384940e+0) * r
+            + 2.05319162663775882187e+0) * r
+           + 1.0)
+    return num / den
+
+
+def _ppnd_far(r: Any) -> Any:
+    """|Φ⁻¹(p)| for sqrt(-log(min(p, 1 - p))) > 5, where r is that root minus 5."""
+    num = (((((((2.01033439929228813265e-7 * r
+                 + 2.71155556874348757815e-5) * r
+                + 1.24266094738807843860e-3) * r
+               + 2.65321895265761230930e-2) * r
+              + 2.96560571828504891230e-1) * r
+             + 1.78482653991729133580e+0) * r
+            + 5.46378491116411436990e+0) * r
+           + 6.65790464350110377720e+0)
+    den = (((((((2.04426310338993978564e-15 * r
+                 + 1.42151175831644588870e-7) * r
+                + 1.84631831751005468180e-5) * r
+               + 7.86869131145613259100e-4) * r
+              + 1.48753612908506148525e-2) * r
+             + 1.36929880922735805310e-1) * r
+            + 5.99832206555887937690e-1) * r
+           + 1.0)
+    return num / den
+# fmt: on
+
+
+_ppnd_central_nb = numba.njit(cache=True, inline="always")(_ppnd_central)
+_ppnd_near_nb = numba.njit(cache=True, inline="always")(_ppnd_near)
+_ppnd_far_nb = numba.njit(cache=True, inline="always")(_ppnd_far)
+
+
+@numba.njit(cache=True, inline="always")
+def _ppnd16(u: float) -> float:
+    """Φ⁻¹(u + 2^-54) for a uniform u in [0, 1) on the 2^-53 grid."""
+    q = (u - 0.5) + _HALF_ULP
+    if abs(q) <= 0.425:
+        return _ppnd_central_nb(q, 0.180625 - q * q)
+    r = np.sqrt(-np.log(0.5 - abs(q)))
+    x = _ppnd_near_nb(r - 1.6) if r <= 5.0 else _ppnd_far_nb(r - 5.0)
+    return -x if q < 0.0 else x
+
+
 @numba.njit(cache=True, inline="always")
 def normal(key: np.uint64, index: int, draw: int = 0) -> float:
-    """Standard normal by Box-Muller from two sub-draws."""
-    u1 = uniform(key, index, 2 * draw)
-    u2 = uniform(key, index, 2 * draw + 1)
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    """Standard normal: the inverse normal CDF (AS241) of sub-draw 2·draw, at the midpoint of its bin."""
+    return _ppnd16(uniform(key, index, 2 * draw))
 
 
 # --- the same streams, vectorised, for doctrines and initialisation -------------------------------
@@ -112,9 +210,24 @@ def uniforms(keys: NDArray[np.uint64], n: int, draw: int = 0) -> NDArray[np.floa
 
 
 def normals(keys: NDArray[np.uint64], n: int, draw: int = 0) -> NDArray[np.float64]:
-    u1 = uniforms(keys, n, 2 * draw)
-    u2 = uniforms(keys, n, 2 * draw + 1)
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    """(runs, n) standard normals: item i of run r equals `normal(keys[r], i, draw)`, bit for bit where
+    NumPy's float64 log is the C library's (NumPy uses its own SIMD log on AVX-512 CPUs)."""
+    return _ppnd16_np(uniforms(keys, n, 2 * draw))
+
+
+def _ppnd16_np(u: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Elementwise `_ppnd16`, the same operations in the same order."""
+    q = (u - 0.5) + _HALF_ULP
+    x = np.empty_like(q)
+    central = np.abs(q) <= 0.425
+    qc = q[central]
+    x[central] = _ppnd_central(qc, 0.180625 - qc * qc)
+    qt = q[~central]
+    r = np.sqrt(-np.log(0.5 - np.abs(qt)))
+    with np.errstate(all="ignore"):  # both tail branches are evaluated on every tail draw
+        xt = np.where(r <= 5.0, _ppnd_near(r - 1.6), _ppnd_far(r - 5.0))
+    x[~central] = np.where(qt < 0.0, -xt, xt)
+    return x
 
 
 def uniform_at(keys: NDArray[np.uint64], index: NDArray[np.int64], draw: int = 0) -> NDArray[np.float64]:
