@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .beta_quantile import beta_quantiles
 from .calendar import Calendar
 from .config import ScenarioConfig, kernel_params, load_scenario
 from .engine.codes import PostKind, Status, War
@@ -90,6 +92,18 @@ def step_series(points: Sequence[tuple[str, float]], cal: Calendar, before: floa
     return out
 
 
+@dataclass(frozen=True)
+class _CorpsLayout:
+    """The run-independent part of the initial corps (`Scenario._corps_layout`); arrays are read-only."""
+
+    row: NDArray[np.void]  # (officers,) OFFICER: every field that is the same in every run
+    born: NDArray[np.int64]  # year of birth of named officers, 0 for generated ones
+    trait_a: NDArray[np.float64]  # (3, officers): Beta parameters of comp, loyal, ambition
+    trait_b: NDArray[np.float64]
+    senior: NDArray[np.int64]  # slots of rank >= 2, the possible patrons
+    holder: NDArray[np.int16]  # (posts,) slot holding each post at the start, -1 vacant
+
+
 @dataclass
 class Scenario:
     """A validated scenario, ready to initialise worlds for any runs."""
@@ -135,70 +149,26 @@ class Scenario:
     def initial_world(self, seed: int, run_ids: NDArray[np.int64]) -> World:
         c = self.config
         n_runs, n = len(run_ids), c.corps.n_officers
-        posts = self.posts
-        off = np.zeros((n_runs, n), dtype=OFFICER)
-        holder = np.full((n_runs, posts.n), -1, dtype=np.int16)
+        lay = self._corps_layout
         keys = stream_keys(seed, run_ids, -1, Purpose.INIT_TRAITS)
-        u = [uniforms(keys, n, d) for d in range(8)]
 
-        slot_post, slot_rank, slot_named, slot_status = self._placement()
-        n_fixed = len(slot_rank)
-        if n_fixed > n:
-            raise ValueError(f"corps.n_officers={n} is smaller than the {n_fixed} posts and named officers")
-        rank = np.zeros(n, dtype=np.int8)
-        rank[:n_fixed] = slot_rank
-        # Reserve officers (no post): mostly colonels.
-        rank[n_fixed:] = np.arange(n - n_fixed) % 4 == 0  # one in four a major general; same in every run
-        post = np.full(n, -1, dtype=np.int16)
-        post[:n_fixed] = slot_post
-        named = np.full(n, -1, dtype=np.int16)
-        named[:n_fixed] = slot_named
+        def u(draw: int) -> NDArray[np.float64]:  # sub-draw `draw` of every officer of every run
+            return uniforms(keys, n, draw)
 
-        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0.05, 0.95)
-        loyal_mean = np.full(n, c.corps.loyalty_mean)
-        amb_mean = np.full(n, c.corps.ambition_mean)
-        kappa = np.full(n, c.corps.trait_concentration)
-        for i, idx in enumerate(named):
-            if idx >= 0:
-                e = self.roster[idx]
-                comp_mean[i], loyal_mean[i], amb_mean[i], kappa[i] = e.competence, e.loyalty, e.ambition, 20.0
-        from scipy.stats import beta as beta_dist
-
-        def draw(uu: NDArray[np.float64], mean: NDArray[np.float64]) -> NDArray[np.float64]:
-            return beta_dist.ppf(np.clip(uu, 1e-9, 1 - 1e-9), mean * kappa, (1 - mean) * kappa)
-
-        off["comp"] = draw(u[1], comp_mean)
-        off["loyal"] = draw(u[2], loyal_mean)
-        off["ambition"] = draw(u[3], amb_mean)
-        off["ident"] = np.arange(n, dtype=np.int32)
-        off["rank"] = rank
-        off["post"] = post
-        off["status"] = Status.ACTIVE
-        off["status"][:, :n_fixed] = slot_status
-        off["roster"] = named
-        born = np.array([self.roster[i].born_year or 0 if i >= 0 else 0 for i in named])
-        start_year = self.calendar.start_year
-        age = 36.0 + 3.5 * rank + 8.0 * (u[4] - 0.5)
-        off["age"] = np.where(born > 0, start_year - born, age)
-        off["pop"] = 0.04 * rank
-        off["fear"] = c.politics.fear_baseline
-        off["bc_mu"] = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0, 1)
-        off["bc_var"] = c.ruler.prior_var
-        off["bl_mu"] = c.corps.loyalty_mean
-        off["bl_var"] = c.ruler.prior_var
-        off["custody"] = 0
-        off["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
+        off = np.empty((n_runs, n), dtype=OFFICER)
+        off.view(np.uint8).reshape(n_runs, -1)[:] = lay.row.view(np.uint8)  # a byte copy: far faster than by field
+        # Hidden traits: Beta(mean * kappa, (1 - mean) * kappa) by inverse CDF of the run's uniforms.
+        for t, name in enumerate(("comp", "loyal", "ambition")):
+            off[name] = beta_quantiles(np.clip(u(1 + t), 1e-9, 1 - 1e-9), lay.trait_a[t], lay.trait_b[t])
+        rank = lay.row["rank"]
+        off["age"] = np.where(lay.born > 0, self.calendar.start_year - lay.born, 36.0 + 3.5 * rank + 8.0 * (u(4) - 0.5))
         # Patrons: a senior officer, preferring the holder of a higher post (cliques, guilt by association).
-        has_patron = u[5] < c.corps.patron_share
-        for r in range(n_runs):
-            senior = np.flatnonzero(rank >= 2)
-            pick = senior[np.minimum((u[6][r] * len(senior)).astype(np.int64), len(senior) - 1)]
-            ok = has_patron[r] & (rank[pick] > rank)
-            off["patron"][r] = np.where(ok, pick, -1)
-        for i in range(n_fixed):
-            if slot_post[i] >= 0:
-                holder[:, slot_post[i]] = i
+        senior = lay.senior
+        pick = senior[np.minimum((u(6) * len(senior)).astype(np.int64), len(senior) - 1)]
+        off["patron"] = np.where((u(5) < c.corps.patron_share) & (rank[pick] > rank), pick, -1)
 
+        holder = np.empty((n_runs, self.posts.n), dtype=np.int16)
+        holder[:] = lay.holder
         fronts = np.zeros((n_runs, c.posts.n_fronts), dtype=FRONT)
         fronts["active"][:, : min(N_BORDER, c.posts.n_fronts)] = 1  # border districts before the war
         fronts["own"] = c.operations.own_strength
@@ -215,6 +185,67 @@ class Scenario:
         run["max_depth"] = 0.0
         return World(off=off, holder=holder, fronts=fronts, run=run,
                      generation=np.zeros((n_runs, n), dtype=np.int32))
+
+    @cached_property
+    def _corps_layout(self) -> _CorpsLayout:
+        """Everything about the initial corps that is the same in every run, computed once per scenario."""
+        c = self.config
+        n = c.corps.n_officers
+        slot_post, slot_rank, slot_named, slot_status = self._placement()
+        n_fixed = len(slot_rank)
+        if n_fixed > n:
+            raise ValueError(f"corps.n_officers={n} is smaller than the {n_fixed} posts and named officers")
+        rank = np.zeros(n, dtype=np.int8)
+        rank[:n_fixed] = slot_rank
+        # Reserve officers (no post): mostly colonels.
+        rank[n_fixed:] = np.arange(n - n_fixed) % 4 == 0  # one in four a major general; same in every run
+        post = np.full(n, -1, dtype=np.int16)
+        post[:n_fixed] = slot_post
+        named = np.full(n, -1, dtype=np.int16)
+        named[:n_fixed] = slot_named
+
+        row = np.zeros(n, dtype=OFFICER)
+        row["ident"] = np.arange(n, dtype=np.int32)
+        row["rank"] = rank
+        row["post"] = post
+        row["status"] = Status.ACTIVE
+        row["status"][:n_fixed] = slot_status
+        row["roster"] = named
+        row["pop"] = 0.04 * rank
+        row["fear"] = c.politics.fear_baseline
+        row["bc_mu"] = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0, 1)
+        row["bc_var"] = c.ruler.prior_var
+        row["bl_mu"] = c.corps.loyalty_mean
+        row["bl_var"] = c.ruler.prior_var
+        row["custody"] = 0
+        row["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
+
+        # The Beta parameters of the hidden traits: means by rank, or the roster's, with concentration kappa.
+        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0.05, 0.95)
+        loyal_mean = np.full(n, c.corps.loyalty_mean)
+        amb_mean = np.full(n, c.corps.ambition_mean)
+        kappa = np.full(n, c.corps.trait_concentration)
+        for i, idx in enumerate(named):
+            if idx >= 0:
+                e = self.roster[idx]
+                comp_mean[i], loyal_mean[i], amb_mean[i], kappa[i] = e.competence, e.loyalty, e.ambition, 20.0
+        means = np.stack([comp_mean, loyal_mean, amb_mean])
+
+        holder = np.full(self.posts.n, -1, dtype=np.int16)
+        for i in range(n_fixed):
+            if slot_post[i] >= 0:
+                holder[slot_post[i]] = i
+        lay = _CorpsLayout(
+            row=row,
+            born=np.array([self.roster[i].born_year or 0 if i >= 0 else 0 for i in named]),
+            trait_a=means * kappa,
+            trait_b=(1 - means) * kappa,
+            senior=np.flatnonzero(rank >= 2),
+            holder=holder,
+        )
+        for a in (lay.row, lay.born, lay.trait_a, lay.trait_b, lay.senior, lay.holder):
+            a.setflags(write=False)
+        return lay
 
     def _placement(self) -> tuple[NDArray[np.int16], NDArray[np.int8], NDArray[np.int16], NDArray[np.int8]]:
         """Slots of the named officers and of the generated holders of every post active at the start.
