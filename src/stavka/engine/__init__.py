@@ -13,7 +13,8 @@ from pathlib import Path
 
 def _refresh_kernel_cache() -> None:
     package = Path(__file__).resolve().parent.parent
-    sources = [p for p in sorted(package.rglob("*.py")) if b"import numba" in p.read_bytes()]
+    # Kernels compile in the constants of engine/codes.py too, which does not import numba itself.
+    sources = [p for p in sorted(package.rglob("*.py")) if b"import numba" in p.read_bytes() or p.parent.name == "engine"]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     stamp = package / "engine" / "__pycache__" / "kernels.stamp"
     try:

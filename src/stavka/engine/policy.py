@@ -1,7 +1,7 @@
 """The rules of the shared personnel policy, compiled; `doctrines/policy.py` gives them their parameters.
 
 Most doctrines are parameter sets of this one policy, so the engine can run their decisions inside its
-own compiled month (`core.py:month_fused`) instead of calling back into Python.
+own compiled month (`month.py:month_fused`) instead of calling back into Python.
 
 Each officer receives the policy's orders in the order `policy.py` lists its rules; an order replaces
 the one he already has only if it has a higher priority (`Decisions.order`).  The three rules that pick
