@@ -7,18 +7,19 @@
                                                        # exact agreement of event logs over many runs
     python benchmarks/compare_mesa.py --profile        # where the engine's time goes, phase by phase
 
-Both implementations are timed in one process, interleaved (stavka, then Mesa, in every repeat), so that
-a busy machine slows both alike; each figure is the median over the repeats.  One process per thread
-count: Numba's thread pool is sized by NUMBA_NUM_THREADS before numba is imported, so "1 core" and
-"2 cores" are child processes with that variable set.  Compilation is excluded: every child first loads
-the cached kernels with a small warm-up batch, and runs one Mesa run as warm-up.
+Both implementations are timed by one process, interleaved (stavka, then Mesa, in every repeat), so that
+a busy machine slows both alike; each figure is the median over the repeats.  One process per core
+count k: Numba's thread pool is sized by NUMBA_NUM_THREADS=k before numba is imported, and Mesa, which
+runs one run per process, gets k processes sharing its runs (as `mesa.batch_run(number_processes=k)`
+would); both figures are wall time per run.  Compilation is excluded: every child first loads the
+cached kernels with a small warm-up batch, and every Mesa process does one warm-up run.
 
 What is timed, per run (the same output on both sides):
   stavka  `stavka.simulate(runs=N, events=False)`: the engine on batches of the API's size, the per-run
           metrics, the event table and the official history (history_distortion, erased_names);
           `engine`: only `Engine.run_to_end` and `run_metrics` on one batch of N (no ledgers).
   mesa    `mesa_reference.run(...)`: the model's 144 steps, then its metrics and official history;
-          `model`: the steps only.
+          `model`: the steps only (the wall time scaled by the steps' share of the runs' own time).
 The Mesa runs are spread over the same run ids as the stavka batch (Mesa costs about a second a run, so
 it runs `--mesa-runs` of them per repeat, not N).
 
@@ -36,15 +37,38 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
 
-def child(args: argparse.Namespace) -> dict:
-    """Time both implementations in this process (NUMBA_NUM_THREADS already set by the parent)."""
+_MESA: dict = {}
+
+
+def _mesa_worker_init(doctrine: str, seed: int) -> None:
+    """Import the Mesa reference and load the scenario once per process."""
     sys.path.insert(0, str(HERE))
     import mesa_reference
+
+    from stavka.doctrines import get_doctrine
+    from stavka.scenario import Scenario
+
+    _MESA.update(module=mesa_reference, doctrine=get_doctrine(doctrine), seed=seed, scen=Scenario.load("default"))
+
+
+def _mesa_one(run_id: int) -> tuple[float, float]:
+    """One Mesa run: (seconds in the steps, seconds in all, with its metrics and official history)."""
+    m = _MESA
+    start = time.perf_counter()
+    model = m["module"].simulate_model(m["doctrine"], m["seed"], run_id, m["scen"])
+    mid = time.perf_counter()
+    model.metrics()
+    return mid - start, time.perf_counter() - start
+
+
+def child(args: argparse.Namespace) -> dict:
+    """Time both implementations in this process (NUMBA_NUM_THREADS already set by the parent)."""
     import numpy as np
 
     import stavka
@@ -61,7 +85,7 @@ def child(args: argparse.Namespace) -> dict:
     def time_engine() -> float:
         start = time.perf_counter()
         engine = Engine(scen, args.seed, np.arange(runs))
-        log = engine.run_to_end(doctrine.decide)
+        log = engine.run_to_end(doctrine)
         run_metrics(engine.world, log, engine.run_ids, scen.calendar)
         return (time.perf_counter() - start) * 1000 / runs
 
@@ -70,22 +94,27 @@ def child(args: argparse.Namespace) -> dict:
         stavka.simulate(scenario="default", doctrine=doctrine, runs=runs, seed=args.seed, events=False)
         return (time.perf_counter() - start) * 1000 / runs
 
+    threads = int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count() or 1
+    pool = ProcessPoolExecutor(threads, initializer=_mesa_worker_init, initargs=(args.doctrine, args.seed)) \
+        if threads > 1 else None
+
     def time_mesa() -> tuple[float, float]:
-        model_s = total_s = 0.0
-        for run_id in mesa_ids:
-            start = time.perf_counter()
-            model = mesa_reference.simulate_model(doctrine, args.seed, run_id, scen)
-            mid = time.perf_counter()
-            model.metrics()
-            end = time.perf_counter()
-            model_s += mid - start
-            total_s += end - start
-        return total_s * 1000 / len(mesa_ids), model_s * 1000 / len(mesa_ids)
+        """Wall time per Mesa run; with k cores, k processes share the runs (what a Mesa user does with
+        `batch_run(number_processes=k)`).  The model-only figure scales that wall time by the share of
+        the runs' own time spent in the steps."""
+        start = time.perf_counter()
+        parts = [_mesa_one(run_id) for run_id in mesa_ids] if pool is None else list(pool.map(_mesa_one, mesa_ids))
+        wall = time.perf_counter() - start
+        model_share = sum(m for m, _ in parts) / sum(t for _, t in parts)
+        return wall * 1000 / len(mesa_ids), wall * model_share * 1000 / len(mesa_ids)
 
     # Warm-up: load (or compile) the kernels, import everything Mesa touches.
-    Engine(scen, args.seed, np.arange(2)).run_to_end(doctrine.decide)
+    Engine(scen, args.seed, np.arange(2)).run_to_end(doctrine)
     stavka.simulate(scenario="default", doctrine=doctrine, runs=2, seed=args.seed, events=False)
-    mesa_reference.run(doctrine, args.seed, 0, scen)
+    _mesa_worker_init(args.doctrine, args.seed)
+    _mesa_one(0)
+    if pool is not None:
+        list(pool.map(_mesa_one, [0] * threads))  # warm the workers too
 
     rows: dict[str, list[float]] = {"stavka": [], "engine": [], "mesa": [], "model": []}
     load = []
@@ -96,6 +125,8 @@ def child(args: argparse.Namespace) -> dict:
         mesa_ms, model_ms = time_mesa()
         rows["mesa"].append(mesa_ms)
         rows["model"].append(model_ms)
+    if pool is not None:
+        pool.shutdown()
     med = {k: statistics.median(v) for k, v in rows.items()}
     return {
         "stavka_ms_per_run": med["stavka"], "mesa_ms_per_run": med["mesa"], "ratio": med["mesa"] / med["stavka"],
@@ -122,7 +153,7 @@ def agree(args: argparse.Namespace) -> int:
     for name in args.doctrines.split(","):
         ids = np.arange(args.runs)
         engine = Engine(scen, args.seed, ids)
-        engine.run_to_end(get_doctrine(name).decide)
+        engine.run_to_end(get_doctrine(name))
         logs: dict[int, list] = {int(r): [] for r in ids}
         for t, rows, rec in engine.log.events:
             for row, e in zip(rows.tolist(), rec.tolist(), strict=True):
@@ -139,22 +170,16 @@ def agree(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-PHASES = ("initial world", "month_before (steps 1-3)", "view (RulerView)", "decide (doctrine)",
-          "end_month in Python", "month_after (steps 4-11)", "ledgers (_collect)", "run_metrics")
+PHASES = ("initial world (Engine())", "compiled month (month_fused)", "ledger (_collect)", "run metrics",
+          "series table", "history metrics (compiled)", "other Python")
 
 
 def profile(args: argparse.Namespace) -> dict:
-    """Wall time of each phase of the engine's month over one batch, by wrapping the functions the
-    Engine calls (the wrappers cost well under 0.1% here)."""
-    import numpy as np
-
-    from stavka.doctrines import get_doctrine
+    """Wall time of each phase of `stavka.simulate(events=False)` over one batch, by wrapping the
+    functions it calls (the wrappers cost well under 0.1% here)."""
+    from stavka import api
     from stavka.engine import core
-    from stavka.metrics import run_metrics
-    from stavka.scenario import Scenario
 
-    scen = Scenario.load("default")
-    doctrine = get_doctrine(args.doctrine)
     spent = dict.fromkeys(PHASES, 0.0)
 
     def timed(name, fn):  # type: ignore[no-untyped-def]
@@ -166,24 +191,24 @@ def profile(args: argparse.Namespace) -> dict:
                 spent[name] += time.perf_counter() - start
         return wrapper
 
-    core.Engine(scen, args.seed, np.arange(2)).run_to_end(doctrine.decide)  # warm-up
-    originals = (core.month_before, core.month_after, core.Engine.view, core.Engine._collect, core.Engine.end_month)
-    core.month_before = timed(PHASES[1], core.month_before)
-    core.month_after = timed(PHASES[5], core.month_after)
-    core.Engine.view = timed(PHASES[2], core.Engine.view)
-    core.Engine._collect = timed(PHASES[6], core.Engine._collect)
-    core.Engine.end_month = timed("end_month", core.Engine.end_month)
-    spent["end_month"] = 0.0
-    try:
+    def run() -> float:
         start = time.perf_counter()
-        engine = timed(PHASES[0], core.Engine)(scen, args.seed, np.arange(args.runs))
-        log = engine.run_to_end(timed(PHASES[3], doctrine.decide))
-        timed(PHASES[7], run_metrics)(engine.world, log, engine.run_ids, scen.calendar)
-        total = time.perf_counter() - start
+        api.simulate(scenario="default", doctrine=args.doctrine, runs=args.runs, seed=args.seed, events=False)
+        return time.perf_counter() - start
+
+    api.simulate(scenario="default", doctrine=args.doctrine, runs=2, seed=args.seed, events=False)  # warm-up
+    patched = [(core, "month_fused"), (core.Engine, "__init__"), (core.Engine, "_collect"), (api, "run_metrics"),
+               (api, "series_frame"), (api, "history_stats")]
+    originals = [getattr(obj, name) for obj, name in patched]
+    for (obj, name), phase in zip(patched, [PHASES[1], PHASES[0], *PHASES[2:6]], strict=True):
+        setattr(obj, name, timed(phase, getattr(obj, name)))
+    try:
+        total = run()
     finally:
-        (core.month_before, core.month_after, core.Engine.view, core.Engine._collect, core.Engine.end_month) = originals
-    spent[PHASES[4]] = spent.pop("end_month") - spent[PHASES[5]] - spent[PHASES[6]]
-    return {"runs": args.runs, "doctrine": doctrine.name, "total_s": total, "load": round(os.getloadavg()[0], 2),
+        for (obj, name), fn in zip(patched, originals, strict=True):
+            setattr(obj, name, fn)
+    spent[PHASES[6]] = total - sum(spent.values())
+    return {"runs": args.runs, "doctrine": args.doctrine, "total_s": total, "load": round(os.getloadavg()[0], 2),
             "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
             "phases_s": spent, "ms_per_run": 1000 * total / args.runs}
 

@@ -50,15 +50,15 @@ def point(officers: int, runs: int, batch: int, doctrine: str, seed: int) -> dic
 
     overrides = {} if officers == 320 else {"corps.n_officers": officers, "posts.n_corps": n_corps_for(officers)}
     scen = Scenario.load("default", **overrides)
-    decide = get_doctrine(doctrine).decide
-    Engine(scen, seed, np.arange(2)).run_to_end(decide)  # warm-up: load the kernels
+    ruler = get_doctrine(doctrine)
+    Engine(scen, seed, np.arange(2)).run_to_end(ruler)  # warm-up: load the kernels
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     parts = []
     for lo in range(0, runs, batch):
         ids = np.arange(lo, min(lo + batch, runs))
         engine = Engine(scen, seed, ids)
-        log = engine.run_to_end(decide)
+        log = engine.run_to_end(ruler)
         parts.append(run_metrics(engine.world, log, ids, scen.calendar))
         del engine, log
     metrics = pd.concat(parts, ignore_index=True)

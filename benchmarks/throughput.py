@@ -22,9 +22,9 @@ from stavka.scenario import Scenario
 
 
 def time_batch(scenario: Scenario, doctrine: str, runs: int, seed: int = 0) -> float:
-    decide = get_doctrine(doctrine).decide
+    ruler = get_doctrine(doctrine)
     start = time.perf_counter()
-    Engine(scenario, seed, np.arange(runs)).run_to_end(decide)
+    Engine(scenario, seed, np.arange(runs)).run_to_end(ruler)
     return time.perf_counter() - start
 
 

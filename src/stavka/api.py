@@ -16,6 +16,7 @@ from .engine.codes import Action, Cause, Kind
 from .engine.core import Engine
 from .engine.interface import Decisions, RulerView
 from .history import CAUSE_TEXT, KIND_TEXT, official_history
+from .ledger import history_stats
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
 from .names import generated_names
 from .roster import OLD_RANK_NAMES, RANK_NAMES
@@ -87,9 +88,15 @@ def simulate(
 def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray,
                     keep_events: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     engine = Engine(scen, seed, ids)
-    log = engine.run_to_end(doc.decide)
+    log = engine.run_to_end(doc)
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
     series = series_frame(log.series, ids, scen)
+    if not keep_events and len(np.unique(ids)) == len(ids):
+        # Only the two history metrics are wanted: compiled, from the raw ledger, with no tables.
+        distortion, erased = history_stats(log, ids, seed, doc.censorship, scen.calendar.labels())
+        metrics["history_distortion"] = distortion
+        metrics["erased_names"] = erased
+        return metrics[["run", *METRICS]], empty_ledger(), empty_ledger(official=True), series
     ev = events_frame(engine, ids)
     credit = {(int(r), m): c for r, m, c in zip(series["run"], series["month"], series["credit"], strict=True)}
     official, hist = official_history(ev, seed, doc.censorship, lambda r, m: credit.get((r, m), 0.0))
@@ -100,6 +107,18 @@ def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray,
     if not keep_events:
         ev, official = ev.iloc[0:0], official.iloc[0:0]
     return metrics, ev, official, series
+
+
+LEDGER_COLUMNS = {"run": "int64", "month": "str", "kind": "str", "officer": "str", "officer_id": "int64",
+                  "other_id": "int64", "post": "str", "front": "str", "cause": "str", "detail": "str",
+                  "value": "float64"}
+
+
+def empty_ledger(official: bool = False) -> pd.DataFrame:
+    """A ledger with no rows, with the columns and dtypes `events_frame` (or the official history, whose
+    other_id is float) gives."""
+    dtypes = {**LEDGER_COLUMNS, "other_id": "float64"} if official else LEDGER_COLUMNS
+    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})
 
 
 def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario) -> pd.DataFrame:
@@ -114,13 +133,14 @@ def events_frame(engine: Engine, ids: np.ndarray) -> pd.DataFrame:
     """The true ledger as a DataFrame, officers named."""
     scen = engine.scenario
     cols = ["run", "month", "kind", "officer", "officer_id", "other_id", "post", "front", "cause", "detail", "value"]
-    if not engine.log.events:
+    log = engine.log
+    if not log.n_events:
         return pd.DataFrame(columns=cols)
-    months = np.concatenate([np.full(len(rows), t) for t, rows, _ in engine.log.events])
-    rows = np.concatenate([rows for _, rows, _ in engine.log.events])
-    rec = np.concatenate([e for _, _, e in engine.log.events])
-    order = np.lexsort((np.arange(len(rows)), months, rows))  # by run, then month, keeping emission order
-    months, rows, rec = months[order], rows[order], rec[order]
+    # The ledger is stored month by month (runs in batch order, each in emission order); a stable sort by
+    # run gives run, then month, keeping emission order.
+    rows, months = log.rows_months()
+    order = np.argsort(rows, kind="stable")
+    months, rows, rec = months[order], rows[order], log.records[: log.n_events][order]
     run = ids[rows]
     n_slots = scen.config.corps.n_officers
     officer = rec["officer"].astype(np.int64)
@@ -129,8 +149,8 @@ def events_frame(engine: Engine, ids: np.ndarray) -> pd.DataFrame:
     post_name = np.array(posts.names + [""], dtype=object)[np.where(rec["post"] >= 0, rec["post"], len(posts.names))]
     front_posts = {int(posts.front[p]): posts.names[p] for p in range(posts.n) if posts.kind[p] == 1}
     front_name = np.array([front_posts.get(int(f), "") for f in rec["front"]], dtype=object)
-    kind = np.array([KIND_TEXT[Kind(k)] for k in rec["kind"]], dtype=object)
-    cause = np.array([CAUSE_TEXT[Cause(c)] for c in rec["cause"]], dtype=object)
+    kind = _KIND_NAMES[rec["kind"]]
+    cause = _CAUSE_NAMES[rec["cause"]]
     labels = np.array(scen.calendar.labels(), dtype=object)[months]
     detail = [_detail(k, p, f, c, v, lab) for k, p, f, c, v, lab in
               zip(kind, post_name, front_name, cause, rec["value"], labels, strict=True)]
@@ -139,6 +159,18 @@ def events_frame(engine: Engine, ids: np.ndarray) -> pd.DataFrame:
         "other_id": rec["other"].astype(np.int64), "post": post_name, "front": front_name, "cause": cause,
         "detail": detail, "value": rec["value"].astype(float),
     })
+
+
+def _by_code(text: dict[Kind, str] | dict[Cause, str]) -> np.ndarray:
+    """Object array: the text of each code, at the code's index."""
+    out = np.full(max(text) + 1, None, dtype=object)
+    for code, name in text.items():
+        out[int(code)] = name
+    return out
+
+
+_KIND_NAMES = _by_code(KIND_TEXT)
+_CAUSE_NAMES = _by_code(CAUSE_TEXT)
 
 
 def _names(seed: int, run: np.ndarray, officer: np.ndarray, n_slots: int, scen: Scenario) -> np.ndarray:

@@ -12,6 +12,8 @@ from .engine.codes import Cause, Kind
 from .rng import Purpose, stream_keys, uniform_at
 
 SECRET = {"denunciation", "arrest", "interrogation", "release", "charm"}
+ERASE_STREAM = 100_001  # "month" of the CENSOR stream of the erasure draws, indexed by officer id
+CREDIT_STREAM = 100_002  # ... and of the reattribution draws, indexed by the event's position in its run
 
 
 def official_history(
@@ -23,12 +25,13 @@ def official_history(
     stands for them); a repressed officer is erased with the doctrine's probability; secret events
     are left out; transfers are relabelled 'reorganisation' and executions 'discipline'; a victory is
     reattributed to collective leadership with the share of credit the centre took that month.
+    `stavka.ledger.history_stats` computes the same stats, compiled, from the raw ledger; keep the two in step.
     """
     ev = events
     n_true = ev.groupby("run").size()
     months = ev["month"].to_numpy()
     rules = {m: censorship(m) for m in np.unique(months)}
-    keys = stream_keys(seed, ev["run"].to_numpy(np.int64), 100_001, Purpose.CENSOR)
+    keys = stream_keys(seed, ev["run"].to_numpy(np.int64), ERASE_STREAM, Purpose.CENSOR)
     u_officer = uniform_at(keys, ev["officer_id"].to_numpy(np.int64), 0)
     kind = ev["kind"].to_numpy(object)
     erase_p = np.array([rules[m].erase_repressed for m in months])  # type: ignore[attr-defined]
@@ -50,7 +53,7 @@ def official_history(
     k = official["kind"].to_numpy(object)
     to_reorg = relabel & (k == "transfer")
     to_disc = relabel & (k == "execution")
-    u_credit = uniform_at(stream_keys(seed, official["run"].to_numpy(np.int64), 100_002, Purpose.CENSOR),
+    u_credit = uniform_at(stream_keys(seed, official["run"].to_numpy(np.int64), CREDIT_STREAM, Purpose.CENSOR),
                           seq, 0)
     credit_p = np.array([credit(int(r), m) for r, m in zip(official["run"], official["month"], strict=True)])
     to_collective = (k == "victory") & (u_credit < credit_p)

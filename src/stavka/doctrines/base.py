@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..config import ConfigError
 from ..engine.interface import Decisions, RulerView
+from ..engine.month import RunSettings
+from ..engine.policy import Knobs
 
 TRAITS = {
     "purges": "arrests by quota in purge phases (M10)",
@@ -66,6 +68,11 @@ class Doctrine:
 
     def decide(self, view: RulerView) -> Decisions:
         raise NotImplementedError
+
+    def month_plan(self, label: str) -> tuple[Knobs, RunSettings] | None:
+        """The month as knobs of the compiled shared policy, if this doctrine is one of its parameter
+        sets; None (the default) makes the engine call `decide` instead."""
+        return None
 
     def censorship(self, month: str) -> Censorship:
         return Censorship()

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.interface import Decisions, RulerView
-from .policy import PolicyDoctrine, PolicyParams, decide_by_policy, in_window, params_with_defaults
+from .policy import PolicyDoctrine, PolicyParams, in_window, params_with_defaults
 
 PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1937-05", "1938-11"), dict(purge_quota=0.012, execute_share=0.55, organ_trust=0.9, paranoia_weight=0.4)),
@@ -48,7 +47,5 @@ class Historical(PolicyDoctrine):
                 p = p.model_copy(update=changes)
         return p
 
-    def decide(self, view: RulerView) -> Decisions:
-        d = decide_by_policy(self.params_at(view.label), view)
-        d.directive[:] = ORDERS.get(view.label, 0)
-        return d
+    def directive(self, label: str) -> int:
+        return ORDERS.get(label, 0)

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from ..calendar import parse_month
 from ..engine.interface import Decisions, RulerView
+from ..engine.month import RunSettings
 from ..engine.policy import Knobs, decide_kernel
 from .base import Censorship, Doctrine, DoctrineParams
 
@@ -90,8 +91,28 @@ class PolicyDoctrine(Doctrine):
     def credit_policy(self, month: str) -> float:
         return self.params_at(month).credit_taken
 
+    def directive(self, label: str) -> int:
+        """A named order issued in month `label` (270, 227), or 0."""
+        return 0
+
     def decide(self, view: RulerView) -> Decisions:
-        return decide_by_policy(self.params_at(view.label), view)
+        d = decide_by_policy(self.params_at(view.label), view)
+        d.directive[:] = self.directive(view.label)
+        return d
+
+    def month_plan(self, label: str) -> tuple[Knobs, RunSettings] | None:
+        """The month for the engine's compiled path: what `decide` would do, as knobs and settings.
+        None (the engine then calls `decide`) when a subclass decides in Python."""
+        if type(self).decide is not PolicyDoctrine.decide:
+            return None
+        p = self.params_at(label)
+        settings = RunSettings(
+            credit=p.credit_taken, collate=int(p.collate_lessons),
+            purge_quota=p.purge_quota if in_window(label, p.purge_window) else 0.0, execute_share=p.execute_share,
+            hostage=int(p.hostage), punish_returnees=p.punish_returnees, organ_trust=p.organ_trust,
+            directive=self.directive(label),
+        )
+        return knobs(p, label), settings
 
 
 def knobs(p: PolicyParams, label: str) -> Knobs:

@@ -2,7 +2,7 @@
 
 Doctrines do array arithmetic on a handful of officer fields every month; reading them straight from
 the record array strides through memory once per field, so one pass that copies them all into
-contiguous columns is several times cheaper.  The monthly series are computed the same way.
+contiguous columns is several times cheaper.  The monthly series are computed in a compiled pass too.
 """
 
 from __future__ import annotations
@@ -59,40 +59,58 @@ def gather_officers(off: NDArray) -> dict[str, NDArray]:  # type: ignore[type-ar
     return cols
 
 
+# The monthly series, in the order of the rows of the block that `series_run` writes.
+SERIES = ("front_line", "corps_quality", "fear", "paranoia", "own_strength", "enemy_strength", "fronts",
+          "repression", "lessons", "listening", "credit")
+
+
+@numba.njit(cache=True)
+def series_run(r, t, off, fronts, run, post_kind, out, so_far):  # type: ignore[no-untyped-def]
+    """Column t of run r's monthly series in `out` (series, runs, months), read at the end of the month;
+    `so_far[r]` carries the run's repression count from month to month."""
+    R = run[r]
+    at_war = R.war == War.WAR or R.war_end == t
+    depth = 0.0
+    own = 0.0
+    enemy = 0.0
+    active = 0
+    for f in range(fronts.shape[1]):
+        F = fronts[r, f]
+        if F.active:
+            active += 1
+            depth += F.depth
+            own += F.own
+            enemy += F.enemy
+    fear = 0.0
+    live = 0
+    comp = 0.0
+    command = 0
+    for i in range(off.shape[1]):
+        o = off[r, i]
+        if o.status != Status.ACTIVE:
+            continue
+        live += 1
+        fear += o.fear
+        if o.post >= 0 and post_kind[o.post] != PostKind.CORPS:
+            command += 1
+            comp += o.comp
+    repression = R.arrests + R.executions
+    out[0, r, t] = depth / active if (at_war and active > 0) else np.nan
+    out[1, r, t] = comp / max(command, 1)
+    out[2, r, t] = fear / max(live, 1)
+    out[3, r, t] = R.paranoia
+    out[4, r, t] = own
+    out[5, r, t] = enemy
+    out[6, r, t] = active if R.war == War.WAR else 0
+    out[7, r, t] = repression - so_far[r]
+    out[8, r, t] = R.lessons
+    out[9, r, t] = R.listening
+    out[10, r, t] = R.credit
+    so_far[r] = repression
+
+
 @numba.njit(cache=True, parallel=True)
-def monthly_series(off, fronts, run, post_kind, t, out):  # type: ignore[no-untyped-def]
-    """Columns of `out` (series, runs, months) at month t: front line, corps quality, fear, own and
-    enemy strength, active fronts."""
+def monthly_series(off, fronts, run, post_kind, t, out, so_far):  # type: ignore[no-untyped-def]
+    """Column t of every run's monthly series (see `series_run`)."""
     for r in numba.prange(off.shape[0]):
-        R = run[r]
-        at_war = R.war == War.WAR or R.war_end == t
-        depth = 0.0
-        own = 0.0
-        enemy = 0.0
-        active = 0
-        for f in range(fronts.shape[1]):
-            F = fronts[r, f]
-            if F.active:
-                active += 1
-                depth += F.depth
-                own += F.own
-                enemy += F.enemy
-        out[0, r, t] = depth / active if (at_war and active > 0) else np.nan
-        fear = 0.0
-        live = 0
-        comp = 0.0
-        command = 0
-        for i in range(off.shape[1]):
-            o = off[r, i]
-            if o.status != Status.ACTIVE:
-                continue
-            live += 1
-            fear += o.fear
-            if o.post >= 0 and post_kind[o.post] != PostKind.CORPS:
-                command += 1
-                comp += o.comp
-        out[1, r, t] = comp / max(command, 1)
-        out[2, r, t] = fear / max(live, 1)
-        out[3, r, t] = own
-        out[4, r, t] = enemy
-        out[5, r, t] = active if R.war == War.WAR else 0
+        series_run(r, t, off, fronts, run, post_kind, out, so_far)
