@@ -7,7 +7,7 @@ import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
 from .codes import Cause, Kind, PostKind, Status, War
-from .common import clip01, count_active, emit, kalman, mark_repressed, vacate
+from .common import clip01, emit, kalman, mark_repressed, vacate
 
 N_BORDER = 5
 
@@ -86,10 +86,11 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
     n = off.shape[1]
     k_den = stream_key(seed, run_id, t, Purpose.DENOUNCE)
     k_sig = stream_key(seed, run_id, t, Purpose.DENOUNCE_SIGNAL)
-    n_active = count_active(off, r)
+    n_active = 0
     fear_sum = 0.0
     for i in range(n):
         if off[r, i].status == Status.ACTIVE:
+            n_active += 1
             fear_sum += off[r, i].fear
     mean_fear = fear_sum / max(n_active, 1)
     quota_on = 1.0 if R.purge_quota > 0 else 0.0
@@ -106,7 +107,10 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
         hazard = (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
                   * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + 0.25 * o.rank)
                   * (1.0 + P.security_association_boost * patron_hit) * (1.0 + 2.0 * o.watched))
-        if uniform(k_den, i, 0) < 1.0 - np.exp(-hazard):
+        u = uniform(k_den, i, 0)
+        # 1 - exp(-h) <= h (to within an ulp): a draw above h + 1e-12 cannot be a denunciation, and the
+        # exact test, exp and all, is needed only below it.  Same outcome, a twentieth of the exps.
+        if u < hazard + 1e-12 and u < 1.0 - np.exp(-hazard):
             signal = (P.security_accuracy * (1.0 - o.loyal)
                       + P.security_false_accusation * uniform(k_sig, i, 0))
             o.susp += signal
@@ -191,11 +195,6 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
             obs = F.quality + overstatement + sd * normal(k, i, 0)
             o = off[r, i]
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, obs, sd)
-    for i in range(n):  # the service record: every post shows a little of a man's competence
-        o = off[r, i]
-        if o.status == Status.ACTIVE and o.post >= 0:
-            sd = P.ruler_observe_noise * (2.0 if R.war == War.WAR else 3.0)
-            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * normal(k, i, 2), sd)
     trust = max(R.organ_trust, 0.02)
     top_pop = 0.0
     for i in range(n):
@@ -203,6 +202,9 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
         if o.status != Status.ACTIVE:
             o.requests = 0
             continue
+        if o.post >= 0:  # the service record: every post shows a little of a man's competence
+            sd = P.ruler_observe_noise * (2.0 if R.war == War.WAR else 3.0)
+            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * normal(k, i, 2), sd)
         if o.susp > 0.05:  # the organ reports on him; how much it counts depends on trust in the organ
             # Evidence saturates: a dossier twice as thick is not twice as damning.
             obs = 1.0 - o.susp / (1.0 + o.susp) + P.ruler_organ_noise * normal(k, i, 1)
