@@ -144,6 +144,13 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
     doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
     vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank."""
     n_posts = fill_order.shape[0]
+    vacant = False
+    for p in range(n_posts):
+        if holder[r, p] < 0 and (post_front[p] < 0 or fronts[r, post_front[p]].active):
+            vacant = True
+            break
+    if not vacant:  # most months of peace: nothing to fill
+        return
     position = np.empty(n_posts, dtype=np.int64)
     for j in range(n_posts):
         position[fill_order[j]] = j
