@@ -58,6 +58,11 @@ def _stats_json(summary: Any, cal: Any) -> dict[str, Any]:
     return res
 
 
+def _rows(frame: Any) -> list[Any]:
+    """A frame's rows as named tuples (typed Any: pandas types each field as any scalar)."""
+    return list(frame.itertuples())
+
+
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
@@ -168,7 +173,7 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
             res["metrics"][metric] = {
                 row.doctrine: {"mean": _num(row.mean), "ci95": [_num(row.lo), _num(row.hi)],
                                "diff_vs_first": _num(row.diff), "diff_ci95": [_num(row.diff_lo), _num(row.diff_hi)]}
-                for row in grp.itertuples()}
+                for row in _rows(grp)}
         res["meta"] = {k: v for k, v in first.meta.items() if k not in ("doctrine", "doctrine_params")}
         if stored:
             res["store"] = {"db": db, "experiment": stored}
@@ -178,9 +183,9 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
     table.add_column("metric")
     for name in cmp.results:
         table.add_column(name, justify="right")
-    for metric, grp in tab.groupby("metric", sort=False):
+    for metric, grp in ((str(m), g) for m, g in tab.groupby("metric", sort=False)):
         cells = [f"{format_value(metric, r.mean, cal)} [{format_value(metric, r.lo, cal)}, {format_value(metric, r.hi, cal)}]"
-                 for r in grp.itertuples()]
+                 for r in _rows(grp)]
         table.add_row(metric, *cells)
     out.print(table)
     out.print(f"Paired differences against {names[0]} (with intervals): stavka compare ... --json")
