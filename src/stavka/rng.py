@@ -9,6 +9,7 @@ and for doctrines (vectorised, NumPy); a test checks that the two agree bit for 
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 from typing import Any
 
@@ -174,6 +175,16 @@ def _ppnd16(u: float) -> float:
     r = np.sqrt(-np.log(0.5 - abs(q)))
     x = _ppnd_near_nb(r - 1.6) if r <= 5.0 else _ppnd_far_nb(r - 5.0)
     return -x if q < 0.0 else x
+
+
+def ppnd16(u: float) -> float:
+    """`_ppnd16` in plain Python, for callers outside Numba (the Mesa reference): the same operations."""
+    q = (u - 0.5) + _HALF_ULP
+    if abs(q) <= 0.425:
+        return float(_ppnd_central(q, 0.180625 - q * q))
+    r = math.sqrt(-math.log(0.5 - abs(q)))
+    x = _ppnd_near(r - 1.6) if r <= 5.0 else _ppnd_far(r - 5.0)
+    return float(-x if q < 0.0 else x)
 
 
 @numba.njit(cache=True, inline="always")
