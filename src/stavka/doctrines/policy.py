@@ -107,16 +107,21 @@ class PolicyDoctrine(Doctrine):
             return None
         p = self.params_at(label)
         settings = RunSettings(
-            credit=p.credit_taken, collate=int(p.collate_lessons),
-            purge_quota=p.purge_quota if in_window(label, p.purge_window) else 0.0, execute_share=p.execute_share,
-            hostage=int(p.hostage), punish_returnees=p.punish_returnees, organ_trust=p.organ_trust,
-            directive=self.directive(label),
+            credit=float(p.credit_taken), collate=int(p.collate_lessons),
+            purge_quota=float(p.purge_quota) if in_window(label, p.purge_window) else 0.0,
+            execute_share=float(p.execute_share), hostage=int(p.hostage), punish_returnees=float(p.punish_returnees),
+            organ_trust=float(p.organ_trust), directive=int(self.directive(label)),
         )
         return knobs(p, label), settings
 
 
 def knobs(p: PolicyParams, label: str) -> Knobs:
     """The parameters of month `label` as the compiled policy reads them."""
+    # Every knob a Python float, whatever the parameter's type: one compiled signature for all doctrines.
+    return Knobs._make(float(v) for v in _knob_values(p, label))
+
+
+def _knob_values(p: PolicyParams, label: str) -> Knobs:
     return Knobs(
         arrest_disloyalty=p.arrest_disloyalty, paranoia_weight=p.paranoia_weight,
         release_on=float(in_window(label, p.release_window) and p.release_rate > 0), release_rate=p.release_rate,
