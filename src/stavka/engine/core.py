@@ -1,8 +1,8 @@
 """The loop that drives a batch of runs month by month (the month itself is `month.py`).
 
-Steps 1-3 and 5-11 run compiled, one run per iteration (runs never read each other's state); step 4
-calls the doctrine once for the whole batch, or, for a parameter set of the shared policy, runs its
-compiled rules inside the month.  Nothing here imports a doctrine, storage or the UI.
+Steps 1-3 and 4b-11 run compiled, one run per iteration (runs never read each other's state); the
+doctrine decides (step 4a) once for the whole batch in Python, or, for a parameter set of the shared
+policy, by its compiled rules inside the month.  Nothing here imports a doctrine, storage or the UI.
 """
 
 from __future__ import annotations
