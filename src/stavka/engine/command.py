@@ -138,7 +138,7 @@ def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[
 
 
 @numba.njit(cache=True)
-def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, score,
+def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
                    crisis, ev, ev_n):  # type: ignore[no-untyped-def]
     """Fill every vacant post that must be held, in order of importance, by the eligible officer the
     doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
@@ -151,9 +151,6 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
             break
     if not vacant:  # most months of peace: nothing to fill
         return
-    position = np.empty(n_posts, dtype=np.int64)
-    for j in range(n_posts):
-        position[fill_order[j]] = j
     # The serving officers, in slot order, with what eligibility reads, copied once: every vacancy
     # scans them, and contiguous copies are far cheaper to scan than the officer records.
     n = off.shape[1]
@@ -167,7 +164,7 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
         if o.status == Status.ACTIVE:
             cand[m] = i
             cand_rank[m] = o.rank
-            cand_pos[m] = position[o.post] if o.post >= 0 else n_posts
+            cand_pos[m] = fill_position[o.post] if o.post >= 0 else n_posts
             cand_score[m] = score[r, i]
             m += 1
     for j in range(n_posts):

@@ -233,6 +233,7 @@ class Engine:
         cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
         month_after(t, self.seed, self.run_ids, cal_month, w.off, w.holder, w.fronts, w.run, w.generation,
                     self._posts.kind, self._posts.front, self._posts.min_rank, self._posts.fill_order,
+                    self._posts.fill_position, self._posts.front_first, self._posts.front_posts,
                     decisions.action.astype(np.int8), decisions.priority.astype(np.float64),
                     decisions.cause.astype(np.int8), np.nan_to_num(decisions.appoint_score, nan=-np.inf),
                     decisions.hold.astype(np.int8), decisions.directive.astype(np.int64), budget,
@@ -256,6 +257,7 @@ class Engine:
         cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
         month_fused(t, self.seed, self.run_ids, cal_month, w.off, self._visible, w.holder, w.fronts, w.run,
                     w.generation, self._posts.kind, self._posts.front, self._posts.min_rank, self._posts.fill_order,
+                    self._posts.fill_position, self._posts.front_first, self._posts.front_posts,
                     int(s.fronts_target[t]), s.war_start, s.config.operations.own_strength, float(s.pressure[t]),
                     float(s.enemy_quality[t]), float(s.mobilisation[t]), s.params, self._corps, knobs, settings,
                     s.config.ruler.attention, s.config.ruler.crisis_attention, action, priority, cause, score,

@@ -54,8 +54,8 @@ def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_fro
 
 @numba.njit(cache=True)
 def after_run(r, t, seed, run_id, calendar_month, off, holder, fronts, run, generation, post_kind, post_front,
-              post_min_rank, fill_order, action, priority, cause, score, hold, directive, budget, pressure, enemy_q,
-              mobil, P, corps, ev, ev_n):  # type: ignore[no-untyped-def]
+              post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority, cause, score, hold,
+              directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n):  # type: ignore[no-untyped-def]
     """Steps 4-11 of run r: the decisions take effect, vacancies, operations, captivity, learning,
     politics, morale, turnover."""
     R = run[r]
@@ -70,10 +70,10 @@ def after_run(r, t, seed, run_id, calendar_month, off, holder, fronts, run, gene
                     o.fear = min(1.0, o.fear + 0.1)
         apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause, hold, budget,
                         k_int, P, ev, ev_n)
-    fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, score, R.crisis,
-                   ev, ev_n)
-    operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, pressure, enemy_q, mobil,
-                    P, ev, ev_n)
+    fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
+                   R.crisis, ev, ev_n)
+    operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure,
+                    enemy_q, mobil, P, ev, ev_n)
     captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     learning_step(r, off, fronts, run, post_kind, P)
     politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P, ev, ev_n)
@@ -92,19 +92,19 @@ def month_before(t, seed, run_ids, off, holder, fronts, run, post_kind, post_fro
 
 @numba.njit(cache=True, parallel=True)
 def month_after(t, seed, run_ids, calendar_month, off, holder, fronts, run, generation, post_kind, post_front,
-                post_min_rank, fill_order, action, priority, cause, score, hold, directive, budget, pressure,
-                enemy_q, mobil, P, corps, ev, ev_n):  # type: ignore[no-untyped-def]
+                post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority, cause, score,
+                hold, directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n):  # type: ignore[no-untyped-def]
     for r in numba.prange(off.shape[0]):
         after_run(r, t, seed, run_ids[r], calendar_month, off, holder, fronts, run, generation, post_kind,
-                  post_front, post_min_rank, fill_order, action, priority, cause, score, hold, directive[r],
-                  budget[r], pressure, enemy_q, mobil, P, corps, ev, ev_n)
+                  post_front, post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority,
+                  cause, score, hold, directive[r], budget[r], pressure, enemy_q, mobil, P, corps, ev, ev_n)
 
 
 @numba.njit(cache=True, parallel=True)
 def month_fused(t, seed, run_ids, calendar_month, off, visible, holder, fronts, run, generation, post_kind,
-                post_front, post_min_rank, fill_order, target, war_start, own_strength, pressure, enemy_q, mobil, P,
-                corps, K, S, attention, crisis_attention, action, priority, cause, score, hold, listening, series,
-                so_far, ev, ev_n):  # type: ignore[no-untyped-def]
+                post_front, post_min_rank, fill_order, fill_position, front_first, front_posts, target, war_start,
+                own_strength, pressure, enemy_q, mobil, P, corps, K, S, attention, crisis_attention, action, priority,
+                cause, score, hold, listening, series, so_far, ev, ev_n):  # type: ignore[no-untyped-def]
     """The whole month of every run under a policy doctrine with knobs K and run settings S.
 
     `visible` is `off` restricted to the fields the ruler sees: the policy reads only that.
@@ -128,6 +128,6 @@ def month_fused(t, seed, run_ids, calendar_month, off, visible, holder, fronts, 
             R.organ_trust = S.organ_trust
         budget = int(attention + crisis_attention * R.crisis)
         after_run(r, t, seed, run_ids[r], calendar_month, off, holder, fronts, run, generation, post_kind,
-                  post_front, post_min_rank, fill_order, action, priority, cause, score, hold, S.directive, budget,
-                  pressure, enemy_q, mobil, P, corps, ev, ev_n)
+                  post_front, post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority,
+                  cause, score, hold, S.directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n)
         series_run(r, t, off, fronts, run, post_kind, series, so_far)

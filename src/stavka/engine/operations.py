@@ -20,7 +20,7 @@ def effective_competence(o):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, pressure, enemy_q,
+def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q,
                     mobil, P, ev, ev_n):  # type: ignore[no-untyped-def]
     R = run[r]
     for i in range(off.shape[1]):  # last month's withdrawals were seen (step 3) and judged (step 4)
@@ -34,7 +34,6 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
     k_e = stream_key(seed, run_id, t, Purpose.ENCIRCLE)
     k_k = stream_key(seed, run_id, t, Purpose.CASUALTY)
     k_w = stream_key(seed, run_id, t, Purpose.WITHDRAW)
-    first, posts_of = posts_by_front(post_front, fronts.shape[1])
     depth_sum = 0.0
     active = 0
     for f in range(fronts.shape[1]):
@@ -47,8 +46,8 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         cmd = -1
         army_q = 0.0
         n_army = 0
-        for q in range(first[f], first[f + 1]):
-            p = posts_of[q]
+        for q in range(front_first[f], front_first[f + 1]):
+            p = front_posts[q]
             i = holder[r, p]
             if post_kind[p] == PostKind.FRONT:
                 cmd = i
@@ -92,7 +91,7 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
                 R.encirclements += 1
                 losses += F.own * P.operations_encirclement_losses
                 adv -= 60.0
-                trapped = trapped_commander(r, holder, post_kind, posts_of[first[f]:first[f + 1]], cmd,
+                trapped = trapped_commander(r, holder, post_kind, front_posts[front_first[f]:front_first[f + 1]], cmd,
                                             uniform(k_e, f, 1))
                 ident = off[r, trapped].ident if trapped >= 0 else -1
                 emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
@@ -132,8 +131,8 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         if adv <= -P.operations_collapse_km or F.encircled:
             F.collapsed = 1
         # Commanders fall at the front.
-        for q in range(first[f], first[f + 1]):
-            p = posts_of[q]
+        for q in range(front_first[f], front_first[f + 1]):
+            p = front_posts[q]
             if holder[r, p] >= 0:
                 i = holder[r, p]
                 hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
@@ -159,25 +158,6 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, pos
         R.ruler_alive = 0
         R.purge_quota = 0.0
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_LOST, mean_depth)
-
-
-@numba.njit(cache=True)
-def posts_by_front(post_front, n_fronts):  # type: ignore[no-untyped-def]
-    """The posts of each front in post order: those of front f are posts_of[first[f]:first[f + 1]]."""
-    first = np.zeros(n_fronts + 1, dtype=np.int64)
-    for p in range(post_front.shape[0]):
-        if post_front[p] >= 0:
-            first[post_front[p] + 1] += 1
-    for f in range(n_fronts):
-        first[f + 1] += first[f]
-    posts_of = np.empty(first[n_fronts], dtype=np.int64)
-    fill = first[:n_fronts].copy()
-    for p in range(post_front.shape[0]):
-        f = post_front[p]
-        if f >= 0:
-            posts_of[fill[f]] = p
-            fill[f] += 1
-    return first, posts_of
 
 
 @numba.njit(cache=True)

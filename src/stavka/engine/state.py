@@ -6,7 +6,7 @@ read and write records (`off[r, i].fear`) and doctrines read whole columns (`off
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,6 +125,18 @@ class PostTable:
     min_rank: NDArray[np.int8]
     fill_order: NDArray[np.int16]  # posts in the order vacancies are filled
     names: list[str]
+    # Derived once here, read by the kernels every month:
+    fill_position: NDArray[np.int64] = field(init=False)  # place of each post in fill_order
+    front_posts: NDArray[np.int64] = field(init=False)  # the posts of each front, front by front, in post order
+    front_first: NDArray[np.int64] = field(init=False)  # front f's are front_posts[front_first[f]:front_first[f + 1]]
+
+    def __post_init__(self) -> None:
+        self.fill_position = np.full(len(self.kind), len(self.fill_order), dtype=np.int64)
+        self.fill_position[self.fill_order] = np.arange(len(self.fill_order))
+        by_front = np.argsort(self.front, kind="stable")
+        self.front_posts = by_front[self.front[by_front] >= 0].astype(np.int64)
+        n_fronts = int(self.front.max(initial=-1)) + 1
+        self.front_first = np.searchsorted(self.front[self.front_posts], np.arange(n_fronts + 1)).astype(np.int64)
 
     @property
     def n(self) -> int:
