@@ -8,7 +8,7 @@ import numpy as np
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
 from .codes import Cause, Kind, PostKind, Status, War
-from .common import clip01, emit, sigmoid, vacate
+from .common import clip01, count_active, emit, sigmoid, vacate
 
 
 @numba.njit(cache=True)
@@ -89,11 +89,7 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
 def morale_step(r, off, run, P):  # type: ignore[no-untyped-def]
     """Step 9 (M13): fear spreads with the repression of peers and patrons; grievance erodes loyalty."""
     R = run[r]
-    n_active = 0
-    for i in range(off.shape[1]):
-        if off[r, i].status == Status.ACTIVE:
-            n_active += 1
-    rate = R.repressed_month / max(n_active, 1)
+    rate = R.repressed_month / max(count_active(off, r), 1)
     for i in range(off.shape[1]):
         o = off[r, i]
         if o.status != Status.ACTIVE and o.status != Status.CAPTURED and o.status != Status.ARRESTED:
