@@ -106,13 +106,17 @@ class PolicyDoctrine(Doctrine):
         if type(self).decide is not PolicyDoctrine.decide:
             return None
         p = self.params_at(label)
-        settings = RunSettings(
-            credit=float(p.credit_taken), collate=int(p.collate_lessons),
-            purge_quota=float(p.purge_quota) if in_window(label, p.purge_window) else 0.0,
-            execute_share=float(p.execute_share), hostage=int(p.hostage), punish_returnees=float(p.punish_returnees),
-            organ_trust=float(p.organ_trust), directive=int(self.directive(label)),
-        )
-        return knobs(p, label), settings
+        return knobs(p, label), run_settings(p, label, self.directive(label))
+
+
+def run_settings(p: PolicyParams, label: str, directive: int = 0) -> RunSettings:
+    """The run-level settings of month `label` (the same for every run of a batch)."""
+    return RunSettings(
+        credit=float(p.credit_taken), collate=int(p.collate_lessons),
+        purge_quota=float(p.purge_quota) if in_window(label, p.purge_window) else 0.0,
+        execute_share=float(p.execute_share), hostage=int(p.hostage), punish_returnees=float(p.punish_returnees),
+        organ_trust=float(p.organ_trust), directive=int(directive),
+    )
 
 
 def knobs(p: PolicyParams, label: str) -> Knobs:
@@ -141,15 +145,15 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     """The month's decisions for every run of the batch (the rules are in `engine/policy.py`)."""
     n_runs, n = view.shape
     fr, run = view.front, view.run
+    s = run_settings(p, view.label)
     d = Decisions(
         action=np.empty((n_runs, n), dtype=np.int8), priority=np.empty((n_runs, n)),
         cause=np.empty((n_runs, n), dtype=np.int8), appoint_score=np.empty((n_runs, n)),
-        hold=np.empty(fr["hold"].shape, dtype=np.int8), credit=np.full(n_runs, p.credit_taken),
-        collate=np.full(n_runs, int(p.collate_lessons), dtype=np.int8), listening=np.empty(n_runs),
-        purge_quota=np.full(n_runs, p.purge_quota if in_window(view.label, p.purge_window) else 0.0),
-        execute_share=np.full(n_runs, p.execute_share), hostage=np.full(n_runs, int(p.hostage), dtype=np.int8),
-        punish_returnees=np.full(n_runs, p.punish_returnees), organ_trust=np.full(n_runs, p.organ_trust),
-        directive=np.zeros(n_runs, dtype=np.int64),
+        hold=np.empty(fr["hold"].shape, dtype=np.int8), credit=np.full(n_runs, s.credit),
+        collate=np.full(n_runs, s.collate, dtype=np.int8), listening=np.empty(n_runs),
+        purge_quota=np.full(n_runs, s.purge_quota), execute_share=np.full(n_runs, s.execute_share),
+        hostage=np.full(n_runs, s.hostage, dtype=np.int8), punish_returnees=np.full(n_runs, s.punish_returnees),
+        organ_trust=np.full(n_runs, s.organ_trust), directive=np.full(n_runs, s.directive, dtype=np.int64),
     )
     decide_kernel(view.seed, view.run_ids, view.month, view.records, run["war"], run["war_end"], run["paranoia"],
                   run["crisis"], fr["collapsed"], fr["reported"], view.posts.kind, view.posts.front,
