@@ -170,7 +170,7 @@ def agree(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-PHASES = ("initial world (Engine())", "compiled month (month_fused)", "ledger (_collect)", "run metrics",
+PHASES = ("initial world (Engine())", "compiled runs (runs_fused)", "ledger (append_months)", "run metrics",
           "series table", "history metrics (compiled)", "other Python")
 
 
@@ -197,7 +197,7 @@ def profile(args: argparse.Namespace) -> dict:
         return time.perf_counter() - start
 
     api.simulate(scenario="default", doctrine=args.doctrine, runs=2, seed=args.seed, events=False)  # warm-up
-    patched = [(core, "month_fused"), (core.Engine, "__init__"), (core.Engine, "_collect"), (api, "run_metrics"),
+    patched = [(core, "runs_fused"), (core.Engine, "__init__"), (core.BatchLog, "append_months"), (api, "run_metrics"),
                (api, "series_frame"), (api, "history_stats")]
     originals = [getattr(obj, name) for obj, name in patched]
     for (obj, name), phase in zip(patched, [PHASES[1], PHASES[0], *PHASES[2:6]], strict=True):

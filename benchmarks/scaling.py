@@ -12,8 +12,9 @@ Every point runs in its own child process, so that its peak resident memory (`ru
 process, which includes the interpreter, NumPy, pandas and the loaded kernels: about 300 MB before any
 run) is the peak of that point alone.  Each child first loads the cached kernels with a 2-run warm-up
 batch, untimed.  Runs are simulated in batches of at most `--batch` (1,000): `Engine.run_to_end` and
-`run_metrics` per batch, keeping only the per-run metrics (as a calibration loop would), so memory is
-bounded by one batch whatever the number of runs.  Corps sizes scale the corps and division posts with
+`run_metrics` per batch, keeping only the per-run metrics (as a calibration loop would), each batch on
+the memory of the one before (one `Workspace`), so memory is bounded by one batch whatever the number
+of runs.  Corps sizes scale the corps and division posts with
 the corps (`posts.n_corps`), so that the pipeline below the army keeps its share of the officers.
 """
 
@@ -45,6 +46,7 @@ def point(officers: int, runs: int, batch: int, doctrine: str, seed: int) -> dic
 
     from stavka.doctrines import get_doctrine
     from stavka.engine.core import Engine
+    from stavka.engine.state import Workspace
     from stavka.metrics import run_metrics
     from stavka.scenario import Scenario
 
@@ -55,9 +57,10 @@ def point(officers: int, runs: int, batch: int, doctrine: str, seed: int) -> dic
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     parts = []
+    workspace = Workspace()  # each batch reuses the memory of the one before, as `stavka.simulate` does
     for lo in range(0, runs, batch):
         ids = np.arange(lo, min(lo + batch, runs))
-        engine = Engine(scen, seed, ids)
+        engine = Engine(scen, seed, ids, workspace)
         log = engine.run_to_end(ruler)
         parts.append(run_metrics(engine.world, log, ids, scen.calendar))
         del engine, log

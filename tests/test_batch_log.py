@@ -86,6 +86,41 @@ def test_append_grows_and_keeps_order() -> None:
             log.append(11, ev, ev_n)
 
 
+def test_blocks_of_months_place_every_record() -> None:
+    """Months appended one at a time (the Python path) and stretches appended as one block, run by run
+    (the compiled path): `starts`, `rows_months` and `events` place every record in its run and month."""
+    rng = np.random.default_rng(3)
+    n_runs, n_months = 5, 30
+    counts = rng.integers(0, 6, (n_months, n_runs)) * (rng.random((n_months, n_runs)) < 0.7)
+    truth = {}  # (month, row) -> that run's records of the month
+    for t in range(n_months):
+        for r in range(n_runs):
+            rec = np.zeros(counts[t, r], dtype=EVENT)
+            rec["officer"] = 1000 * t + 10 * r + np.arange(counts[t, r])
+            truth[t, r] = rec
+    log = BatchLog()
+    log.reserve(n_runs, n_months, 1)
+    for t0, t1 in ((0, 3), (3, 4), (4, 20), (20, 21), (21, 30)):  # blocks of 3, 1, 16, 1, 9 months
+        ledgers = np.zeros((n_runs, 100), dtype=EVENT)
+        for r in range(n_runs):
+            row = np.concatenate([truth[t, r] for t in range(t0, t1)])
+            ledgers[r, : len(row)] = row
+        log.append_months(t0, counts[t0:t1], ledgers)
+    assert log.n_events == counts.sum() and log.blocks == [0, 3, 4, 20, 21]
+    starts = log.starts()
+    rows, months = log.rows_months()
+    for (t, r), rec in truth.items():
+        got = log.records[starts[t, r] : starts[t, r] + counts[t, r]]
+        assert got.tobytes() == rec.tobytes()
+        assert (rows[starts[t, r] : starts[t, r] + counts[t, r]] == r).all()
+        assert (months[starts[t, r] : starts[t, r] + counts[t, r]] == t).all()
+    for t, row_of, rec in log.events:
+        want = np.concatenate([truth[t, r] for r in range(n_runs)])
+        assert rec.tobytes() == want.tobytes()
+        assert np.array_equal(row_of, np.repeat(np.arange(n_runs), counts[t]))
+    assert [t for t, _, _ in log.events] == [t for t in range(n_months) if counts[t].any()]
+
+
 def bits(x: float) -> int:
     return int(np.float64(x).view(np.int64))
 

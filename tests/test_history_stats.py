@@ -105,16 +105,20 @@ def synthetic(rng: np.random.Generator, n_runs: int) -> tuple[list[list[tuple[in
     return runs, credit
 
 
-def as_batch_log(runs: list[list[tuple[int, int, int, int]]], credit: np.ndarray) -> BatchLog:
-    """The BatchLog the engine would write: month by month, runs in batch order, emission order."""
-    flat = sorted(((t, r, j, k, o, x) for r, evs in enumerate(runs) for j, (t, k, o, x) in enumerate(evs)))
+def as_batch_log(runs: list[list[tuple[int, int, int, int]]], credit: np.ndarray, one_block: bool = False) -> BatchLog:
+    """The BatchLog the engine would write: month by month (the Python path: a block a month), runs in batch
+    order, emission order; or, with `one_block`, as the compiled path writes all months at once: run by
+    run, month and emission order."""
+    flat = sorted(((t, r, j, k, o, x) for r, evs in enumerate(runs) for j, (t, k, o, x) in enumerate(evs)),
+                  key=(lambda f: (f[1], f[0], f[2])) if one_block else None)
     rec = np.zeros(len(flat), dtype=EVENT)
     rec["kind"] = [f[3] for f in flat]
     rec["officer"] = [f[4] for f in flat]
     rec["other"] = [f[5] for f in flat]
     counts = np.zeros((N_MONTHS, len(runs)), dtype=np.int64)
     np.add.at(counts, ([f[0] for f in flat], [f[1] for f in flat]), 1)
-    return BatchLog(series={"credit": credit}, records=rec, counts=counts, n_events=len(flat), next_month=N_MONTHS)
+    return BatchLog(series={"credit": credit}, records=rec, counts=counts, n_events=len(flat), next_month=N_MONTHS,
+                    blocks=[0] if one_block else list(range(N_MONTHS)))
 
 
 def as_table(runs: list[list[tuple[int, int, int, int]]], ids: np.ndarray) -> pd.DataFrame:
@@ -130,14 +134,15 @@ def censorship(month: str) -> Censorship:
     return Censorship(erase_repressed=(0.0, 0.4, 1.0)[m % 3], relabel=m % 4 != 0, hide_secret=m % 5 < 3)
 
 
+@pytest.mark.parametrize("one_block", [False, True])
 @pytest.mark.parametrize("case", range(6))
-def test_synthetic_ledgers(case: int) -> None:
+def test_synthetic_ledgers(case: int, one_block: bool) -> None:
     rng = np.random.default_rng(case)
     n_runs = 12
     ids = rng.permutation(1000)[:n_runs].astype(np.int64)
     runs, credit = synthetic(rng, n_runs)
     seed = int(rng.integers(0, 2**31))
-    dist, erased = history_stats(as_batch_log(runs, credit), ids, seed, censorship, LABELS)
+    dist, erased = history_stats(as_batch_log(runs, credit, one_block), ids, seed, censorship, LABELS)
     credit_of = {(int(ids[r]), LABELS[t]): credit[r, t] for r in range(n_runs) for t in range(N_MONTHS)}
     _, stats = official_history(as_table(runs, ids), seed, censorship, lambda r, m: credit_of[(r, m)])
     want = pd.DataFrame({"run": ids}).merge(stats, left_on="run", right_index=True, how="left")

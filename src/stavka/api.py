@@ -15,6 +15,7 @@ from .doctrines import Doctrine, get_doctrine
 from .engine.codes import Action, Cause, Kind
 from .engine.core import Engine
 from .engine.interface import Decisions, RulerView
+from .engine.state import Workspace
 from .history import CAUSE_TEXT, KIND_TEXT, official_history
 from .ledger import history_stats
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
@@ -70,9 +71,10 @@ def simulate(
     ids = np.asarray(list(run_ids) if run_ids is not None else range(runs), dtype=np.int64)
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     done = 0
+    workspace = Workspace()  # each batch reuses the memory of the one before
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        parts.append(_simulate_batch(scen, doc, seed, chunk, events))
+        parts.append(_simulate_batch(scen, doc, seed, chunk, events, workspace))
         done += len(chunk)
         if progress:
             progress(done)
@@ -85,9 +87,10 @@ def simulate(
     return SimulationResult(metrics=metrics, events=ev, official=official, series=series, meta=meta, scenario=scen)
 
 
-def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray,
-                    keep_events: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    engine = Engine(scen, seed, ids)
+def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool,
+                    workspace: Workspace) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One batch's tables; nothing in them refers to the workspace, which the next batch overwrites."""
+    engine = Engine(scen, seed, ids, workspace)
     log = engine.run_to_end(doc)
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
     series = series_frame(log.series, ids, scen)
@@ -125,7 +128,7 @@ def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario)
     n_runs, n_months = next(iter(series.values())).shape
     df = pd.DataFrame({"run": np.repeat(ids, n_months), "month": np.tile(scen.calendar.labels(), n_runs)})
     for name, values in series.items():
-        df[name] = values.reshape(-1)
+        df[name] = values.reshape(-1).copy()  # the series may live in a workspace
     return df
 
 

@@ -23,20 +23,14 @@ _VICTORY = int(Kind.VICTORY)
 
 
 @numba.njit(cache=True)
-def _history_stats(records, counts, key_erase, key_credit, erase_p, hide, relabel, credit, secret,
+def _history_stats(records, counts, start, key_erase, key_credit, erase_p, hide, relabel, credit, secret,
                    relabelled):  # type: ignore[no-untyped-def]
     """Per batch row: (events altered or left out / events, names erased).  `records` is the ledger in
-    `BatchLog` order and `counts[t, r]` the events of run r in month t; each run's events are visited in
-    (month, emission) order, the order of the ledger table."""
+    `BatchLog` order, `counts[t, r]` the events of run r in month t and `start[t, r]` where they begin;
+    each run's events are visited in (month, emission) order, the order of the ledger table."""
     n_months, n_runs = counts.shape
-    start = np.empty((n_months, n_runs), np.int64)  # where run r's events of month t begin
-    k = 0
-    for t in range(n_months):
-        for r in range(n_runs):
-            start[t, r] = k
-            k += counts[t, r]
     top = -1
-    for j in range(k):
+    for j in range(records.shape[0]):
         top = max(top, records[j].officer, records[j].other)
     erased = np.zeros(top + 2, np.bool_)  # by officer id + 1 (slot 0: id -1, "no officer"); one run at a time
     fallen = np.empty(top + 2, np.int64)  # the slots set, to clear them for the next run
@@ -113,6 +107,6 @@ def history_stats(log: BatchLog, run_ids: NDArray[np.int64], seed: int, censorsh
         raise ValueError("the ledger does not match these runs and months")
     credit = np.ascontiguousarray(log.series["credit"], dtype=np.float64)
     return _history_stats(  # type: ignore[no-any-return]
-        log.records[: log.n_events], counts, stream_keys(seed, ids, ERASE_STREAM, Purpose.CENSOR),
+        log.records[: log.n_events], counts, log.starts()[:n_months], stream_keys(seed, ids, ERASE_STREAM, Purpose.CENSOR),
         stream_keys(seed, ids, CREDIT_STREAM, Purpose.CENSOR), erase_p, hide, relabel, credit,
         kinds_lookup(SECRET), kinds_lookup(("transfer", "execution")))  # relabelled: transfers and executions

@@ -14,7 +14,7 @@ from .beta_quantile import beta_quantiles
 from .calendar import Calendar
 from .config import ScenarioConfig, kernel_params, load_scenario
 from .engine.codes import PostKind, Status, War
-from .engine.state import FRONT, OFFICER, RUN, PostTable, World, officer_table
+from .engine.state import FRONT, OFFICER, RUN, PostTable, Workspace, World, officer_table
 from .rng import Purpose, stream_keys, uniforms
 from .roster import RosterEntry, load_roster
 
@@ -146,7 +146,7 @@ class Scenario:
 
     # --- initial world --------------------------------------------------------------------------
 
-    def initial_world(self, seed: int, run_ids: NDArray[np.int64]) -> World:
+    def initial_world(self, seed: int, run_ids: NDArray[np.int64], workspace: Workspace | None = None) -> World:
         c = self.config
         n_runs, n = len(run_ids), c.corps.n_officers
         lay = self._corps_layout
@@ -155,7 +155,7 @@ class Scenario:
         def u(draw: int) -> NDArray[np.float64]:  # sub-draw `draw` of every officer of every run
             return uniforms(keys, n, draw)
 
-        off = officer_table(n_runs, n)
+        off = officer_table(n_runs, n, workspace)
         off.view(np.uint8).reshape(n_runs, -1)[:] = lay.row.view(np.uint8)  # a byte copy: far faster than by field
         # Hidden traits: Beta(mean * kappa, (1 - mean) * kappa) by inverse CDF of the run's uniforms.
         for t, name in enumerate(("comp", "loyal", "ambition")):

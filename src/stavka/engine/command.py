@@ -14,16 +14,16 @@ from .common import clip01, emit, kalman, vacate
 
 @numba.njit(cache=True)
 def apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause,
-                    hold, budget, k_int, P, ev, ev_n):  # type: ignore[no-untyped-def]
-    """Carry out the `budget` highest-priority personnel actions of run r."""
+                    hold, budget, k_int, P, ev, ev_n, work_int):  # type: ignore[no-untyped-def]
+    """Carry out the `budget` highest-priority personnel actions of run r (`work_int`: scratch)."""
     n = off.shape[1]
-    chosen = np.empty(n, dtype=np.int64)
+    order = work_int[0]
     m = 0
     for i in range(n):
         if action[r, i] != Action.NONE:
-            chosen[m] = i
+            order[m] = i
             m += 1
-    order = chosen[:m][np.argsort(-priority[r, chosen[:m]], kind="mergesort")]
+    by_priority(order, m, priority[r])
     for j in range(min(budget, m)):
         i = order[j]
         act_on(r, i, action[r, i], cause[r, i], off, holder, run, post_kind, post_min_rank, k_int, P, ev, ev_n)
@@ -32,6 +32,24 @@ def apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, actio
         if F.active and hold[r, f] != F.hold:
             F.hold = hold[r, f]
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, f, Cause.HOLD if F.hold else Cause.INITIATIVE, 0.0)
+
+
+@numba.njit(cache=True)
+def by_priority(order, m, priority):  # type: ignore[no-untyped-def]
+    """Sort the officers `order[:m]` (in slot order) by priority, highest first, ties in slot order and NaN
+    last: the order of `np.argsort(-priority[order[:m]], kind="mergesort")`, in place.  An insertion sort,
+    without allocating: m is the officers with an order this month, a handful as a rule."""
+    if m > 48:  # a purge: many orders
+        order[:m] = order[:m][np.argsort(-priority[order[:m]], kind="mergesort")]
+        return
+    for a in range(1, m):
+        i = order[a]
+        p = priority[i]
+        b = a
+        while b > 0 and (p > priority[order[b - 1]] or (np.isnan(priority[order[b - 1]]) and not np.isnan(p))):
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = i
 
 
 @numba.njit(cache=True)
@@ -139,10 +157,11 @@ def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[
 
 @numba.njit(cache=True)
 def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
-                   crisis, ev, ev_n):  # type: ignore[no-untyped-def]
+                   crisis, ev, ev_n, work_int, work_float):  # type: ignore[no-untyped-def]
     """Fill every vacant post that must be held, in order of importance, by the eligible officer the
     doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
-    vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank."""
+    vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank.
+    `work_int` and `work_float` are scratch."""
     n_posts = fill_order.shape[0]
     vacant = False
     for p in range(n_posts):
@@ -154,10 +173,8 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
     # The serving officers, in slot order, with what eligibility reads, copied once: every vacancy
     # scans them, and contiguous copies are far cheaper to scan than the officer records.
     n = off.shape[1]
-    cand = np.empty(n, dtype=np.int64)
-    cand_rank = np.empty(n, dtype=np.int64)
-    cand_pos = np.empty(n, dtype=np.int64)  # fill position of his post; n_posts: no post
-    cand_score = np.empty(n)
+    cand, cand_rank, cand_score = work_int[0], work_int[1], work_float
+    cand_pos = work_int[2]  # fill position of his post; n_posts: no post
     m = 0
     for i in range(n):
         o = off[r, i]

@@ -8,7 +8,7 @@ policy, by its compiled rules inside the month.  Nothing here imports a doctrine
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,12 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario import Scenario
-from .codes import PostKind, Status, War
+from .codes import War
 from .interface import VISIBLE_OFFICER_FIELDS, Decisions, RulerView
-from .month import RunSettings, month_after, month_before, month_fused
-from .policy import Knobs
-from .state import EVENT
-from .views import SERIES, monthly_series
+from .month import SETTINGS, RunSettings, month_after, month_before, runs_fused, war_end_snapshot
+from .policy import KNOBS, Knobs
+from .state import EVENT, Workspace
+from .views import SERIES, average_ranks, monthly_series
 
 DecideFn = Callable[[RulerView], Decisions]
 
@@ -40,35 +40,16 @@ RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share"
 
 
 @numba.njit(cache=True)
-def append_events(ev_bytes, ev_n, item, buf, start):  # type: ignore[no-untyped-def]
-    """Copy this month's events, run by run (each run's in emission order), into the ledger from record
-    `start`; returns the new end.  `ev_bytes` is the (runs, capacity) event buffer and `buf` the ledger,
-    both viewed as bytes; `item` is the size of one record."""
+def gather_runs(ledgers, totals, item, buf, start):  # type: ignore[no-untyped-def]
+    """Copy, run after run, the first `totals[r]` records of `ledgers[r]` into the ledger `buf` from record
+    `start`; returns the new end.  `ledgers` (runs, capacity) and `buf` are viewed as bytes, and `item` is
+    the size of one record."""
     k = start * item
-    for r in range(ev_bytes.shape[0]):
-        m = ev_n[r] * item
-        buf[k : k + m] = ev_bytes[r, :m]
+    for r in range(ledgers.shape[0]):
+        m = totals[r] * item
+        buf[k : k + m] = ledgers[r, :m]
         k += m
     return k // item
-
-
-@numba.njit(cache=True)
-def average_ranks(x):  # type: ignore[no-untyped-def]
-    """Ranks 1..n, ties sharing their mean rank: `scipy.stats.rankdata(x)` (method 'average'), exactly
-    (every rank is an integer or half-integer, computed without rounding)."""
-    n = x.shape[0]
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(n)
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and x[order[j + 1]] == x[order[i]]:
-            j += 1
-        mid = (i + j + 2) / 2.0
-        for k in range(i, j + 1):
-            ranks[order[k]] = mid
-        i = j + 1
-    return ranks
 
 
 def spearman_rho(a: NDArray[np.float64], b: NDArray) -> float:  # type: ignore[type-arg]
@@ -93,6 +74,13 @@ def spearman_rho(a: NDArray[np.float64], b: NDArray) -> float:  # type: ignore[t
     return float(np.asarray(np.corrcoef(ranked))[1, 0])
 
 
+def rho_of_ranks(ranked: NDArray[np.float64]) -> float:
+    """`spearman_rho` of two samples already ranked (`ranked[0]`, `ranked[1]`, without NaN), bit for bit."""
+    if (ranked[0, 0] == ranked[0]).all() or (ranked[1, 0] == ranked[1]).all():
+        return spearman_rho(ranked[0], ranked[1])  # constant: scipy's warning and NaN
+    return float(np.asarray(np.corrcoef(ranked))[1, 0])  # corrcoef copies: the same C-ordered (2, n) buffer
+
+
 def _empty_records() -> NDArray[np.void]:
     return np.zeros(0, dtype=EVENT)
 
@@ -105,10 +93,12 @@ def _empty_counts() -> NDArray[np.int64]:
 class BatchLog:
     """What a batch produced: events (true ledger), monthly series, and the final world.
 
-    The true ledger is one flat buffer of EVENT records in the order they were written: month by month,
-    within a month run by run (batch row), within a run in emission order.  `records[:n_events]` are the
-    events and `counts[t, r]` how many run r wrote in month t, which places every record; `rows_months()`
-    spells out each record's batch row and month, and `events` gives the ledger month by month."""
+    The true ledger is one flat buffer of EVENT records in the order they were written: block by block,
+    where a block is the months appended together (one month on the Python path, a stretch of months on
+    the compiled one); within a block run by run (batch row), and within a run in month and emission
+    order.  `records[:n_events]` are the events and `counts[t, r]` how many run r wrote in month t, which
+    with the blocks places every record: `starts()` gives where each run's month begins, `rows_months()`
+    each record's batch row and month, and `events` the ledger month by month."""
 
     series: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     meritocracy: NDArray[np.float64] | None = None  # rank correlation of competence and rank at war's end
@@ -117,6 +107,7 @@ class BatchLog:
     counts: NDArray[np.int64] = field(default_factory=_empty_counts)  # (months, runs)
     n_events: int = 0
     next_month: int = 0  # months are appended in order, each once
+    blocks: list[int] = field(default_factory=list)  # the first month of each block
 
     def reserve(self, n_runs: int, n_months: int, per_run_month: int) -> None:
         """Make room for about `per_run_month` events per run and month.  The buffer is not written until
@@ -140,64 +131,99 @@ class BatchLog:
 
     def append(self, t: int, ev: NDArray[np.void], ev_n: NDArray[np.int64]) -> None:
         """Add month t's events: run r's are `ev[r, :ev_n[r]]`."""
+        self.append_months(t, ev_n[None, :], ev)
+
+    def append_months(self, t: int, counts: NDArray[np.int64], ledgers: NDArray[np.void]) -> None:
+        """Add the events of months t, t+1, ... as one block: run r's are the first records of `ledgers[r]`,
+        in month order, `counts[j, r]` of them in month t + j."""
+        n_months, n_runs = counts.shape
         if t < self.next_month:
             raise ValueError(f"month {t} is already in the ledger")
-        if self.counts.shape[1] != len(ev_n) or t >= len(self.counts):
-            self.reserve(len(ev_n), max(t + 1, 2 * len(self.counts)), 0)
-        need = self.n_events + int(ev_n.sum())
+        if self.counts.shape[1] != n_runs or t + n_months > len(self.counts):
+            self.reserve(n_runs, max(t + n_months, 2 * len(self.counts)), 0)
+        need = self.n_events + int(counts.sum())
         if need > len(self.records):
             self._grow(max(need, 2 * len(self.records), 4096))
         item = self.records.dtype.itemsize
-        self.n_events = int(append_events(ev.view(np.uint8), ev_n, item, self.records.view(np.uint8),
-                                          self.n_events))
-        self.counts[t] = ev_n
-        self.next_month = t + 1
+        self.n_events = int(gather_runs(ledgers.view(np.uint8), counts.sum(axis=0), item,
+                                        self.records.view(np.uint8), self.n_events))
+        self.counts[t : t + n_months] = counts
+        self.blocks.append(t)
+        self.next_month = t + n_months
+
+    def _block_spans(self) -> list[tuple[int, int]]:
+        ends = [*self.blocks[1:], self.next_month]
+        return list(zip(self.blocks, ends, strict=True))
+
+    def starts(self) -> NDArray[np.int64]:
+        """(months, runs): the record where run r's events of month t begin."""
+        out = np.zeros(self.counts.shape, dtype=np.int64)
+        base = 0
+        for t0, t1 in self._block_spans():
+            c = self.counts[t0:t1]
+            totals = c.sum(axis=0)
+            out[t0:t1] = base + (np.cumsum(totals) - totals)[None, :] + np.cumsum(c, axis=0) - c
+            base += int(totals.sum())
+        return out
 
     def rows_months(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Batch row and month index of each record of `records[:n_events]`."""
-        n_months, n_runs = self.counts.shape
-        rows = np.repeat(np.tile(np.arange(n_runs), n_months), self.counts.reshape(-1))
-        months = np.repeat(np.arange(n_months), self.counts.sum(axis=1))
-        return rows, months
+        n_runs = self.counts.shape[1]
+        rows, months = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for t0, t1 in self._block_spans():
+            per = self.counts[t0:t1].T.reshape(-1)  # run-major within the block
+            rows.append(np.repeat(np.repeat(np.arange(n_runs), t1 - t0), per))
+            months.append(np.repeat(np.tile(np.arange(t0, t1), n_runs), per))
+        return np.concatenate(rows), np.concatenate(months)
 
     @property
     def events(self) -> list[tuple[int, NDArray[np.int64], NDArray]]:  # type: ignore[type-arg]
-        """The ledger month by month: (month, batch rows, records) for each month that has events."""
-        out = []
-        start = 0
-        for t, n in enumerate(self.counts):
-            total = int(n.sum())
-            if total:
-                out.append((t, np.repeat(np.arange(len(n)), n), self.records[start : start + total]))
-            start += total
-        return out
+        """The ledger month by month: (month, batch rows, records) for each month that has events, each
+        month's records run by run, each run's in emission order."""
+        rows, months = self.rows_months()
+        order = np.argsort(months, kind="stable")
+        months, rows, records = months[order], rows[order], self.records[: self.n_events][order]
+        bounds = np.flatnonzero(np.diff(months)) + 1
+        return [(int(m[0]), r, rec) for m, r, rec in
+                zip(np.split(months, bounds), np.split(rows, bounds), np.split(records, bounds), strict=True)
+                if len(m)]
 
 
 class Engine:
     """Drives a batch of runs of one scenario month by month."""
 
-    def __init__(self, scenario: Scenario, seed: int, run_ids: NDArray[np.int64]) -> None:
+    def __init__(self, scenario: Scenario, seed: int, run_ids: NDArray[np.int64],
+                 workspace: Workspace | None = None) -> None:
+        """`workspace`: memory kept from an earlier batch's engine, which must no longer be in use (see
+        `Workspace`); by default the engine has its own."""
         self.scenario = scenario
         self.seed = int(seed)
         self.run_ids = np.asarray(run_ids, dtype=np.int64)
-        self.world = scenario.initial_world(self.seed, self.run_ids)
+        self.workspace = ws = workspace or Workspace()
+        self.world = scenario.initial_world(self.seed, self.run_ids, ws)
         n_runs = len(self.run_ids)
         n_months = scenario.calendar.n_months
         n = scenario.config.corps.n_officers
         self.capacity = 4 * n + 64 * scenario.config.posts.n_fronts
-        self.ev = np.zeros((n_runs, self.capacity), dtype=EVENT)
+        self.ev = ws.array("month events", (n_runs, self.capacity), EVENT)  # the Python path's month
         self.ev_n = np.zeros(n_runs, dtype=np.int64)
-        self._series_block = np.full((len(SERIES), n_runs, n_months), np.nan)
+        self._series_block = ws.array("series", (len(SERIES), n_runs, n_months), np.float64)
+        self._series_block[:] = np.nan
         self._repression_so_far = np.zeros(n_runs, dtype=np.int64)
+        self.events_per_run_month = max(8, self.capacity // 32)  # room made at first: ~2x what the default writes
         self.log = BatchLog(series={k: self._series_block[j] for j, k in enumerate(SERIES)},
-                            meritocracy=np.full(n_runs, np.nan), continuity=np.full(n_runs, np.nan))
-        self.log.reserve(n_runs, n_months, max(8, self.capacity // 32))  # ~2x what the default scenario writes
+                            meritocracy=np.full(n_runs, np.nan), continuity=np.full(n_runs, np.nan),
+                            records=ws.array("ledger", (n_runs * n_months * self.events_per_run_month,), EVENT))
+        self.log.reserve(n_runs, n_months, self.events_per_run_month)
         c = scenario.config
         self._corps = np.array([c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean,
                                 c.corps.trait_concentration, c.ruler.prior_var])
         self._posts = scenario.posts
         self._visible: NDArray | None = None  # type: ignore[type-arg]  # for the compiled policy
         self._decisions: tuple[NDArray, ...] = ()  # type: ignore[type-arg]  # its reusable outputs
+        # The war-end snapshot's ranks for `meritocracy` (see `war_end_snapshot`); merit_n 0: none pending.
+        self._merit = ws.array("merit", (n_runs, 2, n), np.float64)
+        self._merit_n = np.zeros(n_runs, dtype=np.int64)
 
     @property
     def month(self) -> int:
@@ -242,69 +268,90 @@ class Engine:
         self._collect(t)
         w.month += 1
 
-    def run_month_fused(self, knobs: Knobs, settings: RunSettings) -> None:
-        """The whole month under the shared policy with these knobs and run settings, in one compiled
-        pass per run: the same history as `begin_month`, a policy `decide`, then `end_month`."""
+    def run_months_fused(self, plans: Sequence[tuple[Knobs, RunSettings]]) -> None:
+        """The next len(plans) months under the shared policy, the j-th with the knobs and run settings
+        `plans[j]`: each run through all of them in one compiled call (`runs_fused`).  The same history as
+        `begin_month`, a policy `decide`, then `end_month`, month after month."""
         s, w = self.scenario, self.world
-        t = w.month
-        self.ev_n[:] = 0
+        t0, t1 = w.month, w.month + len(plans)
+        n_runs, n_months = len(self.run_ids), s.calendar.n_months
+        knob_rows, setting_rows = np.zeros(n_months, dtype=KNOBS), np.zeros(n_months, dtype=SETTINGS)
+        for t, (knobs, settings) in enumerate(plans, start=t0):
+            knob_rows[t], setting_rows[t] = tuple(knobs), tuple(settings)
         if self._visible is None:
             self._visible = w.off[list(VISIBLE_OFFICER_FIELDS)]
-            self._decisions = (np.empty(w.off.shape, dtype=np.int8), np.empty(w.off.shape),
-                               np.empty(w.off.shape, dtype=np.int8), np.empty(w.off.shape),
-                               np.empty(w.fronts.shape, dtype=np.int8), np.empty(len(self.run_ids)))
+            ws = self.workspace
+            self._decisions = (ws.array("action", w.off.shape, np.int8), ws.array("priority", w.off.shape, np.float64),
+                               ws.array("cause", w.off.shape, np.int8), ws.array("score", w.off.shape, np.float64),
+                               np.empty(w.fronts.shape, dtype=np.int8), np.empty(n_runs))
+        calendar_months = (s.calendar.start_month - 1 + np.arange(n_months)) % 12 + 1
+        # Each run's events, month after month; a run that fills its row stops and resumes once it grows.
+        ledgers = self.workspace.array("run ledgers", (n_runs, self.capacity + len(plans) * self.events_per_run_month),
+                                       EVENT)
+        ledger_n = np.zeros(n_runs, dtype=np.int64)
+        counts = np.zeros((n_months, n_runs), dtype=np.int64)
+        next_t = np.full(n_runs, t0, dtype=np.int64)
+        p = self._posts
         action, priority, cause, score, hold, listening = self._decisions
-        cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
-        month_fused(t, self.seed, self.run_ids, cal_month, w.off, self._visible, w.holder, w.fronts, w.run,
-                    w.generation, self._posts.kind, self._posts.front, self._posts.min_rank, self._posts.fill_order,
-                    self._posts.fill_position, self._posts.front_first, self._posts.front_posts,
-                    int(s.fronts_target[t]), s.war_start, s.config.operations.own_strength, float(s.pressure[t]),
-                    float(s.enemy_quality[t]), float(s.mobilisation[t]), s.params, self._corps, knobs, settings,
-                    s.config.ruler.attention, s.config.ruler.crisis_attention, action, priority, cause, score,
-                    hold, listening, self._series_block, self._repression_so_far, self.ev, self.ev_n)
-        self._collect(t, series=False)
-        w.month += 1
+        while True:
+            runs_fused(t1, next_t, self.seed, self.run_ids, calendar_months, w.off, self._visible, w.holder, w.fronts,
+                       w.run, w.generation, p.kind, p.front, p.min_rank, p.fill_order, p.fill_position, p.front_first,
+                       p.front_posts, s.fronts_target, s.war_start, s.config.operations.own_strength, s.pressure,
+                       s.enemy_quality, s.mobilisation, s.params, self._corps, knob_rows, setting_rows,
+                       s.config.ruler.attention, s.config.ruler.crisis_attention, action, priority, cause, score, hold,
+                       listening, self._series_block, self._repression_so_far, ledgers, ledger_n, counts,
+                       self.capacity, n_months - 1, self._merit, self._merit_n, self.log.continuity)
+            if (next_t == t1).all():
+                break
+            grown = np.empty((n_runs, 2 * ledgers.shape[1]), dtype=EVENT)  # not the workspace's: it may be the same memory
+            grown[:, : ledgers.shape[1]] = ledgers
+            ledgers = grown
+        if int(counts.max(initial=0)) > self.capacity:
+            raise RuntimeError(f"event buffer overflow in month {int(counts.max(axis=1).argmax())}: raise the capacity")
+        self.log.append_months(t0, counts[t0:t1], ledgers)
+        self._meritocracy(np.flatnonzero(self._merit_n))
+        w.month = t1
 
-    def run_to_end(self, ruler: Ruler | DecideFn, on_month: Callable[[int], None] | None = None) -> BatchLog:
+    def run_to_end(self, ruler: Ruler | DecideFn) -> BatchLog:
         """Run every remaining month.  `ruler` is a doctrine (anything with `decide` and `month_plan`) or a
-        bare `decide` function.  Where the doctrine's `month_plan(label)` gives the month as knobs and
-        settings of the shared policy, the month runs compiled throughout; otherwise `decide` is called
-        on the ruler's view."""
+        bare `decide` function.  The months for which the doctrine's `month_plan(label)` gives knobs and
+        settings of the shared policy run compiled throughout (`run_months_fused`); in any other month
+        `decide` is called on the ruler's view."""
         decide, plan = (ruler, None) if callable(ruler) else (ruler.decide, ruler.month_plan)
+        n_months, label = self.scenario.calendar.n_months, self.scenario.calendar.label
         while not self.done:
-            month = plan(self.scenario.calendar.label(self.month)) if plan else None
-            if month is not None:
-                self.run_month_fused(*month)
+            plans: list[tuple[Knobs, RunSettings]] = []
+            while plan and self.month + len(plans) < n_months:
+                month = plan(label(self.month + len(plans)))
+                if month is None:
+                    break
+                plans.append(month)
+            if plans:
+                self.run_months_fused(plans)
             else:
                 self.begin_month()
                 self.end_month(decide(self.view()))
-            if on_month:
-                on_month(self.world.month)
         return self.log
 
-    def _collect(self, t: int, series: bool = True) -> None:
+    def _collect(self, t: int) -> None:
         if int(self.ev_n.max(initial=0)) > self.capacity:
             raise RuntimeError(f"event buffer overflow in month {t}: raise the capacity")
         self.log.append(t, self.ev, self.ev_n)
-        if series:  # the fused month writes its series itself
-            self._record_series(t)
+        self._record_series(t)
         last = t == self.scenario.calendar.n_months - 1
         ending = (self.world.run["war_end"] == t) | (last & (self.world.run["war"] == War.WAR))
-        if ending.any():
-            self._war_end_snapshot(np.flatnonzero(ending))
-
-    def _war_end_snapshot(self, rows: NDArray[np.int64]) -> None:
-        """Meritocracy and continuity are read off the corps in the month the war ends."""
-        off = self.world.off
+        rows = np.flatnonzero(ending)
         for r in rows:
-            live = off["status"][r] == Status.ACTIVE
-            if live.sum() > 2:
-                rho = spearman_rho(off["comp"][r, live], off["rank"][r, live])  # = scipy's spearmanr, bit for bit
-                self.log.meritocracy[r] = float(rho)  # type: ignore[index]
-            fronts = off["post"][r] >= 0
-            fronts &= self._posts.kind[np.maximum(off["post"][r], 0)] == PostKind.FRONT
-            if fronts.any():
-                self.log.continuity[r] = float(off["senior_at_war"][r, fronts].mean())  # type: ignore[index]
+            war_end_snapshot(r, self.world.off, self._posts.kind, self._merit, self._merit_n, self.log.continuity)
+        self._meritocracy(rows)
+
+    def _meritocracy(self, rows: NDArray[np.int64]) -> None:
+        """Meritocracy of runs whose war ended, from the ranks their snapshot took (scipy's spearmanr)."""
+        for r in rows:
+            n = self._merit_n[r]
+            if n:
+                self.log.meritocracy[r] = rho_of_ranks(self._merit[r, :, :n])  # type: ignore[index]
+                self._merit_n[r] = 0
 
     def _record_series(self, t: int) -> None:
         w = self.world

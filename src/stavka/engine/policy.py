@@ -1,7 +1,7 @@
 """The rules of the shared personnel policy, compiled; `doctrines/policy.py` gives them their parameters.
 
 Most doctrines are parameter sets of this one policy, so the engine can run their decisions inside its
-own compiled month (`month.py:month_fused`) instead of calling back into Python.
+own compiled runs (`month.py:fused_run`) instead of calling back into Python.
 
 Each officer receives the policy's orders in the order `policy.py` lists its rules; an order replaces
 the one he already has only if it has a higher priority (`Decisions.order`).  The three rules that pick
@@ -23,6 +23,7 @@ import numpy as np
 
 from ..rng import stream_key, uniform
 from .codes import Action, Cause, PostKind, Status, War
+from .common import new_work
 
 DOCTRINE_STREAM = 9
 HOLD_STREAM = 24  # month 0 of this stream fixes which fronts get hold orders, for the whole run
@@ -61,6 +62,10 @@ class Knobs(NamedTuple):
     listening_growth: float
 
 
+# A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
+KNOBS = np.dtype([(name, np.float64) for name in Knobs._fields])
+
+
 @numba.njit(cache=True, inline="always")
 def _give(action, priority, cause, r, i, act, pr, why):  # type: ignore[no-untyped-def]
     if action[r, i] == Action.NONE or pr > priority[r, i]:
@@ -71,7 +76,8 @@ def _give(action, priority, cause, r, i, act, pr, why):  # type: ignore[no-untyp
 
 @numba.njit(cache=True)
 def _top(values, eligible, k, out):  # type: ignore[no-untyped-def]
-    """Mark in `out` the k eligible officers of highest value, ties to the lower index (a stable sort)."""
+    """Mark in `out` (flags 0/1) the k eligible officers of highest value, ties to the lower index (a stable
+    sort)."""
     for _ in range(k):
         best = -1
         for i in range(values.shape[0]):
@@ -87,33 +93,35 @@ def decide_kernel(seed, run_ids, month, rec, war, war_end, paranoia, crisis, col
                   post_front, K, action, priority, cause, score, hold, listening):  # type: ignore[no-untyped-def]
     """The month's decisions for every run of a batch (`rec`: the visible officer fields)."""
     for r in numba.prange(rec.shape[0]):
+        work_int, work_float = new_work(rec.shape[1])
         decide_run(r, seed, run_ids[r], month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
-                   post_front, K, action, priority, cause, score, hold, listening)
+                   post_front, K, action, priority, cause, score, hold, listening, work_int, work_float)
 
 
 @numba.njit(cache=True)
 def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
-               post_front, K, action, priority, cause, score, hold, listening):  # type: ignore[no-untyped-def]
-    """Run r's decisions: its rows of action, priority, cause, score and hold, and its listening."""
+               post_front, K, action, priority, cause, score, hold, listening, work_int,
+               work_float):  # type: ignore[no-untyped-def]
+    """Run r's decisions: its rows of action, priority, cause, score and hold, and its listening.
+    `work_int` and `work_float` are scratch (`common.new_work`)."""
     n = rec.shape[1]
     key = stream_key(seed, run_id, month, DOCTRINE_STREAM)
     at_war = war[r] == War.WAR
-    kind = np.full(n, -1, dtype=np.int64)
-    front = np.zeros(n, dtype=np.int64)
+    kind, front, talent, charmed, pool = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4]
+    value = work_float
     wins = 0
     for i in range(n):
         o = rec[r, i]
         wins += o.wins
-        if o.post >= 0:
-            kind[i] = post_kind[o.post]
-            front[i] = max(post_front[o.post], 0)
+        kind[i] = post_kind[o.post] if o.post >= 0 else -1
+        front[i] = max(post_front[o.post], 0) if o.post >= 0 else 0
     listening[r] = min(1.0, K.listening + K.listening_growth * wins)
     key_hold = stream_key(seed, run_id, 0, HOLD_STREAM)
     for f in range(hold.shape[1]):
         hold[r, f] = 1 if uniform(key_hold, f, 0) < K.hold_strictness else 0
 
     # The rules that rank officers within the run, chosen before any order is given.
-    sideline = np.zeros(n, dtype=np.bool_)
+    sidelined = -1
     if K.sideline_after_war >= 0 and war[r] == War.VICTORY and month - war_end[r] == K.sideline_after_war:
         top, top_pop = 0, -np.inf
         for i in range(n):
@@ -121,27 +129,28 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
             pop = o.pop if (o.status == Status.ACTIVE and o.rank >= 4) else -1.0
             if pop > top_pop:
                 top, top_pop = i, pop
-        sideline[top] = top_pop > 0.2
-    talent = np.zeros(n, dtype=np.bool_)
-    if K.talent_promotions > 0:
-        merit = np.empty(n)
-        pool = np.zeros(n, dtype=np.bool_)
+        if top_pop > 0.2:
+            sidelined = top
+    has_talent = K.talent_promotions > 0
+    if has_talent:
         for i in range(n):
             o = rec[r, i]
             senior = kind[i] == PostKind.STAFF or kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY \
                 or kind[i] == PostKind.DISTRICT
             pool[i] = o.status == Status.ACTIVE and o.rank < 5 and o.bc_mu > 0.6 and (not at_war or senior)
-            merit[i] = o.bc_mu - 0.08 * o.rank
-        _top(merit, pool, int(K.talent_promotions), talent)
-    charmed = np.zeros(n, dtype=np.bool_)
-    if K.charm > 0:
-        valued = np.empty(n)
+            value[i] = o.bc_mu - 0.08 * o.rank
+            talent[i] = 0
+        _top(value, pool, int(K.talent_promotions), talent)
+    has_charm = K.charm > 0
+    if has_charm:
         for i in range(n):
             o = rec[r, i]
             k = kind[i]
-            valued[i] = o.bc_mu if (o.status == Status.ACTIVE and (k == PostKind.FRONT or k == PostKind.ARMY
-                                                                     or k == PostKind.STAFF)) else -1.0
-        _top(valued, valued > 0, int(K.charm), charmed)
+            value[i] = o.bc_mu if (o.status == Status.ACTIVE and (k == PostKind.FRONT or k == PostKind.ARMY
+                                                                    or k == PostKind.STAFF)) else -1.0
+            pool[i] = value[i] > 0
+            charmed[i] = 0
+        _top(value, pool, int(K.charm), charmed)
 
     threshold = K.arrest_disloyalty * (1.0 - K.paranoia_weight * paranoia[r])
     for i in range(n):
@@ -182,7 +191,7 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         # M4: keep the brilliant moving; after victory, sideline the most popular.
         if K.rotate_on > 0 and active and commands and o.pop > K.rotate_popular:
             _give(action, priority, cause, r, i, Action.ROTATE, 6.0 + o.pop, Cause.ROTATION)
-        if sideline[i]:
+        if i == sidelined:
             _give(action, priority, cause, r, i, Action.SIDELINE, 7.0, Cause.SIDELINE)
         # M5: break the tool to see if it still works.
         if (K.interrogate_autonomy > 0 and active and o.requests == 1 and (K.interrogate_in_war > 0 or not at_war)
@@ -192,9 +201,9 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         if (active and commands and reported[r, front[i]] >= 40.0 and at_war and o.rank < 5
                 and uniform(key, i, 1) < K.promote_winners):
             _give(action, priority, cause, r, i, Action.PROMOTE, 3.0, Cause.MERIT)
-        if talent[i]:
+        if has_talent and talent[i]:
             _give(action, priority, cause, r, i, Action.PROMOTE, 2.0, Cause.TALENT)
-        if charmed[i]:
+        if has_charm and charmed[i]:
             _give(action, priority, cause, r, i, Action.CHARM, 1.0, Cause.RULER)
         # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
         seniority = o.rank / 5.0 + min(o.exper, 48.0) / 48.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 # Fields most loops read come first, so that a pass over the corps reads one cache line per officer
 # where it can: records are three whole cache lines (192 bytes) and `officer_table` aligns them to lines.
@@ -41,11 +41,33 @@ OFFICER = np.dtype(
 # roster, -1 generated), senior_at_war (held a senior post when the war began, M11 continuity).
 
 
-def officer_table(n_runs: int, n: int) -> NDArray[np.void]:
+class Workspace:
+    """Memory for a batch's large arrays, kept for the next batch of the same or a smaller size.
+
+    Memory a process touches for the first time costs a page fault a page: on the two-core development
+    VM, 3.5 ms per MB, more than the engine's whole month over that memory (`docs/performance.md`).  A
+    loop over batches (`stavka.simulate`, sweep workers) hands one workspace to each batch's `Engine` in
+    turn, so only the first batch pays.  A workspace serves one engine at a time: the arrays of an engine
+    built on it are overwritten by the next one's, so copy out what is kept (the API's tables do)."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, NDArray[np.uint8]] = {}
+
+    def array(self, name: str, shape: tuple[int, ...], dtype: DTypeLike) -> NDArray:  # type: ignore[type-arg]
+        """An uninitialised array `name` of this shape, its start aligned to a 64-byte cache line: the
+        memory of the last array of that name when it is large enough."""
+        dtype = np.dtype(dtype)
+        nbytes = int(np.prod(shape)) * dtype.itemsize
+        buf = self._buffers.get(name)
+        if buf is None or len(buf) < nbytes + 64:
+            buf = self._buffers[name] = np.empty(nbytes + 64, dtype=np.uint8)
+        start = -buf.ctypes.data % 64
+        return buf[start : start + nbytes].view(dtype).reshape(shape)
+
+
+def officer_table(n_runs: int, n: int, workspace: Workspace | None = None) -> NDArray[np.void]:
     """An uninitialised (runs, officers) OFFICER table whose records start on cache-line boundaries."""
-    raw = np.empty(n_runs * n * OFFICER.itemsize + 64, dtype=np.uint8)
-    start = -raw.ctypes.data % 64
-    return raw[start : start + n_runs * n * OFFICER.itemsize].view(OFFICER).reshape(n_runs, n)
+    return (workspace or Workspace()).array("officers", (n_runs, n), OFFICER)
 
 
 FRONT = np.dtype(

@@ -13,6 +13,26 @@ from numpy.typing import NDArray
 
 from .codes import PostKind, Status, War
 
+
+@numba.njit(cache=True)
+def average_ranks(x):  # type: ignore[no-untyped-def]
+    """Ranks 1..n, ties sharing their mean rank: `scipy.stats.rankdata(x)` (method 'average'), exactly
+    (every rank is an integer or half-integer, computed without rounding)."""
+    n = x.shape[0]
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(n)
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and x[order[j + 1]] == x[order[i]]:
+            j += 1
+        mid = (i + j + 2) / 2.0
+        for k in range(i, j + 1):
+            ranks[order[k]] = mid
+        i = j + 1
+    return ranks
+
+
 # Visible officer fields, in the order `gather_officers` writes them.
 FLOAT_FIELDS = ("exper", "pop", "age", "susp", "bc_mu", "bc_var", "bl_mu", "bl_var")
 INT_FIELDS = ("ident", "status", "rank", "post", "wins", "defeats", "custody", "captive", "requests", "withdrew",
