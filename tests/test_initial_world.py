@@ -99,3 +99,36 @@ def test_scipy_fallback() -> None:
     assert np.array_equal(got[:, 0], special.betaincinv(a[0], b[0], q[:, 0]))
     assert np.array_equal(got[[0, 2, 3, 4], 1], special.betaincinv(a[1], b[1], q[[0, 2, 3, 4], 1]))
     assert abs(got[1, 1] - special.betaincinv(3.0, 3.0, 0.3)) <= TOL
+
+
+def numpy_corps(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:
+    """Traits, age and patron by the NumPy formulas (what `_draw_corps` replaced), for comparison."""
+    lay = scenario._corps_layout
+    keys = stream_keys(seed, runs, -1, Purpose.INIT_TRAITS)
+    n = scenario.config.corps.n_officers
+
+    def u(draw: int) -> np.ndarray:
+        return uniforms(keys, n, draw)
+
+    out = {name: beta_quantile.beta_quantiles(np.clip(u(1 + t), 1e-9, 1 - 1e-9), lay.trait_a[t], lay.trait_b[t])
+           for t, name in enumerate(TRAITS)}
+    rank = lay.row["rank"]
+    out["age"] = np.where(lay.born > 0, scenario.calendar.start_year - lay.born, 36.0 + 3.5 * rank + 8.0 * (u(4) - 0.5))
+    pick = lay.senior[np.minimum((u(6) * len(lay.senior)).astype(np.int64), len(lay.senior) - 1)]
+    out["patron"] = np.where((u(5) < scenario.config.corps.patron_share) & (rank[pick] > rank), pick, -1)
+    return out
+
+
+@pytest.mark.parametrize("overrides", [{}, {"corps.ambition_mean": 0.005}])
+def test_compiled_corps_equals_the_numpy_formulas(overrides: dict) -> None:
+    """Bit for bit, on a scenario whose Beta pairs all have tables and on one where the generated
+    officers' ambition (mean 0.005) has none, so that it comes from scipy."""
+    scenario = Scenario.load("default", **overrides)
+    runs = np.array([0, 5, 77, 10**6], dtype=np.int64)
+    w = scenario.initial_world(9, runs)
+    ref = numpy_corps(scenario, 9, runs)
+    for name, values in ref.items():
+        assert np.array_equal(w.off[name], values), name
+    if overrides:
+        lay = scenario._corps_layout
+        assert (lay.traits.pieces == 0).any()  # the scipy fallback was needed

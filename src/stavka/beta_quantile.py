@@ -21,6 +21,7 @@ the tables' range, fall back to scipy itself.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numba
@@ -181,16 +182,23 @@ def _evaluate(coef: NDArray[np.float64], start: int, pieces: int, q: float) -> f
 
 
 @numba.njit(cache=True)
+def table_quantile(pair: NDArray[np.int64], start: NDArray[np.int64], pieces: NDArray[np.int64],
+                   coef: NDArray[np.float64], i: int, q: float) -> float:
+    """The quantile at q of column i's pair by its table (`QuantileTables`); NaN where the pair has no
+    table or q is outside it (the caller then uses scipy)."""
+    p = pair[i]
+    if pieces[p] == 0:
+        return np.nan
+    return _evaluate(coef, start[p], pieces[p], q)
+
+
+@numba.njit(cache=True)
 def _evaluate_columns(q: NDArray[np.float64], pair: NDArray[np.int64], start: NDArray[np.int64],
                       pieces: NDArray[np.int64], coef: NDArray[np.float64], out: NDArray[np.float64]) -> None:
     """out[r, i] = quantile of column i's pair at q[r, i]; NaN where the pair has no table or q is outside it."""
     for r in range(q.shape[0]):
         for i in range(q.shape[1]):
-            p = pair[i]
-            if pieces[p] == 0:
-                out[r, i] = np.nan
-            else:
-                out[r, i] = _evaluate(coef, start[p], pieces[p], q[r, i])
+            out[r, i] = table_quantile(pair, start, pieces, coef, i, q[r, i])
 
 
 def _check_points() -> NDArray[np.float64]:
@@ -227,6 +235,26 @@ def table(a: float, b: float) -> NDArray[np.float64] | None:
     return coef
 
 
+@dataclass(frozen=True)
+class QuantileTables:
+    """The tables of the Beta(a[i], b[i]) of some columns i, for compiled code (`table_quantile`): column
+    i's pair is `pair[i]`, whose table is `coef[start[p] : start[p] + pieces[p]]` (pieces 0: no table)."""
+
+    pair: NDArray[np.int64]
+    start: NDArray[np.int64]
+    pieces: NDArray[np.int64]
+    coef: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, a: NDArray[np.float64], b: NDArray[np.float64]) -> QuantileTables:
+        pairs, pair = np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)
+        tables = [table(float(pa), float(pb)) for pa, pb in pairs]
+        pieces = np.array([0 if t is None else t.shape[0] for t in tables], dtype=np.int64)
+        start = np.concatenate([[0], np.cumsum(pieces)[:-1]]).astype(np.int64)
+        coef = np.concatenate([t for t in tables if t is not None] or [np.zeros((0, DEGREE + 1))])
+        return cls(pair=pair.reshape(-1).astype(np.int64), start=start, pieces=pieces, coef=coef)
+
+
 def beta_quantiles(q: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """Quantiles of Beta(a[i], b[i]) at q[r, i]; q has shape (rows, columns), a and b one value per column.
 
@@ -236,17 +264,20 @@ def beta_quantiles(q: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np
     b = np.asarray(b, dtype=np.float64)
     if q.ndim != 2 or a.shape != (q.shape[1],) or b.shape != a.shape:
         raise ValueError(f"q must be (rows, columns) and a, b (columns,): got {q.shape}, {a.shape}, {b.shape}")
-    pairs, pair = np.unique(np.stack([a, b], axis=1), axis=0, return_inverse=True)
-    tables = [table(float(pa), float(pb)) for pa, pb in pairs]
-    pieces = np.array([0 if t is None else t.shape[0] for t in tables], dtype=np.int64)
-    start = np.concatenate([[0], np.cumsum(pieces)[:-1]]).astype(np.int64)
-    coef = np.concatenate([t for t in tables if t is not None] or [np.zeros((0, DEGREE + 1))])
+    t = QuantileTables.of(a, b)
     out = np.empty_like(q)
-    _evaluate_columns(q, pair.reshape(-1).astype(np.int64), start, pieces, coef, out)
-    use_scipy = np.isnan(out)  # no table for the pair, or q outside the table
+    _evaluate_columns(q, t.pair, t.start, t.pieces, t.coef, out)
+    fill_from_scipy(out, q, a, b)
+    return out
+
+
+def fill_from_scipy(out: NDArray[np.float64], q: NDArray[np.float64], a: NDArray[np.float64],
+                    b: NDArray[np.float64]) -> None:
+    """Where `out` (rows, columns) is NaN (no table for the pair, or q outside the table), scipy's quantile
+    of Beta(a[i], b[i]) at q[r, i]."""
+    use_scipy = np.isnan(out)
     if use_scipy.any():
         from scipy.special import betaincinv
 
         r, i = np.nonzero(use_scipy)
         out[r, i] = betaincinv(a[i], b[i], q[r, i])
-    return out

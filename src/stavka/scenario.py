@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from .beta_quantile import beta_quantiles
+from .beta_quantile import QuantileTables, fill_from_scipy, table_quantile
 from .calendar import Calendar
 from .config import ScenarioConfig, kernel_params, load_scenario
 from .engine.codes import PostKind, Status, War
 from .engine.state import FRONT, OFFICER, RUN, PostTable, Workspace, World, officer_table
-from .rng import Purpose, stream_keys, uniforms
+from .rng import Purpose, stream_keys, uniform, uniforms
 from .roster import RosterEntry, load_roster
 
 FRONT_NAMES = (
@@ -92,6 +93,39 @@ def step_series(points: Sequence[tuple[str, float]], cal: Calendar, before: floa
     return out
 
 
+@numba.njit(cache=True, parallel=True)
+def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, senior,
+                patron_share):  # type: ignore[no-untyped-def]
+    """The part of the initial corps that differs from run to run, from the run's stream `keys[r]` (draw d
+    of slot i: `uniform(keys[r], i, d)`):
+
+    - hidden traits comp, loyal, ambition (draws 1-3): Beta(mean * kappa, (1 - mean) * kappa) by the
+      inverse CDF of the draw clipped to [1e-9, 1 - 1e-9], from the tables (NaN where a pair has none);
+    - age: from the year of birth of a named officer, else 36 + 3.5 * rank, +-4 years (draw 4);
+    - patron: a senior officer (draw 6 picks him), kept with probability patron_share (draw 5) if he
+      outranks the officer: cliques, guilt by association.
+    """
+    n = off.shape[1]
+    n_senior = senior.shape[0]
+    for r in numba.prange(off.shape[0]):
+        key = keys[r]
+        for i in range(n):
+            o = off[r, i]
+            o.comp = table_quantile(pair, start, pieces, coef, i, min(max(uniform(key, i, 1), 1e-9), 1 - 1e-9))
+            o.loyal = table_quantile(pair, start, pieces, coef, n + i, min(max(uniform(key, i, 2), 1e-9), 1 - 1e-9))
+            o.ambition = table_quantile(pair, start, pieces, coef, 2 * n + i,
+                                        min(max(uniform(key, i, 3), 1e-9), 1 - 1e-9))
+            if born[i] > 0:
+                o.age = start_year - born[i]
+            else:
+                o.age = 36.0 + 3.5 * rank[i] + 8.0 * (uniform(key, i, 4) - 0.5)
+            o.patron = -1
+            if n_senior > 0:
+                pick = senior[min(int(uniform(key, i, 6) * n_senior), n_senior - 1)]
+                if uniform(key, i, 5) < patron_share and rank[pick] > rank[i]:
+                    o.patron = pick
+
+
 @dataclass(frozen=True)
 class _CorpsLayout:
     """The run-independent part of the initial corps (`Scenario._corps_layout`); arrays are read-only."""
@@ -100,6 +134,7 @@ class _CorpsLayout:
     born: NDArray[np.int64]  # year of birth of named officers, 0 for generated ones
     trait_a: NDArray[np.float64]  # (3, officers): Beta parameters of comp, loyal, ambition
     trait_b: NDArray[np.float64]
+    traits: QuantileTables  # their tables: column t * officers + i is trait t of slot i
     senior: NDArray[np.int64]  # slots of rank >= 2, the possible patrons
     holder: NDArray[np.int16]  # (posts,) slot holding each post at the start, -1 vacant
 
@@ -152,20 +187,16 @@ class Scenario:
         lay = self._corps_layout
         keys = stream_keys(seed, run_ids, -1, Purpose.INIT_TRAITS)
 
-        def u(draw: int) -> NDArray[np.float64]:  # sub-draw `draw` of every officer of every run
-            return uniforms(keys, n, draw)
-
         off = officer_table(n_runs, n, workspace)
         off.view(np.uint8).reshape(n_runs, -1)[:] = lay.row.view(np.uint8)  # a byte copy: far faster than by field
-        # Hidden traits: Beta(mean * kappa, (1 - mean) * kappa) by inverse CDF of the run's uniforms.
-        for t, name in enumerate(("comp", "loyal", "ambition")):
-            off[name] = beta_quantiles(np.clip(u(1 + t), 1e-9, 1 - 1e-9), lay.trait_a[t], lay.trait_b[t])
-        rank = lay.row["rank"]
-        off["age"] = np.where(lay.born > 0, self.calendar.start_year - lay.born, 36.0 + 3.5 * rank + 8.0 * (u(4) - 0.5))
-        # Patrons: a senior officer, preferring the holder of a higher post (cliques, guilt by association).
-        senior = lay.senior
-        pick = senior[np.minimum((u(6) * len(senior)).astype(np.int64), len(senior) - 1)]
-        off["patron"] = np.where((u(5) < c.corps.patron_share) & (rank[pick] > rank), pick, -1)
+        # Hidden traits, age and patron of every officer of every run, in one compiled pass (`_draw_corps`).
+        t = lay.traits
+        _draw_corps(keys, off, t.pair, t.start, t.pieces, t.coef, lay.born, self.calendar.start_year,
+                    lay.row["rank"], lay.senior, c.corps.patron_share)
+        for k, name in enumerate(("comp", "loyal", "ambition")):
+            if np.isnan(off[name]).any():  # a Beta pair without a table: scipy's quantile
+                q = np.clip(uniforms(keys, n, 1 + k), 1e-9, 1 - 1e-9)
+                fill_from_scipy(off[name], q, lay.trait_a[k], lay.trait_b[k])
 
         holder = np.empty((n_runs, self.posts.n), dtype=np.int16)
         holder[:] = lay.holder
@@ -240,6 +271,7 @@ class Scenario:
             born=np.array([self.roster[i].born_year or 0 if i >= 0 else 0 for i in named]),
             trait_a=means * kappa,
             trait_b=(1 - means) * kappa,
+            traits=QuantileTables.of((means * kappa).reshape(-1), ((1 - means) * kappa).reshape(-1)),
             senior=np.flatnonzero(rank >= 2),
             holder=holder,
         )

@@ -39,17 +39,18 @@ RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share"
                 "organ_trust")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def gather_runs(ledgers, totals, item, buf, start):  # type: ignore[no-untyped-def]
     """Copy, run after run, the first `totals[r]` records of `ledgers[r]` into the ledger `buf` from record
     `start`; returns the new end.  `ledgers` (runs, capacity) and `buf` are viewed as bytes, and `item` is
-    the size of one record."""
-    k = start * item
+    the size of one record.  Each run's place is known in advance, so the runs are copied in parallel."""
+    first = np.empty(ledgers.shape[0] + 1, np.int64)
+    first[0] = start
     for r in range(ledgers.shape[0]):
-        m = totals[r] * item
-        buf[k : k + m] = ledgers[r, :m]
-        k += m
-    return k // item
+        first[r + 1] = first[r] + totals[r]
+    for r in numba.prange(ledgers.shape[0]):
+        buf[first[r] * item : first[r + 1] * item] = ledgers[r, : totals[r] * item]
+    return first[-1]
 
 
 def spearman_rho(a: NDArray[np.float64], b: NDArray) -> float:  # type: ignore[type-arg]
