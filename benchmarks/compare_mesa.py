@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -95,7 +96,9 @@ def child(args: argparse.Namespace) -> dict:
         return (time.perf_counter() - start) * 1000 / runs
 
     threads = int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count() or 1
-    pool = ProcessPoolExecutor(threads, initializer=_mesa_worker_init, initargs=(args.doctrine, args.seed)) \
+    # Spawned, not forked: this process runs Numba's OpenMP threads, and GNU OpenMP cannot survive a fork.
+    pool = ProcessPoolExecutor(threads, mp_context=multiprocessing.get_context("spawn"), initializer=_mesa_worker_init,
+                               initargs=(args.doctrine, args.seed)) \
         if threads > 1 else None
 
     def time_mesa() -> tuple[float, float]:
@@ -255,7 +258,9 @@ def main() -> None:
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
         cmd = [sys.executable, __file__, "--child", "--doctrine", args.doctrine, "--runs", str(args.runs),
                "--mesa-runs", str(args.mesa_runs), "--repeats", str(args.repeats), "--seed", str(args.seed)]
-        out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"compare_mesa.py: the {threads}-thread child failed (exit {out.returncode}):\n{out.stderr}")
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         if not args.json:
             print(f"... {threads} thread(s) done", file=sys.stderr, flush=True)
