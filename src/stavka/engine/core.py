@@ -1,8 +1,10 @@
-"""The loop that drives a batch of runs month by month (the month itself is `month.py`).
+"""The loop that drives a batch of runs through its months (the month itself is `month.py`).
 
-Steps 1-3 and 4b-11 run compiled, one run per iteration (runs never read each other's state); the
-doctrine decides (step 4a) once for the whole batch in Python, or, for a parameter set of the shared
-policy, by its compiled rules inside the month.  Nothing here imports a doctrine, storage or the UI.
+Two paths give the same history.  On the Python path the batch goes month by month: steps 1-3 and 4b-11
+run compiled, in parallel over runs (runs never read each other's state), and the doctrine decides (step
+4a) once a month for the whole batch in Python.  For a parameter set of the shared policy, whose rules
+are compiled, each run goes through a whole stretch of months in one compiled call before the next run
+(`run_months_fused`).  Nothing here imports a doctrine, storage or the UI.
 """
 
 from __future__ import annotations
@@ -191,7 +193,7 @@ class BatchLog:
 
 
 class Engine:
-    """Drives a batch of runs of one scenario month by month."""
+    """Drives a batch of runs of one scenario through its months."""
 
     def __init__(self, scenario: Scenario, seed: int, run_ids: NDArray[np.int64],
                  workspace: Workspace | None = None) -> None:
