@@ -145,3 +145,20 @@ def test_true_log_independent_of_thread_count(batch: stavka.SimulationResult) ->
     for n, digests in found.items():
         bad = [r for r in here if digests.get(r) != here[r]]
         assert not bad, f"NUMBA_NUM_THREADS={n}: true event logs differ for {len(bad)} of {RUNS} runs: {bad[:5]}"
+
+
+def test_a_workspace_kept_from_call_to_call_changes_nothing(batch: stavka.SimulationResult) -> None:
+    """`simulate(..., workspace=...)` as a sweep worker calls it: calls of other sizes and doctrines on the
+    same memory before and after; the batch's tables are those of a call with its own memory, and stay so
+    when the memory is used again (nothing returned refers to it)."""
+    from stavka.engine.state import Workspace
+
+    workspace = Workspace()
+    stavka.simulate(doctrine="meritocratic", seed=SEED + 1, runs=RUNS + 7, events=True, workspace=workspace)
+    stavka.simulate(doctrine="passive", seed=SEED, runs=3, events=False, workspace=workspace)
+    again = stavka.simulate(doctrine=DOCTRINE, seed=SEED, runs=RUNS, events=True, workspace=workspace)
+    stavka.simulate(doctrine="break_and_use", seed=SEED + 2, runs=RUNS, events=True, workspace=workspace)
+    pd.testing.assert_frame_equal(again.metrics, batch.metrics)
+    pd.testing.assert_frame_equal(again.series, batch.series)
+    pd.testing.assert_frame_equal(again.events, batch.events)
+    pd.testing.assert_frame_equal(again.official, batch.official)

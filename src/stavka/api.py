@@ -59,19 +59,22 @@ def simulate(
     run_ids: Sequence[int] | None = None,
     progress: Callable[[int], None] | None = None,
     events: bool = True,
+    workspace: Workspace | None = None,
     **overrides: Any,
 ) -> SimulationResult:
     """Simulate runs of a doctrine.  `run_ids=[13]` simulates only run 13 of that seed: a run's
     history depends on (seed, run id) alone.  Keyword overrides with a dot or double underscore
     ('operations__noise_km') change the scenario; plain names change the doctrine's parameters.
-    `progress` is called with the number of runs finished."""
+    `progress` is called with the number of runs finished.  `workspace`: the engine's memory, to keep
+    from call to call in a loop of calls (one call at a time; see `stavka.engine.state.Workspace`); by
+    default each call has its own."""
     scen_over, doc_over = _split_overrides(overrides)
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
     ids = np.asarray(list(run_ids) if run_ids is not None else range(runs), dtype=np.int64)
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     done = 0
-    workspace = Workspace()  # each batch reuses the memory of the one before
+    workspace = workspace or Workspace()  # each batch reuses the memory of the one before
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         parts.append(_simulate_batch(scen, doc, seed, chunk, events, workspace))

@@ -56,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from . import __version__
 from .config import ConfigError, ScenarioConfig, load_scenario
 from .doctrines import Doctrine, get_doctrine
+from .engine.state import Workspace
 from .storage import DEFAULT_DB, Cell, ChunkResult, Experiment, Store, chunk_from_frames
 
 if TYPE_CHECKING:
@@ -277,9 +278,10 @@ class ChunkTask:
 
 
 def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, run_ids: Sequence[int], seed: int,
-                     keep_events: int, progress: Callable[[int], None] | None = None) -> SimulationResult:
+                     keep_events: int, progress: Callable[[int], None] | None = None,
+                     workspace: Workspace | None = None) -> SimulationResult:
     """`simulate` of these runs, both ledgers kept only for run ids below `keep_events` (the same
-    runs either way: a run depends on the seed and its id alone)."""
+    runs either way: a run depends on the seed and its id alone), on `workspace` if given."""
     from .api import SimulationResult, simulate
 
     ids = [int(i) for i in run_ids]
@@ -292,7 +294,8 @@ def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, r
             continue
         base = offset
         cb = (lambda done, base=base: progress(base + done)) if progress else None
-        parts.append(simulate(scenario, doctrine, seed=seed, run_ids=group, events=events, progress=cb))
+        parts.append(simulate(scenario, doctrine, seed=seed, run_ids=group, events=events, progress=cb,
+                              workspace=workspace))
         offset += len(group)
     if len(parts) == 1:
         return parts[0]
@@ -303,11 +306,19 @@ def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, r
         meta={**last.meta, "runs": len(ids)}, scenario=last.scenario)
 
 
+# One engine workspace per worker thread, kept from chunk to chunk: a worker runs one chunk at a time on
+# each thread, and fresh memory costs page faults (`Workspace`).
+_worker_memory = threading.local()
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Simulate one chunk and package it for the store (runs on a Dask worker)."""
     start = time.perf_counter()
     ids = range(task.first_run, task.first_run + task.n_runs)
-    res = simulate_keeping(task.scenario, task.doctrine, ids, task.seed, task.keep_events)
+    if not hasattr(_worker_memory, "workspace"):
+        _worker_memory.workspace = Workspace()
+    res = simulate_keeping(task.scenario, task.doctrine, ids, task.seed, task.keep_events,
+                           workspace=_worker_memory.workspace)
     return chunk_from_frames(task.cell, task.first_run, task.n_runs, res.metrics, res.events, res.official,
                              res.series, seconds=time.perf_counter() - start,
                              worker=f"{socket.gethostname()}:{os.getpid()}")
