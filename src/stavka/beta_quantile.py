@@ -39,6 +39,18 @@ CHECK_TOL = 1e-13  # a new table must match scipy this closely at the check poin
 _FPMIN = 1e-300
 
 
+@numba.njit(cache=True, inline="always")
+def _lentz_step(aa: float, c: float, d: float) -> tuple[float, float]:
+    """One step of the modified Lentz method with coefficient aa: the new (c, d), kept off zero."""
+    d = 1.0 + aa * d
+    if abs(d) < _FPMIN:
+        d = _FPMIN
+    c = 1.0 + aa / c
+    if abs(c) < _FPMIN:
+        c = _FPMIN
+    return c, 1.0 / d
+
+
 @numba.njit(cache=True)
 def _cont_frac(a: float, b: float, x: float) -> float:
     """Continued fraction of the incomplete beta function (modified Lentz), for x < (a+1)/(a+b+2)."""
@@ -53,23 +65,9 @@ def _cont_frac(a: float, b: float, x: float) -> float:
     h = d
     for m in range(1, 100_000):
         m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
+        c, d = _lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), c, d)  # the even step
         h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        if abs(d) < _FPMIN:
-            d = _FPMIN
-        c = 1.0 + aa / c
-        if abs(c) < _FPMIN:
-            c = _FPMIN
-        d = 1.0 / d
+        c, d = _lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), c, d)  # the odd step
         step = d * c
         h *= step
         if abs(step - 1.0) <= 1e-16:
