@@ -157,6 +157,6 @@ def test_distinct_run_ids_required() -> None:
     runs, credit = synthetic(np.random.default_rng(0), 2)
     with pytest.raises(ValueError, match="distinct"):
         history_stats(as_batch_log(runs, credit), np.array([3, 3]), 0, censorship, LABELS)
-    # simulate falls back to the pandas official history, which groups the two copies as one run
-    res = stavka.simulate(doctrine="terror", seed=1, run_ids=[4, 4], events=False)
-    assert res.metrics["history_distortion"].iloc[0] == res.metrics["history_distortion"].iloc[1] > 0
+    # and simulate refuses a run id given twice (each run id is one run)
+    with pytest.raises(stavka.ConfigError, match="given twice"):
+        stavka.simulate(doctrine="terror", seed=1, run_ids=[4, 4], events=False)

@@ -300,7 +300,7 @@ def test_store_in_use_is_one_line(tmp_path: Path, stored: tuple[Path, str]) -> N
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(StoreError, match="in use by another process"):
-            Store(db)
+            Store(db, wait=1.0)  # (a writer waits `storage.LOCK_WAIT` by default: tests/test_store_faults.py)
     finally:
         holder.kill()
         holder.wait()

@@ -1,6 +1,7 @@
 """stavka: Stalin's command system as an agent-based simulation.
 
-Public API: simulate, compare, Simulation, Orders, load_scenario, Scenario, doctrines; load (the results store).
+Public API: simulate, compare, Simulation, Orders, load_scenario, Scenario, doctrines; load and rerun (the results
+store).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from .doctrines import Doctrine, get_doctrine, register  # noqa: E402
 from .engine.codes import Action  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 from .storage import StoredResults, load  # noqa: E402
+from .sweep import rerun  # noqa: E402
 
 __all__ = [
     "Action", "Comparison", "ConfigError", "Doctrine", "Orders", "Scenario", "ScenarioConfig", "Simulation",
     "SimulationResult", "StoredResults", "__version__", "compare", "doctrines", "get_doctrine", "load", "load_scenario",
-    "register", "simulate",
+    "register", "rerun", "simulate",
 ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import __version__
-from .config import ScenarioConfig
+from .config import MAX_RUNS_IN_MEMORY, MAX_SEED, ConfigError, ScenarioConfig
 from .doctrines import Doctrine, get_doctrine
 from .engine.codes import Action, Cause, Kind
 from .engine.core import Engine
@@ -41,6 +43,70 @@ class SimulationResult:
         return summarise(self.metrics, self.scenario.calendar)
 
 
+def _check_int(value: Any, name: str, low: int, high: int) -> int:
+    """An integer (a NumPy one is fine; a bool or a float is not) in low..high, as a Python int."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
+        raise ConfigError(f"{name}: expected an integer (got {value!r})")
+    v = int(value)
+    if not low <= v <= high:
+        raise ConfigError(f"{name}: expected an integer from {low} to {high} (got {v})")
+    return v
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A root seed: an integer from 0 to 2**63 - 1 (the store keeps it as a BIGINT)."""
+    return _check_int(seed, name, 0, MAX_SEED)
+
+
+def _too_many(n: int | str, name: str) -> ConfigError:
+    return ConfigError(f"{name}: {n} runs are more than a result held in memory can take (at most "
+                       f"{MAX_RUNS_IN_MEMORY}); `stavka sweep` streams any number of runs into the store")
+
+
+def check_runs(runs: Any) -> int:
+    """A number of runs: an integer from 1 to MAX_RUNS_IN_MEMORY."""
+    if isinstance(runs, Integral) and not isinstance(runs, bool | np.bool_) and int(runs) > MAX_RUNS_IN_MEMORY:
+        raise _too_many(int(runs), "runs")
+    return _check_int(runs, "runs", 1, MAX_RUNS_IN_MEMORY)
+
+
+def check_run_ids(run_ids: Any, name: str = "run_ids") -> np.ndarray:
+    """Run ids as an int64 array: integers from 0 to 2**63 - 1, at least one, none twice, at most
+    MAX_RUNS_IN_MEMORY; checked before anything is listed (a huge `range` is refused by its length)."""
+    if isinstance(run_ids, str | bytes | dict) or not isinstance(run_ids, Iterable):
+        raise ConfigError(f"{name}: expected a sequence of run ids, e.g. [13] (got {run_ids!r})")
+    bounds = f"{name}: expected run ids from 0 to {MAX_SEED}"
+    if isinstance(run_ids, np.ndarray):
+        if run_ids.ndim != 1 or run_ids.dtype.kind not in "iu":
+            raise ConfigError(f"{name}: expected a one-dimensional array of integers (got {run_ids.dtype}, shape "
+                              f"{run_ids.shape})")
+        if len(run_ids) > MAX_RUNS_IN_MEMORY:
+            raise _too_many(len(run_ids), name)
+        if len(run_ids) and (int(run_ids.min()) < 0 or int(run_ids.max()) > MAX_SEED):
+            raise ConfigError(f"{bounds} (got {int(run_ids.min())} .. {int(run_ids.max())})")
+        ids = run_ids.astype(np.int64)
+    elif isinstance(run_ids, range):
+        if len(run_ids) > MAX_RUNS_IN_MEMORY:
+            raise _too_many(len(run_ids), name)
+        ends = (run_ids[0], run_ids[-1]) if len(run_ids) else (0, 0)
+        if min(ends) < 0 or max(ends) > MAX_SEED:
+            raise ConfigError(f"{bounds} (got {run_ids!r})")
+        ids = np.fromiter(run_ids, dtype=np.int64, count=len(run_ids))
+    else:
+        if isinstance(run_ids, Sized) and len(run_ids) > MAX_RUNS_IN_MEMORY:
+            raise _too_many(len(run_ids), name)
+        values = list(itertools.islice(run_ids, MAX_RUNS_IN_MEMORY + 1))
+        if len(values) > MAX_RUNS_IN_MEMORY:
+            raise _too_many(f"more than {MAX_RUNS_IN_MEMORY}", name)
+        ids = np.array([_check_int(v, f"{name}[{i}]", 0, MAX_SEED) for i, v in enumerate(values)], dtype=np.int64)
+    if len(ids) == 0:
+        raise ConfigError(f"{name}: expected at least one run id")
+    uniq, counts = np.unique(ids, return_counts=True)
+    if len(uniq) < len(ids):
+        raise ConfigError(f"{name}: run id {int(uniq[counts > 1][0])} is given twice; each run id is one run")
+    return ids
+
+
 def _split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`operations__noise_km=30` or {'operations.noise_km': 30} go to the scenario; plain names to the doctrine."""
     scenario: dict[str, Any] = {}
@@ -67,11 +133,14 @@ def simulate(
     ('operations__noise_km') change the scenario; plain names change the doctrine's parameters.
     `progress` is called with the number of runs finished.  `workspace`: the engine's memory, to keep
     from call to call in a loop of calls (one call at a time; see `stavka.engine.state.Workspace`); by
-    default each call has its own."""
+    default each call has its own.  `seed`: an integer from 0 to 2**63 - 1; `runs`: 1 to
+    MAX_RUNS_IN_MEMORY (more: `stavka sweep`); `run_ids`: distinct integers from 0 to 2**63 - 1."""
+    seed = check_seed(seed)
+    runs = check_runs(runs)
+    ids = check_run_ids(run_ids) if run_ids is not None else np.arange(runs, dtype=np.int64)
     scen_over, doc_over = _split_overrides(overrides)
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
-    ids = np.asarray(list(run_ids) if run_ids is not None else range(runs), dtype=np.int64)
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     done = 0
     workspace = workspace or Workspace()  # each batch reuses the memory of the one before
@@ -84,7 +153,8 @@ def simulate(
     metrics, ev, official, series = (pd.concat([p[k] for p in parts], ignore_index=True) for k in range(4))
     meta = {
         "version": __version__, "scenario": scen.name, "scenario_hash": scen.config.digest(),
-        "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"), "seed": int(seed),
+        "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"),
+        "doctrine_record": doc.record(), "seed": int(seed),
         "runs": len(ids), "overrides": {k: v for k, v in overrides.items()},
     }
     return SimulationResult(metrics=metrics, events=ev, official=official, series=series, meta=meta, scenario=scen)
@@ -226,10 +296,22 @@ def compare(doctrines: Iterable[str | Doctrine] = ("terror", "meritocratic"), ru
             scenario: str | ScenarioConfig = "default", progress: Callable[[str, int], None] | None = None,
             events: bool = False, **overrides: Any) -> Comparison:
     """Paired comparison: mean and 95% interval of each metric per doctrine, and of each paired
-    difference (doctrine minus the first doctrine, run by run)."""
+    difference (doctrine minus the first doctrine, run by run).  Every doctrine is loaded, and the
+    arguments checked, before any is simulated; two doctrines may not share a name."""
+    check_seed(seed)
+    check_runs(runs)
+    if isinstance(doctrines, str | Doctrine) or not isinstance(doctrines, Iterable):
+        raise ConfigError(f"doctrines: expected a list of doctrines, e.g. ['terror', 'meritocratic'] (got {doctrines!r})")
+    docs = [get_doctrine(spec) for spec in doctrines]
+    if not docs:
+        raise ConfigError("doctrines: expected at least one doctrine")
+    seen: set[str] = set()
+    for d in docs:
+        if d.name in seen:
+            raise ConfigError(f"doctrines: two doctrines are named {d.name!r}; give each its own name")
+        seen.add(d.name)
     results: dict[str, SimulationResult] = {}
-    for spec in doctrines:
-        d = get_doctrine(spec)
+    for d in docs:
         cb = (lambda done, name=d.name: progress(name, done)) if progress else None
         results[d.name] = simulate(scenario, d, runs=runs, seed=seed, progress=cb, events=events, **overrides)
     names = list(results)
@@ -268,6 +350,8 @@ class Simulation:
 
     def __init__(self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive",
                  seed: int = 0, run: int = 0) -> None:
+        seed = check_seed(seed)
+        run = _check_int(run, "run", 0, MAX_SEED)
         self.scenario = Scenario.load(scenario)
         self.doctrine = get_doctrine(doctrine)
         self.engine = Engine(self.scenario, seed, np.array([run], dtype=np.int64))

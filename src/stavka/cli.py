@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sys
 from typing import Annotated, Any
 
@@ -22,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from .config import ConfigError
+from .config import MAX_RUNS_IN_MEMORY, MAX_SEED, ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Stalin's command system as a simulation.")
@@ -30,8 +33,9 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="built-in scenario name or a .toml file")]
-RunsOpt = Annotated[int, typer.Option("--runs", min=1, help="number of runs")]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="root seed")]
+RunsOpt = Annotated[int, typer.Option("--runs", min=1, max=MAX_RUNS_IN_MEMORY,
+                                       help="number of runs (held in memory; more: stavka sweep)")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="root seed")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON only")]
 DbOpt = Annotated[str, typer.Option("--db", help="results store (DuckDB file) to write to")]
 NoDbOpt = Annotated[bool, typer.Option("--no-db", help="store nothing")]
@@ -113,10 +117,11 @@ def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option
 
 
 def _check_store(db: str) -> None:
-    """Refuse a store that is not ours (or not writable) before simulating anything."""
+    """Refuse a store that is not ours (or not writable) before simulating anything; create nothing, so a
+    command that fails later leaves no empty store."""
     from .storage import Store
 
-    Store(db).close()
+    Store.check_writable(db)
 
 
 def _save(db: str, kind: str, results: list[Any], runs: int, seed: int, keep: int, ledgers: list[Any] | None,
@@ -195,7 +200,7 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
 
 @app.command()
 def chronicle(doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
-              seed: SeedOpt = 0, run: Annotated[int, typer.Option("--run", min=0)] = 0,
+              seed: SeedOpt = 0, run: Annotated[int, typer.Option("--run", min=0, max=MAX_SEED)] = 0,
               scenario: ScenarioOpt = "default",
               true_only: Annotated[bool, typer.Option("--true", help="only the true chronicle")] = False,
               official_only: Annotated[bool, typer.Option("--official", help="only the official history")] = False,
@@ -243,10 +248,14 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
           chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="runs per chunk (default: the file's)")] = None,
           quiet: Annotated[bool, typer.Option("--quiet", help="no progress output")] = False) -> None:
     """Run (or resume) a sweep on Dask, streaming each chunk into the store as it finishes."""
+    from .cluster import scheduler_address, silence_dask
     from .sweep import SweepError, SweepProgress, load_sweep, run_sweep
 
     spec = load_sweep(file)
+    if scheduler is not None:  # a mistaken address is refused before the store is looked at
+        scheduler = scheduler_address(scheduler)
     _check_store(db)
+    silence_dask()  # a lost scheduler or worker, or the shutdown after a signal, is one line below, not pages
     live = err.is_terminal and not quiet
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                    RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err,
@@ -269,10 +278,11 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
     try:
         with bar:
             summary = run_sweep(spec, db=db, workers=workers, scheduler=scheduler, chunk=chunk, progress=tick)
-    except KeyboardInterrupt:
-        err.print(f"interrupted: the chunks stored in {db} are kept; run the same command again to resume",
-                  highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+    except (KeyboardInterrupt, Interrupted) as exc:
+        stop = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+        _say(f"interrupted by {stop.name}: the chunks stored in {db} are kept; run the same command again to "
+             f"resume")
+        raise typer.Exit(stop.exit_code) from None
     except SweepError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
@@ -303,7 +313,7 @@ def experiments(db: DbOpt = DEFAULT_DB, json_out: JsonOpt = False) -> None:
     """The experiments in a store: id, kind, doctrines, runs stored."""
     from .storage import Store, frame_of
 
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, store.reading():
         df = frame_of(store.sql("""SELECT e.experiment, e.kind, e.created, e.version, e.scenario, e.seed, e.n_cells,
                                  e.total_runs, e.status, (SELECT count(*) FROM runs r WHERE r.experiment = e.experiment)
                                  AS stored, (SELECT string_agg(DISTINCT c.doctrine, ',') FROM cells c
@@ -339,14 +349,70 @@ def list_doctrines(json_out: JsonOpt = False) -> None:
         out.print(f"  [dim]{params or 'no parameters'}[/dim]", highlight=False)
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Interrupted(BaseException):
+    """The `stavka` command was sent SIGINT, SIGTERM or SIGHUP: it stops where it is, and what is stored
+    stays stored (a sweep's chunks; `run` and `compare` store all or nothing, at the end).  A
+    BaseException like KeyboardInterrupt, so that no `except Exception` swallows it; not one, which
+    click would turn into "Aborted!"."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process ended by it: 130, 143, 129."""
+        return 128 + self.signum
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if stderr is still there (after a hang-up it may not be)."""
+    with contextlib.suppress(OSError, ValueError):
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def _stop_on_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the command then stops and
+    closes what it holds (a sweep's cluster), undisturbed; a second signal meanwhile ends the process
+    at once (the store is safe: each of its writes is one transaction)."""
+
+    def again(signum: int, frame: object) -> None:
+        _say(f"interrupted again by {signal.Signals(signum).name}: stopped at once")
+        os._exit(128 + signum)
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, again)
+        raise Interrupted(signum)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
+
+
 def main() -> None:
     """Entry point: a user mistake is one line on stderr and exit code 2 (usage errors from the
-    command-line parser exit 2 by themselves)."""
+    command-line parser exit 2 by themselves); SIGINT, SIGTERM and SIGHUP stop the command with one
+    line and exit code 128 + the signal's number."""
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    _stop_on_signals()
     try:
         app()
     except ConfigError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
+    except Interrupted as exc:
+        _say(f"interrupted by {exc.name}: stopped; nothing half-written is stored")
+        sys.exit(exc.exit_code)
+    finally:  # `main` called in a process that goes on (a test, a notebook) leaves its handlers as they were
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

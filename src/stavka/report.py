@@ -105,7 +105,7 @@ def _x(months: pd.Series | np.ndarray | list[str]) -> np.ndarray:
 def read_report_data(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
                      run: int | None = None) -> ReportData:
     """Gather the report's figures' data for one experiment (the latest by default)."""
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, store.reading():
         exp_id = store.resolve(experiment)
         exp = {str(k): v for k, v in store.table("experiments", exp_id).to_dict("records")[0].items()}
         cells = store.table("cells", exp_id)[["cell", "doctrine", "overrides", "scenario_config"]]
@@ -568,7 +568,7 @@ def render_html(d: ReportData, figures: dict[str, str]) -> str:
         f"<tr><td>{c['cell']}</td><td>{html.escape(str(c['doctrine']))}</td>"
         f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in c['overrides'].items()) or '-')}</td></tr>"
         for c in cells.to_dict("records"))
-    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>{GENERATOR_TAG}"
              f"<meta name=viewport content='width=device-width, initial-scale=1'>"
              f"<title>stavka report: {html.escape(e['experiment'])}</title><style>{CSS}</style></head><body>",
              f"<h1>stavka: {html.escape(e['experiment'])}</h1>",
@@ -588,14 +588,55 @@ def render_html(d: ReportData, figures: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
+GENERATOR_TAG = "<meta name=generator content=stavka>"  # marks a file as a stavka report (safe to overwrite)
+FIGURE_CREATOR = b"stavka"  # the Creator that `savefig` writes into each PNG or PDF figure
+
+
+def _is_own_output(path: Path, fmt: str) -> bool:
+    """Whether an existing file is one that stavka wrote (a report, or a figure), so may be replaced."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(4096 if fmt == "html" else 8 * 1024 * 1024)
+    except OSError:
+        return False
+    if fmt == "html":
+        return GENERATOR_TAG.encode() in data
+    if fmt == "png":  # a tEXt chunk "Creator\0stavka" before the image data
+        return data.startswith(b"\x89PNG") and b"Creator\x00" + FIGURE_CREATOR in data
+    return data.startswith(b"%PDF") and b"/Creator (" + FIGURE_CREATOR in data
+
+
+def _refuse_foreign(path: Path, fmt: str, db: Path) -> None:
+    """No output path overwrites the store, or any file stavka did not write."""
+    if not (path.exists() or path.is_symlink()):
+        return
+    if db.exists() and path.exists() and os.path.samefile(path, db):
+        raise ConfigError(f"--out {path}: that is the results store itself; choose another output path")
+    if path.is_dir():
+        raise ConfigError(f"--out {path}: is a directory; give a file name such as {path / 'report.html'}")
+    if not _is_own_output(path, fmt):
+        raise ConfigError(f"--out {path}: the file exists and is not a stavka {fmt.upper()} output; refusing to "
+                          "overwrite it (choose another path or remove it)")
+
+
 def write_report(db: str | os.PathLike[str] = DEFAULT_DB, out: str | os.PathLike[str] = "report.html",
                  experiment: str | None = None, fmt: str = "html", run: int | None = None) -> list[Path]:
     """Write the report of an experiment: one self-contained HTML file (`fmt="html"`), or one file per
-    figure in the directory `out` (`fmt="png"` or `"pdf"`).  Returns the paths written."""
+    figure in the directory `out` (`fmt="png"` or `"pdf"`).  Returns the paths written.  An existing file
+    is replaced only if stavka wrote it (an earlier report or figure); the store and any other file are
+    refused before anything is read."""
     if fmt not in ("html", "png", "pdf"):
         raise ConfigError(f"--format: expected html, png or pdf (got {fmt!r})")
-    data = read_report_data(db, experiment, run)
     target = Path(out)
+    store = Path(db)
+    if fmt == "html":
+        _refuse_foreign(target, fmt, store)
+    else:
+        if target.exists() and not target.is_dir():
+            raise ConfigError(f"--out {target}: expected a directory for the {fmt} figures (it is a file)")
+        for key in FIGURE_MAKERS:
+            _refuse_foreign(target / f"{key}.{fmt}", fmt, store)
+    data = read_report_data(db, experiment, run)
     try:
         if fmt == "html":
             figures = {}
@@ -610,7 +651,9 @@ def write_report(db: str | os.PathLike[str] = DEFAULT_DB, out: str | os.PathLike
         written = []
         for key, make in FIGURE_MAKERS.items():
             path = target / f"{key}.{fmt}"
-            make(data).savefig(path, format=fmt, dpi=200, metadata={"Creator": "stavka"})
+            tmp = target / f".{key}.tmp-{os.getpid()}.{fmt}"
+            make(data).savefig(tmp, format=fmt, dpi=200, metadata={"Creator": FIGURE_CREATOR.decode()})
+            os.replace(tmp, path)
             written.append(path)
         return written
     except OSError as exc:

@@ -3,8 +3,10 @@
 Every random number in stavka is a pure function of (seed, run, month, purpose, officer, draw): a
 SplitMix64-style hash of those counters.  Nothing is carried from one draw to the next, so a run's
 history does not depend on how many other runs share its batch, on their order, on the number of
-workers or on the machine.  The same hash is implemented twice, for compiled kernels (scalar, Numba)
-and for doctrines (vectorised, NumPy); a test checks that the two agree bit for bit.
+workers or on the machine.  The uniform hash is implemented twice, for compiled kernels (scalar, Numba)
+and for doctrines (vectorised, NumPy; integer arithmetic only), and a test checks that the two agree bit
+for bit; normals exist once, compiled (their logarithm would differ between NumPy's SIMD code and the C
+library on some CPUs), and `normals` calls that one implementation for whole arrays.
 """
 
 from __future__ import annotations
@@ -221,24 +223,19 @@ def uniforms(keys: NDArray[np.uint64], n: int, draw: int = 0) -> NDArray[np.floa
 
 
 def normals(keys: NDArray[np.uint64], n: int, draw: int = 0) -> NDArray[np.float64]:
-    """(runs, n) standard normals: item i of run r equals `normal(keys[r], i, draw)`, bit for bit where
-    NumPy's float64 log is the C library's (NumPy uses its own SIMD log on AVX-512 CPUs)."""
-    return _ppnd16_np(uniforms(keys, n, 2 * draw))
+    """(runs, n) standard normals: item i of run r equals `normal(keys[r], i, draw)`, bit for bit on every
+    CPU, because it *is* the compiled `normal` (one implementation: NumPy's own SIMD log, used on AVX-512
+    CPUs, differs from the C library's in the last bits, so a NumPy copy could not promise that)."""
+    return _normals_nb(np.ascontiguousarray(keys, dtype=np.uint64), int(n), int(draw))
 
 
-def _ppnd16_np(u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Elementwise `_ppnd16`, the same operations in the same order."""
-    q = (u - 0.5) + _HALF_ULP
-    x = np.empty_like(q)
-    central = np.abs(q) <= 0.425
-    qc = q[central]
-    x[central] = _ppnd_central(qc, 0.180625 - qc * qc)
-    qt = q[~central]
-    r = np.sqrt(-np.log(0.5 - np.abs(qt)))
-    with np.errstate(all="ignore"):  # both tail branches are evaluated on every tail draw
-        xt = np.where(r <= 5.0, _ppnd_near(r - 1.6), _ppnd_far(r - 5.0))
-    x[~central] = np.where(qt < 0.0, -xt, xt)
-    return x
+@numba.njit(cache=True)
+def _normals_nb(keys: NDArray[np.uint64], n: int, draw: int) -> NDArray[np.float64]:
+    out = np.empty((keys.shape[0], n), dtype=np.float64)
+    for r in range(keys.shape[0]):
+        for i in range(n):
+            out[r, i] = normal(keys[r], i, draw)
+    return out
 
 
 def uniform_at(keys: NDArray[np.uint64], index: NDArray[np.int64], draw: int = 0) -> NDArray[np.float64]:

@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .beta_quantile import QuantileTables, fill_from_scipy, table_quantile
-from .calendar import Calendar
-from .config import ScenarioConfig, kernel_params, load_scenario
+from .calendar import Calendar, parse_month
+from .config import ConfigError, ScenarioConfig, kernel_params, load_scenario
 from .engine.codes import PostKind, Status, War
 from .engine.state import FRONT, OFFICER, RUN, PostTable, Workspace, World, officer_table
 from .rng import Purpose, stream_keys, uniform, uniforms
@@ -126,6 +126,24 @@ def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, se
                     o.patron = pick
 
 
+def _roster_date(cfg: ScenarioConfig) -> str:
+    """The roster a scenario starts with: 1 Jan 1937, or 22 Jun 1941 for a start from mid-1941."""
+    year, month = parse_month(cfg.scenario.start)
+    return "1941" if year + (month - 1) / 12 >= 1941.4 else "1937"
+
+
+_NEEDED: dict[tuple[object, ...], int] = {}
+
+
+def officers_needed(cfg: ScenarioConfig) -> int:
+    """The officer slots a scenario needs at the least: one for each post held at the start and one
+    for each named officer (`Scenario._placement`).  Depends on the posts and the roster alone."""
+    key = (cfg.posts, cfg.corps.use_roster, _roster_date(cfg) if cfg.corps.use_roster else "")
+    if key not in _NEEDED:
+        _NEEDED[key] = len(Scenario(cfg)._placement()[1])
+    return _NEEDED[key]
+
+
 @dataclass(frozen=True)
 class _CorpsLayout:
     """The run-independent part of the initial corps (`Scenario._corps_layout`); arrays are read-only."""
@@ -159,9 +177,7 @@ class Scenario:
         self.calendar = Calendar(c.scenario.start, c.scenario.end)
         self.posts = build_posts(c)
         self.war_start = self.calendar.index(c.scenario.war_start)
-        start_year = self.calendar.start_year + (self.calendar.start_month - 1) / 12
-        date = "1941" if start_year >= 1941.4 else "1937"
-        self.roster = load_roster(date) if c.corps.use_roster else ()
+        self.roster = load_roster(_roster_date(c)) if c.corps.use_roster else ()
         cal = c.calendar
         self.fronts_target = np.minimum(step_series(cal.fronts, self.calendar, 0.0), c.posts.n_fronts).astype(
             np.int64
@@ -224,8 +240,9 @@ class Scenario:
         n = c.corps.n_officers
         slot_post, slot_rank, slot_named, slot_status = self._placement()
         n_fixed = len(slot_rank)
-        if n_fixed > n:
-            raise ValueError(f"corps.n_officers={n} is smaller than the {n_fixed} posts and named officers")
+        if n_fixed > n:  # refused when the scenario is loaded (`config.validate_scenario`), unless built by hand
+            raise ConfigError(f"corps.n_officers: {n} is too few for the {n_fixed} posts and named officers of this "
+                              f"scenario; expected at least {n_fixed}")
         rank = np.zeros(n, dtype=np.int8)
         rank[:n_fixed] = slot_rank
         # Reserve officers (no post): mostly colonels.

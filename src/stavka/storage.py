@@ -23,6 +23,13 @@ Safety: a file that is not a stavka store is refused before anything is written 
 in a foreign database, and a file that is not a DuckDB database is never opened by DuckDB); a new
 store is created under a temporary name and linked into place only once complete; every write is
 one transaction, so a kill, a full disk or a read-only path leaves whole chunks or nothing.
+
+Sharing: DuckDB lets one process write a file, or several read it, never both at once.  stavka's
+writers therefore hold the store only for one transaction (a sweep opens it for each chunk and closes
+it again), and readers only while they read; whoever finds the file locked waits politely
+(`LOCK_WAIT` seconds by default, retrying with a growing pause) before giving up with one line naming
+the process that holds it.  So `stavka experiments`, `report` and `load` work while a sweep runs, on
+what it has stored so far, and two `stavka run` writing one store both keep their results.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import contextlib
 import json
 import os
 import socket
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -48,13 +56,21 @@ from .config import ConfigError
 
 DEFAULT_DB = "stavka.duckdb"
 FORMAT = "stavka-results"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LOCK_WAIT = 60.0  # seconds a reader or writer waits for a store another process holds, before giving up
 MEMORY_LIMIT = "512MB"  # the writer's DuckDB buffer (its cache of the store's blocks); it spills beyond that
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 
 # Upgrades of older stores: MIGRATIONS[v] takes a store of schema v to schema v + 1 (run inside one
 # transaction, in order, when a newer package opens the store for writing or reading).
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {}
+def _to_v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 2: a cell records its doctrine by content (so its runs can be rebuilt from the store alone),
+    an experiment the hash of the source that produced it."""
+    con.execute("ALTER TABLE cells ADD COLUMN doctrine_record VARCHAR")
+    con.execute("ALTER TABLE experiments ADD COLUMN source_hash VARCHAR")
+
+
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _to_v2}
 
 DATA_TABLES = ("metrics", "events", "official", "series")
 TABLES = ("experiments", "cells", "runs", "chunks", *DATA_TABLES)
@@ -65,11 +81,12 @@ CREATE TABLE experiments (
     experiment VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, name VARCHAR, created TIMESTAMPTZ NOT NULL,
     version VARCHAR NOT NULL, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL,
     runs_per_cell BIGINT NOT NULL, n_cells INTEGER NOT NULL, total_runs BIGINT NOT NULL,
-    keep_events BIGINT NOT NULL, spec VARCHAR, status VARCHAR NOT NULL, finished TIMESTAMPTZ);
+    keep_events BIGINT NOT NULL, spec VARCHAR, status VARCHAR NOT NULL, finished TIMESTAMPTZ, source_hash VARCHAR);
 CREATE TABLE cells (
     experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, doctrine VARCHAR NOT NULL,
     doctrine_params VARCHAR NOT NULL, overrides VARCHAR NOT NULL, scenario VARCHAR NOT NULL,
-    scenario_hash VARCHAR NOT NULL, scenario_config VARCHAR NOT NULL, PRIMARY KEY (experiment, cell));
+    scenario_hash VARCHAR NOT NULL, scenario_config VARCHAR NOT NULL, doctrine_record VARCHAR,
+    PRIMARY KEY (experiment, cell));
 CREATE TABLE runs (
     experiment VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL,
     seed BIGINT NOT NULL, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, parameters VARCHAR NOT NULL,
@@ -118,6 +135,7 @@ class Cell:
     scenario: str
     scenario_hash: str
     scenario_config: dict[str, Any]
+    doctrine_record: dict[str, Any] = field(default_factory=dict)  # `Doctrine.record()`: rebuilds the doctrine
 
     @property
     def parameters(self) -> str:
@@ -138,6 +156,7 @@ class Experiment:
     keep_events: int  # runs with id below this keep their events and official history
     spec: dict[str, Any] = field(default_factory=dict)
     version: str = __version__
+    source_hash: str = ""  # `stavka.cluster.source_hash()` of the process that planned it
 
     @property
     def total_runs(self) -> int:
@@ -209,6 +228,12 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
+def _first(rows: list[Any]) -> Any:
+    """The first row of a fully fetched result, or None.  (`fetchone` would leave the result unfinished,
+    and DuckDB refuses further statements on a connection with an unfinished result.)"""
+    return rows[0] if rows else None
+
+
 def frame_of(rel: duckdb.DuckDBPyConnection | duckdb.DuckDBPyRelation) -> pd.DataFrame:
     """A query result as a DataFrame (silencing a pandas deprecation raised inside DuckDB's conversion)."""
     with warnings.catch_warnings():
@@ -231,12 +256,37 @@ class Store:
     read_only=True)` for reading; use it as a context manager or call `close()`."""
 
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB, read_only: bool = False,
-                 create: bool = True) -> None:
+                 create: bool = True, wait: float = LOCK_WAIT) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self.wait = wait
         self._columns: dict[str, list[str]] = {}
         self._inspecting = False
         self.con = self._open(create)
+
+    @staticmethod
+    def check_writable(path: str | os.PathLike[str]) -> None:
+        """Refuse, before any work, a store that could not be written: a file that is not a stavka store,
+        a newer store, a missing or read-only directory.  Creates nothing (a command that then fails
+        leaves no empty store behind)."""
+        path = Path(path)
+        if path.exists() or path.is_symlink():
+            Store(path, read_only=True).close()
+            try:
+                with path.open("ab"):  # opened for appending and closed: nothing is written
+                    pass
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot write the store: {exc.strerror or exc}") from None
+            return
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise StoreError(f"{path}: cannot create the store: directory {parent} does not exist")
+        probe = parent / f".{path.name}.probe-{os.getpid()}"
+        try:
+            probe.touch(exist_ok=False)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store: {exc.strerror or exc}") from None
+        probe.unlink(missing_ok=True)
 
     # -- opening ---------------------------------------------------------------------------------------
 
@@ -269,25 +319,35 @@ class Store:
         return con
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        try:
-            return duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            reason = _reason(exc)
-            if "could not set lock" in reason.lower():
-                pid = reason.rsplit("(PID ", 1)[-1].split(")")[0] if "(PID " in reason else "?"
-                raise StoreError(f"{self.path}: the store is in use by another process (PID {pid}); "
-                                 "wait for it to finish") from None
-            if read_only and self._inspecting:
-                raise StoreError(f"{self.path}: not a stavka store (DuckDB cannot read it: {reason}); "
-                                 "refusing to touch it") from None
-            raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
+        """A connection, waiting up to `self.wait` seconds (pauses growing from 20 ms to 1 s) while another
+        process holds the file."""
+        deadline = time.monotonic() + max(0.0, self.wait)
+        pause = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                reason = _reason(exc)
+                if "could not set lock" in reason.lower():
+                    if time.monotonic() + pause <= deadline:
+                        time.sleep(pause)
+                        pause = min(1.0, pause * 1.5)
+                        continue
+                    pid = reason.rsplit("(PID ", 1)[-1].split(")")[0] if "(PID " in reason else "?"
+                    waited = f" (waited {self.wait:g} s)" if self.wait > 0 else ""
+                    raise StoreError(f"{self.path}: the store is in use by another process (PID {pid}){waited}; "
+                                     "try again when it has finished") from None
+                if read_only and self._inspecting:
+                    raise StoreError(f"{self.path}: not a stavka store or a damaged one (DuckDB cannot read it: "
+                                     f"{reason}); refusing to touch it") from None
+                raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
 
     def _check(self, con: duckdb.DuckDBPyConnection) -> int:
         """The schema version of a stavka store; anything else is refused."""
         try:
-            has_meta = con.execute(
+            has_meta = _first(con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                "AND schema_name = 'main' AND table_name = 'stavka_meta'").fetchone()
+                "AND schema_name = 'main' AND table_name = 'stavka_meta'").fetchall())
             meta = dict(con.execute("SELECT key, value FROM stavka_meta").fetchall()) if has_meta and has_meta[0] else {}
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot read the store: {_reason(exc)}") from None
@@ -406,10 +466,18 @@ class Store:
             self._columns.clear()
             raise
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Reads inside become one-line StoreErrors if DuckDB fails (a truncated or damaged file)."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store (damaged or truncated?): {_reason(exc)}") from None
+
     # -- experiments -------------------------------------------------------------------------------------
 
     def experiment_status(self, experiment: str) -> str | None:
-        row = self.con.execute("SELECT status FROM experiments WHERE experiment = ?", [experiment]).fetchone()
+        row = _first(self.con.execute("SELECT status FROM experiments WHERE experiment = ?", [experiment]).fetchall())
         return None if row is None else str(row[0])
 
     def begin_experiment(self, exp: Experiment, replace: bool = False) -> bool:
@@ -427,38 +495,61 @@ class Store:
     def _record(self, exp: Experiment) -> None:
         first = exp.cells[0]
         self.con.execute(
-            "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', NULL)",
+            "INSERT INTO experiments BY NAME SELECT ? AS experiment, ? AS kind, ? AS name, ? AS created, ? AS version, "
+            "? AS scenario, ? AS scenario_hash, ? AS seed, ? AS runs_per_cell, ? AS n_cells, ? AS total_runs, "
+            "? AS keep_events, ? AS spec, 'running' AS status, ? AS source_hash",
             [exp.experiment, exp.kind, exp.name, _now(), exp.version, first.scenario, first.scenario_hash,
-             exp.seed, exp.runs, len(exp.cells), exp.total_runs, exp.keep_events, _json(exp.spec)])
-        self.con.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            [exp.experiment, c.cell, c.doctrine, _json(c.doctrine_params), _json(c.overrides), c.scenario,
-             c.scenario_hash, _json(c.scenario_config)] for c in exp.cells])
+             exp.seed, exp.runs, len(exp.cells), exp.total_runs, exp.keep_events, _json(exp.spec),
+             exp.source_hash or None])
+        self.con.executemany(
+            "INSERT INTO cells BY NAME SELECT ? AS experiment, ? AS cell, ? AS doctrine, ? AS doctrine_params, "
+            "? AS overrides, ? AS scenario, ? AS scenario_hash, ? AS scenario_config, ? AS doctrine_record", [
+                [exp.experiment, c.cell, c.doctrine, _json(c.doctrine_params), _json(c.overrides), c.scenario,
+                 c.scenario_hash, _json(c.scenario_config), _json(c.doctrine_record) if c.doctrine_record else None]
+                for c in exp.cells])
 
     def _delete(self, experiment: str) -> None:
         for table in ("cells", "runs", "chunks", *DATA_TABLES, "experiments"):
             self.con.execute(f"DELETE FROM {table} WHERE experiment = ?", [experiment])
+
+    def drop_if_empty(self, experiment: str) -> bool:
+        """Delete an experiment that stored no run (a sweep that failed before its first chunk); True if so."""
+        row = _first(self.con.execute("SELECT count(*) FROM runs WHERE experiment = ?", [experiment]).fetchall())
+        if self.experiment_status(experiment) is None or (row is not None and row[0]):
+            return False
+        with self._transaction(f"experiment {experiment}"):
+            self._delete(experiment)
+        return True
 
     def finish_experiment(self, experiment: str) -> None:
         with self._transaction(f"experiment {experiment}"):
             self.con.execute("UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?",
                              [_now(), experiment])
 
-    def completed_runs(self, experiment: str) -> dict[int, np.ndarray]:
-        """Run ids already stored, per cell."""
-        df = frame_of(self.con.execute("SELECT cell, run FROM runs WHERE experiment = ? ORDER BY cell, run",
-                                  [experiment]))
-        return {int(str(c)): g["run"].to_numpy(np.int64) for c, g in df.groupby("cell")}
+    def completed_ranges(self, experiment: str) -> dict[int, list[tuple[int, int]]]:
+        """The (first run, n runs) ranges already stored, per cell, from the completed-chunk records (one
+        row per chunk, so a resumed sweep of any size reads little)."""
+        rows = self.con.execute("SELECT cell, first_run, n_runs FROM chunks WHERE experiment = ? "
+                                "ORDER BY cell, first_run", [experiment]).fetchall()
+        done: dict[int, list[tuple[int, int]]] = {}
+        for cell, first, n in rows:
+            done.setdefault(int(cell), []).append((int(first), int(n)))
+        return done
 
     def next_chunk_id(self, experiment: str) -> int:
-        row = self.con.execute("SELECT coalesce(max(chunk) + 1, 0) FROM chunks WHERE experiment = ?",
-                               [experiment]).fetchone()
+        row = _first(self.con.execute("SELECT coalesce(max(chunk) + 1, 0) FROM chunks WHERE experiment = ?",
+                               [experiment]).fetchall())
         return int(row[0]) if row else 0
 
     # -- writing results -------------------------------------------------------------------------------
 
-    def write_chunk(self, exp: Experiment, chunk_id: int, result: ChunkResult) -> None:
-        """A chunk's rows in every table and its completed-chunk record, in one transaction."""
-        with self._transaction(f"chunk {chunk_id} of {exp.experiment}"):
+    def write_chunk(self, exp: Experiment, chunk_id: int | None, result: ChunkResult) -> None:
+        """A chunk's rows in every table and its completed-chunk record, in one transaction (`chunk_id`
+        None: the next free id, taken inside that transaction)."""
+        what = f"runs {result.first_run}..{result.first_run + result.n_runs - 1} of cell {result.cell} of {exp.experiment}"
+        with self._transaction(what):
+            if chunk_id is None:
+                chunk_id = self.next_chunk_id(exp.experiment)
             self._insert_chunk(exp, chunk_id, result)
 
     def write_experiment(self, exp: Experiment, results: Sequence[ChunkResult]) -> None:
@@ -526,17 +617,23 @@ class Store:
         return frame_of(self.con.sql(f"SELECT * FROM experiments ORDER BY {ORDER['experiments']}"))
 
     def latest_experiment(self) -> str | None:
-        row = self.con.execute("SELECT experiment FROM experiments ORDER BY created DESC, experiment DESC "
-                               "LIMIT 1").fetchone()
+        """The latest experiment with at least one stored run (an experiment that stored nothing, such as
+        a sweep stopped before its first chunk, is never picked by default)."""
+        row = _first(self.con.execute("SELECT e.experiment FROM experiments e WHERE EXISTS (SELECT 1 FROM runs r "
+                               "WHERE r.experiment = e.experiment) ORDER BY e.created DESC, e.experiment DESC "
+                               "LIMIT 1").fetchall())
         return None if row is None else str(row[0])
 
     def resolve(self, experiment: str | None) -> str:
-        """The experiment id asked for (a unique prefix will do), or the latest one."""
+        """The experiment id asked for (a unique prefix will do), or the latest one with stored runs."""
         ids = [r[0] for r in self.con.execute("SELECT experiment FROM experiments ORDER BY created").fetchall()]
         if not ids:
             raise StoreError(f"{self.path}: the store holds no experiment yet")
         if experiment is None:
-            return str(self.latest_experiment())
+            latest = self.latest_experiment()
+            if latest is None:
+                raise StoreError(f"{self.path}: no experiment has stored runs yet")
+            return latest
         if experiment in ids:
             return experiment
         matches = [i for i in ids if i.startswith(experiment)]
@@ -597,7 +694,7 @@ def load(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
     unknown = wanted - set(TABLES)
     if unknown:
         raise StoreError(f"unknown tables {sorted(unknown)}; expected some of {', '.join(TABLES)}")
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, store.reading():
         exp = store.resolve(experiment) if experiment is not None else None
         frames = {name: store.table(name, exp) if name in wanted else store.table(name, exp, "false")
                   for name in TABLES}

@@ -38,9 +38,8 @@ import contextlib
 import hashlib
 import itertools
 import json
-import logging
+import math
 import os
-import signal
 import socket
 import threading
 import time
@@ -54,6 +53,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import __version__
+from .cluster import SourceMismatch, identity, one_line, open_cluster, refuse_other_source, source_hash, warm_up
 from .config import ConfigError, ScenarioConfig, load_scenario
 from .doctrines import Doctrine, get_doctrine
 from .engine.state import Workspace
@@ -67,7 +67,11 @@ if TYPE_CHECKING:
 DEFAULT_CHUNK = 250
 DEFAULT_KEEP_EVENTS = 10  # runs per cell whose true and official ledgers are stored
 IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: what bounds the sweep's memory
-CONNECT_TIMEOUT = "20s"  # to an existing cluster's scheduler
+# A sweep's runs, all cells together.  10^9 runs is some 46 days of this project's 2-core machine (about
+# 250 runs/s) and about 20 TB of monthly series in the store; a larger sweep is a mistake in the file.
+MAX_SWEEP_RUNS = 10**9
+MAX_SEED = 2**63 - 1  # the store's seed column is a signed 64-bit integer
+MAX_CELLS = 100_000  # grid or hypercube points times doctrines: each cell is a row the plan holds in memory
 
 
 class SweepError(RuntimeError):
@@ -78,14 +82,14 @@ class SweepError(RuntimeError):
 
 
 class _SweepFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = None
     scenario: str = "default"
     doctrines: list[str] = Field(min_length=1)
-    runs: int = Field(ge=1)
-    seed: int = Field(0, ge=0)
-    chunk: int = Field(DEFAULT_CHUNK, ge=1)
+    runs: int = Field(ge=1, le=MAX_SWEEP_RUNS, strict=True)  # strict: a float or a boolean is a mistake
+    seed: int = Field(0, ge=0, le=MAX_SEED, strict=True)
+    chunk: int = Field(DEFAULT_CHUNK, ge=1, le=100_000, strict=True)
     events: bool | int = DEFAULT_KEEP_EVENTS
     params: dict[str, Any] = {}
     grid: dict[str, list[Any]] = {}
@@ -185,8 +189,8 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     if data.lhs:
         table = dict(data.lhs)
         samples = table.pop("samples", None)
-        if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-            raise ConfigError(f"{source}: lhs.samples: expected a positive number of points")
+        if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= MAX_CELLS:
+            raise ConfigError(f"{source}: lhs.samples: expected a number of points from 1 to {MAX_CELLS}")
         if not table:
             raise ConfigError(f"{source}: lhs: expected at least one \"parameter\" = [low, high]")
         for key, rng in table.items():
@@ -195,6 +199,10 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
             if not ok:
                 raise ConfigError(f"{source}: lhs.{key}: expected [low, high] numbers, low <= high (got {rng!r})")
             lhs.append((_normal_key(key, source, "lhs"), (rng[0], rng[1])))
+    points = samples or math.prod(len(v) for v in data.grid.values())
+    if points * len(data.doctrines) > MAX_CELLS:
+        raise ConfigError(f"{source}: {points} points x {len(data.doctrines)} doctrines: more cells than a sweep may "
+                          f"have ({MAX_CELLS})")
     keep = data.events
     keep_events = (data.runs if keep else 0) if isinstance(keep, bool) else min(int(keep), data.runs)
     return SweepSpec(
@@ -230,14 +238,17 @@ def make_cell(index: int, scenario: str | ScenarioConfig, doctrine: str | Doctri
         raise ConfigError(f"{source}: {exc}" if source else str(exc)) from None
     cell = Cell(cell=index, doctrine=doc.name, doctrine_params=doc.params.model_dump(mode="json"),
                 overrides=overrides, scenario=cfg.scenario.name, scenario_hash=cfg.digest(),
-                scenario_config=cfg.model_dump(mode="json"))
+                scenario_config=cfg.model_dump(mode="json"), doctrine_record=doc.record())
     return CellPlan(cell=cell, scenario=cfg, doctrine=doc)
 
 
 def experiment_id(prefix: str, kind: str, cells: Sequence[Cell], seed: int, runs: int, keep_events: int) -> str:
     """The name and a hash of all that decides an experiment's results."""
-    identity = {"kind": kind, "version": __version__, "seed": seed, "runs": runs, "keep_events": keep_events,
-                "cells": [[c.doctrine, c.doctrine_params, c.overrides, c.scenario_hash] for c in cells]}
+    # The doctrine's record (its source, for a doctrine from a file) and the package's source hash are part
+    # of the identity: an edited doctrine file, or edited code, is a new experiment, never resumed into an old one.
+    identity = {"kind": kind, "version": __version__, "source": source_hash(), "seed": seed, "runs": runs,
+                "keep_events": keep_events, "cells": [[c.doctrine, c.doctrine_params, c.overrides, c.scenario_hash,
+                                                       c.doctrine_record] for c in cells]}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:10]
     safe = "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in prefix) or kind
     return f"{safe}-{digest}"
@@ -250,6 +261,9 @@ def plan(spec: SweepSpec) -> tuple[Experiment, list[CellPlan]]:
         for point in spec.points():
             plans.append(make_cell(len(plans), spec.scenario, doctrine, {**dict(spec.params), **point}, spec.source))
     cells = tuple(p.cell for p in plans)
+    if spec.runs * len(cells) > MAX_SWEEP_RUNS:
+        raise ConfigError(f"{spec.source}: runs: {spec.runs} runs x {len(cells)} cells = {spec.runs * len(cells)} "
+                          f"runs, more than a sweep may have ({MAX_SWEEP_RUNS})")
     names = [c.doctrine for c in cells]
     if len(set(zip(names, (json.dumps(c.overrides, sort_keys=True) for c in cells), strict=True))) < len(cells):
         raise ConfigError(f"{spec.source}: doctrines: a doctrine is listed twice")
@@ -259,7 +273,7 @@ def plan(spec: SweepSpec) -> tuple[Experiment, list[CellPlan]]:
                 "lhs_samples": spec.lhs_samples}
     exp = Experiment(experiment=experiment_id(spec.name, "sweep", cells, spec.seed, spec.runs, spec.keep_events),
                      kind="sweep", name=spec.name, seed=spec.seed, runs=spec.runs, cells=cells,
-                     keep_events=spec.keep_events, spec=specdict)
+                     keep_events=spec.keep_events, spec=specdict, source_hash=source_hash())
     return exp, plans
 
 
@@ -275,6 +289,9 @@ class ChunkTask:
     keep_events: int
     scenario: ScenarioConfig
     doctrine: Doctrine
+    # The client's stavka (version, source hash) when the workers are not its own: a worker whose own
+    # differ refuses the chunk (`stavka.cluster.refuse_other_source`).  None: no check (a local cluster).
+    source: tuple[str, str] | None = None
 
 
 def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, run_ids: Sequence[int], seed: int,
@@ -312,7 +329,10 @@ _worker_memory = threading.local()
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Simulate one chunk and package it for the store (runs on a Dask worker)."""
+    """Simulate one chunk and package it for the store (runs on a Dask worker); refused (SourceMismatch)
+    on a worker whose stavka is not the client's."""
+    if task.source is not None:
+        refuse_other_source(task.source)
     start = time.perf_counter()
     ids = range(task.first_run, task.first_run + task.n_runs)
     if not hasattr(_worker_memory, "workspace"):
@@ -324,32 +344,16 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                              worker=f"{socket.gethostname()}:{os.getpid()}")
 
 
-def warm_up(numba_threads: int | None = None) -> float:
-    """Load (or compile) the kernels once in this process; optionally cap Numba's threads."""
-    if numba_threads:
-        import numba
-
-        numba.set_num_threads(max(1, min(numba_threads, int(numba.config.NUMBA_NUM_THREADS))))  # type: ignore[attr-defined]
-    from .api import simulate
-
-    start = time.perf_counter()
-    simulate("default", "historical", seed=0, run_ids=[0], events=True)
-    return time.perf_counter() - start
-
-
-def chunks_todo(runs: int, n_cells: int, done: dict[int, np.ndarray], chunk: int) -> list[tuple[int, int, int]]:
-    """(cell, first run, n runs) of the runs not yet stored, in contiguous ranges of at most `chunk`."""
-    todo = []
+def chunks_todo(runs: int, n_cells: int, done: dict[int, list[tuple[int, int]]],
+                chunk: int) -> Iterator[tuple[int, int, int]]:
+    """(cell, first run, n runs) of the runs not yet stored, in contiguous ranges of at most `chunk`, given
+    the stored ranges (first run, n runs) of each cell.  Lazy: memory does not grow with the sweep."""
     for cell in range(n_cells):
-        missing = np.setdiff1d(np.arange(runs, dtype=np.int64), done.get(cell, np.array([], dtype=np.int64)))
-        if not len(missing):
-            continue
-        breaks = np.flatnonzero(np.diff(missing) != 1) + 1
-        for seg in np.split(missing, breaks):
-            for start in range(0, len(seg), chunk):
-                part = seg[start : start + chunk]
-                todo.append((cell, int(part[0]), len(part)))
-    return todo
+        position = 0
+        for first, n in [*sorted(done.get(cell, [])), (runs, 0)]:
+            for start in range(position, min(first, runs), chunk):
+                yield cell, start, min(chunk, first - start, runs - start)
+            position = max(position, first + n)
 
 
 # --- the sweep ----------------------------------------------------------------------------------------------
@@ -379,44 +383,6 @@ class SweepSummary:
         return self.simulated / self.seconds if self.seconds > 0 else float("nan")
 
 
-@contextlib.contextmanager
-def _client(workers: int, scheduler: str | None) -> Iterator[tuple[Client, int | None]]:
-    """A client of an existing cluster, or of a local cluster of `workers` processes on 127.0.0.1.
-    Yields the client and the Numba threads each local worker should use (None: leave as is)."""
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
-        try:
-            yield client, None
-        finally:
-            client.close()
-        return
-    # Worker processes inherit an ignored SIGINT: Ctrl-C stops the sweep here, once, and the cluster is
-    # closed below (workers left without their scheduler also exit by themselves).
-    previous = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
-    if previous is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR,
-                               scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    client = Client(cluster)
-    try:
-        yield client, max(1, (os.cpu_count() or 1) // workers)
-    finally:
-        with contextlib.suppress(Exception):
-            client.close()
-        with contextlib.suppress(Exception):
-            cluster.close()
-
-
 def run_sweep(spec: SweepSpec | str | os.PathLike[str], db: str | os.PathLike[str] = DEFAULT_DB,
               workers: int = 2, scheduler: str | None = None, chunk: int | None = None,
               progress: Callable[[SweepProgress], None] | None = None) -> SweepSummary:
@@ -431,55 +397,107 @@ def run_sweep(spec: SweepSpec | str | os.PathLike[str], db: str | os.PathLike[st
         raise ConfigError("--chunk: expected at least 1")
     exp, plans = plan(spec)
     start = time.perf_counter()
-    with Store(db) as store:
-        store.begin_experiment(exp)
-        done = store.completed_runs(exp.experiment)
-        resumed = sum(len(v) for v in done.values())
-        todo = chunks_todo(exp.runs, len(exp.cells), done, size)
-        state = SweepProgress(exp.experiment, exp.total_runs, resumed, resumed)
-        if progress:
-            progress(state)
-        n_workers, warm = workers, 0.0
-        if todo:
-            with _client(workers, scheduler) as (client, threads):
+    Store.check_writable(db)  # before any cluster is asked for: a store we cannot write is refused first
+    existed = Path(db).exists()
+    done: dict[int, list[tuple[int, int]]] = {}
+    if existed:
+        with Store(db, read_only=True) as store:
+            done = store.completed_ranges(exp.experiment)
+    resumed = sum(n for ranges in done.values() for _, n in ranges)
+    todo = chunks_todo(exp.runs, len(exp.cells), done, size)
+    first = next(todo, None)
+    state = SweepProgress(exp.experiment, exp.total_runs, resumed, resumed)
+    n_workers, warm = workers, 0.0
+    try:
+        if first is None:
+            with Store(db) as store:
+                store.begin_experiment(exp)
+            if progress:
+                progress(state)
+        else:
+            with open_cluster(workers, scheduler) as (client, threads):  # connected and checked
+                with Store(db) as store:  # the cluster is connected and checked: now the experiment is recorded
+                    store.begin_experiment(exp)
+                if progress:
+                    progress(state)
                 warm = max(client.run(warm_up, threads).values(), default=0.0)
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-                tasks = iter([ChunkTask(cell=c, first_run=f, n_runs=n, seed=exp.seed, keep_events=exp.keep_events,
-                                        scenario=plans[c].scenario, doctrine=plans[c].doctrine) for c, f, n in todo])
-                _stream(client, store, exp, tasks, IN_FLIGHT_PER_WORKER * n_workers, state, progress)
-        store.finish_experiment(exp.experiment)
+                source = identity() if scheduler else None  # workers not our own: each chunk checks its worker
+                tasks = (ChunkTask(cell=c, first_run=f, n_runs=n, seed=exp.seed, keep_events=exp.keep_events,
+                                   scenario=plans[c].scenario, doctrine=plans[c].doctrine, source=source)
+                         for c, f, n in itertools.chain([first], todo))
+                _stream(client, Path(db), exp, tasks, IN_FLIGHT_PER_WORKER * n_workers, state, progress)
+        with Store(db) as store:
+            store.finish_experiment(exp.experiment)
+    except BaseException:
+        if state.done == resumed:
+            _forget_empty(Path(db), exp.experiment, created=not existed)
+        raise
     return SweepSummary(experiment=exp.experiment, db=Path(db), total=exp.total_runs, resumed=resumed,
                         simulated=state.done - resumed, seconds=time.perf_counter() - start, workers=n_workers,
                         warm_up_seconds=warm)
 
 
-def _stream(client: Client, store: Store, exp: Experiment, tasks: Iterator[ChunkTask], in_flight: int,
+def _forget_empty(db: Path, experiment: str, created: bool) -> None:
+    """After a sweep that stored nothing: drop its empty experiment record (so that `stavka report` does
+    not pick it), and the store file itself if this sweep created it and it holds nothing else."""
+    with contextlib.suppress(Exception):
+        if not db.exists():
+            return
+        with Store(db, wait=5.0) as store:
+            store.drop_if_empty(experiment)
+            empty = not store.con.execute("SELECT count(*) FROM experiments").fetchall()[0][0]
+        if created and empty:
+            for path in (db, Path(f"{db}.wal")):
+                path.unlink(missing_ok=True)
+
+
+def _scheduler_lost(exc: BaseException) -> bool:
+    """Whether a chunk's error says the connection to the scheduler is gone (not a worker's error)."""
+    from distributed.client import FutureCancelledError
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(exc, CommClosedError) or (isinstance(exc, FutureCancelledError)
+                                                and exc.reason == "scheduler-connection-lost")
+
+
+def _stream(client: Client, db: Path, exp: Experiment, tasks: Iterator[ChunkTask], in_flight: int,
             state: SweepProgress, progress: Callable[[SweepProgress], None] | None) -> None:
-    """Keep `in_flight` chunks submitted; store each as it finishes, then let it go."""
+    """Keep `in_flight` chunks submitted; store each as it finishes, then let it go.  The store is held
+    only while a chunk is written (readers may open it in between; see `stavka.storage`)."""
     from distributed import as_completed
 
-    chunk_id = store.next_chunk_id(exp.experiment)
+    def kept() -> str:
+        return f"the {state.done} runs stored are kept: run the same command again to resume"
+
+    def submit(task: ChunkTask) -> None:
+        try:
+            pending.add(client.submit(run_chunk, task, pure=False))
+        except Exception as exc:  # the client is closed: its scheduler is gone
+            raise SweepError(f"the cluster went away ({one_line(exc)}); {kept()}") from exc
+
     pending = as_completed()
-    for task in itertools.islice(tasks, in_flight):
-        pending.add(client.submit(run_chunk, task, pure=False))
     try:
+        for task in itertools.islice(tasks, in_flight):
+            submit(task)
         for future in pending:
             try:
                 result: ChunkResult = future.result()
+            except SourceMismatch as exc:  # a worker that joined after the check runs another stavka
+                raise SweepError(f"{exc}; {kept()}") from exc
             except Exception as exc:  # a worker's error, a lost worker, a lost scheduler
-                what = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-                raise SweepError(f"a chunk failed: {type(exc).__name__}{': ' + what if what else ''}; the "
-                                 f"{state.done} runs stored are kept: run the same command again to resume") from exc
+                what = "the cluster's scheduler was lost" if _scheduler_lost(exc) else "a chunk failed"
+                raise SweepError(f"{what}: {one_line(exc)}; {kept()}") from exc
             future.release()
-            store.write_chunk(exp, chunk_id, result)
-            chunk_id += 1
+            with Store(db) as store:
+                store.write_chunk(exp, None, result)
             state.done += result.n_runs
             del result
             if progress:
                 progress(state)
             nxt = next(tasks, None)
             if nxt is not None:
-                pending.add(client.submit(run_chunk, nxt, pure=False))
+                submit(nxt)
     finally:
         with contextlib.suppress(Exception):
             for future in list(pending.futures):
@@ -501,11 +519,12 @@ def save_results(db: str | os.PathLike[str], kind: str, results: Sequence[Simula
                      for k, v in res.meta.get("overrides", {}).items()}
         cells.append(Cell(cell=i, doctrine=res.meta["doctrine"], doctrine_params=res.meta["doctrine_params"],
                           overrides=overrides, scenario=res.meta["scenario"], scenario_hash=res.meta["scenario_hash"],
-                          scenario_config=res.scenario.config.model_dump(mode="json")))
+                          scenario_config=res.scenario.config.model_dump(mode="json"),
+                          doctrine_record=res.meta["doctrine_record"]))
     prefix = f"run-{cells[0].doctrine}" if kind == "run" else kind
     exp = Experiment(experiment=experiment_id(prefix, kind, cells, seed, runs, keep_events), kind=kind,
                      name=prefix, seed=seed, runs=runs, cells=tuple(cells), keep_events=keep_events,
-                     spec=spec or {}, version=results[0].meta["version"])
+                     spec=spec or {}, version=results[0].meta["version"], source_hash=source_hash())
     chunks = []
     for i, res in enumerate(results):
         src = ledgers[i] if ledgers is not None and ledgers[i] is not None else res
@@ -517,3 +536,41 @@ def save_results(db: str | os.PathLike[str], kind: str, results: Sequence[Simula
     with Store(db) as store:
         store.write_experiment(exp, chunks)
     return exp.experiment
+
+
+# --- rebuilding stored runs from the store alone -------------------------------------------------------------
+
+
+def rerun(db: str | os.PathLike[str], experiment: str | None = None, cell: int = 0,
+          run_ids: Sequence[int] | None = None, events: bool = False) -> SimulationResult:
+    """Simulate again runs stored in `db` (the latest experiment by default; run ids: those stored for the
+    cell), from what the store recorded alone: the cell's whole scenario configuration, its doctrine by
+    content (`Doctrine.record`: a doctrine file need not exist any more) and the experiment's seed.  With
+    the same stavka source (`experiments.source_hash`), the histories are the stored ones, bit for bit."""
+    import warnings
+
+    from .config import validate_scenario
+    from .doctrines import doctrine_from_record
+    from .storage import StoreError
+
+    with Store(db, read_only=True) as store, store.reading():
+        exp_id = store.resolve(experiment)
+        exp = store.table("experiments", exp_id).iloc[0]
+        cells = store.table("cells", exp_id, "cell = ?", [cell])
+        if cells.empty:
+            raise StoreError(f"{store.path}: experiment {exp_id} has no cell {cell}")
+        row = cells.iloc[0]
+        if run_ids is None:
+            run_ids = store.table("runs", exp_id, "cell = ?", [cell])["run"].tolist()
+    if not isinstance(row.get("doctrine_record"), str):
+        raise StoreError(f"{db}: experiment {exp_id} was stored before doctrines were recorded by content "
+                         "(store schema 1); its doctrine cannot be rebuilt from the store")
+    stored_source = exp.get("source_hash")
+    if isinstance(stored_source, str) and stored_source != source_hash():
+        warnings.warn(f"experiment {exp_id} was made by stavka source {stored_source[:12]}, this is "
+                      f"{source_hash()[:12]}: the runs may differ from the stored ones", stacklevel=2)
+    cfg = validate_scenario(json.loads(row["scenario_config"]), f"{db}: cell {cell} of {exp_id}")
+    doctrine = doctrine_from_record(json.loads(row["doctrine_record"]))
+    from .api import simulate
+
+    return simulate(cfg, doctrine, seed=int(exp["seed"]), run_ids=run_ids, events=events)

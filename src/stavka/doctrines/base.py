@@ -7,12 +7,13 @@ doctrines are parameter sets of one shared policy (`policy.py`); a doctrine may 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
-from ..config import ConfigError
+from ..config import ConfigError, _ScalarTypes
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
 from ..engine.policy import Knobs
@@ -35,8 +36,9 @@ TRAITS = {
 }
 
 
-class DoctrineParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class DoctrineParams(_ScalarTypes):
+    """Parameters of a doctrine: unknown names refused, frozen, numbers finite (a field that means
+    "never" by infinity says so with `Field(allow_inf_nan=True)`), numbers never booleans or strings."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Doctrine:
     name: ClassVar[str] = ""
     traits: ClassVar[frozenset[str]] = frozenset()
     Params: ClassVar[type[DoctrineParams]] = DoctrineParams
+    # Set by the loaders on a class made from a file, in that class's own namespace (never inherited):
+    # (kind "toml" or "python", the built-in base of a TOML doctrine or None, the source text, its sha256).
+    _origin: ClassVar[tuple[str, str | None, str, str] | None] = None
 
     def __init__(self, **params: Any) -> None:
         try:
@@ -83,13 +88,44 @@ class Doctrine:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "traits": sorted(self.traits), "params": self.params.model_dump(mode="json")}
 
+    def record(self) -> dict[str, Any]:
+        """The doctrine by content, JSON-able, for `stavka.doctrines.doctrine_from_record` to rebuild it
+        without its file: name; kind "builtin", "toml" or "python"; base (the built-in a TOML doctrine
+        derives from, the doctrine's own name for a built-in, None for Python); params (all of them);
+        source (the TOML text or Python source exactly as read and executed when it was loaded, None for
+        a built-in) and its sha256.  A class defined elsewhere than in a doctrine file (a script, a
+        notebook) has kind "python" and no source: it cannot be rebuilt from its record.
+        Infinite parameters (rotate_popular = inf: never) stay floats; `json.dumps` writes Infinity."""
+        from . import BUILTINS
+
+        cls = type(self)
+        origin = cls.__dict__.get("_origin")
+        if origin is not None:
+            kind, base, source, sha = origin
+        elif BUILTINS.get(cls.name) is cls:
+            kind, base, source, sha = "builtin", cls.name, None, None
+        else:
+            kind, base, source, sha = "python", None, None, None
+        return {"name": self.name, "kind": kind, "base": base, "params": self.params.model_dump(mode="json"),
+                "source": source, "source_sha256": sha}
+
+    def _identity(self) -> object:
+        """What makes two doctrines the same apart from their parameters: the class, or for a class made
+        from a file (each load makes a new one) its kind, name and source."""
+        origin = type(self).__dict__.get("_origin")
+        return type(self) if origin is None else (origin[0], self.name, origin[1], origin[3])
+
     def __repr__(self) -> str:
         changed = {k: v for k, v in self.params.model_dump().items() if v != self.Params.model_fields[k].default}
         args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.params == self.params  # type: ignore[attr-defined]
+        if not isinstance(other, Doctrine) or other._identity() != self._identity():
+            return False
+        if type(other) is type(self):
+            return bool(other.params == self.params)
+        return bool(other.params.model_dump() == self.params.model_dump())
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self.params))
+        return hash((self._identity(), json.dumps(self.params.model_dump(mode="json"), sort_keys=True, default=str)))

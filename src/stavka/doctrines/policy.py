@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..calendar import parse_month
 from ..engine.interface import Decisions, RulerView
@@ -45,7 +46,8 @@ class PolicyParams(DoctrineParams):
     demote_failures: float = Field(0.0, ge=0, le=1, description="chance a relieved failure is demoted in rank instead")
     loyal_bar: float = Field(0.8, ge=0, le=1, description="belief in loyalty that makes a 'loyal' failure")
     # M4: popularity
-    rotate_popular: float = Field(math.inf, ge=0, description="popularity above which a winner is rotated")
+    rotate_popular: float = Field(math.inf, ge=0, allow_inf_nan=True,
+                                  description="popularity above which a winner is rotated; inf: never")
     sideline_after_war: int = Field(-1, ge=-1, description="months after victory to sideline the top marshal; -1 never")
     credit_taken: float = Field(0.0, ge=0, le=1, description="share of victory credit taken by the centre")
     # M5, M6: break and use
@@ -61,18 +63,33 @@ class PolicyParams(DoctrineParams):
     # M11, M12: learning, listening, charm, talent
     collate_lessons: bool = False
     listening: float = Field(0.5, ge=0, le=1)
-    listening_growth: float = Field(0.0, ge=0, description="listening gained per victory of the war so far")
+    listening_growth: float = Field(0.0, ge=0, le=1, description="listening gained per victory of the war so far")
     charm: int = Field(0, ge=0, le=50, description="commanders given personal attention each month")
     promote_winners: float = Field(0.0, ge=0, le=1, description="chance a victorious commander is promoted")
     talent_promotions: int = Field(0, ge=0, le=50, description="officers promoted each month for believed talent")
-    w_competence: float = Field(1.0, description="appointment weight of believed competence")
-    w_loyalty: float = Field(1.0, description="appointment weight of believed loyalty")
-    w_seniority: float = Field(1.0, description="appointment weight of rank and experience")
-    w_popularity: float = Field(0.0, description="appointment weight of popularity (negative: avoid the popular)")
+    # appointment weights: any sign; |w| <= 100 (defaults are at most 3) keeps every score finite
+    w_competence: float = Field(1.0, ge=-100, le=100, description="appointment weight of believed competence")
+    w_loyalty: float = Field(1.0, ge=-100, le=100, description="appointment weight of believed loyalty")
+    w_seniority: float = Field(1.0, ge=-100, le=100, description="appointment weight of rank and experience")
+    w_popularity: float = Field(0.0, ge=-100, le=100,
+                                description="appointment weight of popularity (negative: avoid the popular)")
     # M9: the official history
     censor_erase: float = Field(0.0, ge=0, le=1)
     censor_relabel: bool = False
     censor_secret: bool = False
+
+    @field_validator("purge_window", "release_window")
+    @classmethod
+    def _window(cls, v: Window) -> Window:
+        if v is None:
+            return v
+        try:
+            first, last = parse_month(v[0]), parse_month(v[1])
+        except ValueError as exc:
+            raise PydanticCustomError("window", "expected [first, last] months: {error}", {"error": str(exc)}) from None
+        if first > last:
+            raise PydanticCustomError("window", "expected [first, last] months, first <= last")
+        return v
 
 
 class PolicyDoctrine(Doctrine):
