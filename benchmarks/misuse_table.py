@@ -101,7 +101,7 @@ def show(cmd: list[str], folder: Path) -> str:
     text = " ".join(shlex.quote(c) for c in cmd)
     text = text.replace(f"{PY} -m stavka.cli", "stavka").replace(str(folder) + "/", "")
     if cmd[:2] == [PY, "-c"]:
-        body = cmd[2].split("try:\n", 1)[1].split("except ConfigError")[0]
+        body = cmd[2].split("try:\n", 1)[-1].split("except ConfigError")[0]
         text = "python: " + "; ".join(line.strip() for line in body.splitlines() if line.strip())
     return text.replace("|", "\\|")
 

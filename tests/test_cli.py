@@ -36,12 +36,19 @@ def test_run_json_prints_every_metric_and_nothing_else() -> None:
         (("run", "--scenario", "nowhere"), "unknown scenario 'nowhere'"),
         (("compare", "--doctrines", "terror,nope"), "unknown doctrine 'nope'"),
         (("run", "--runs", "many"), "--runs"),
+        (("run", "--seed", str(2**64)), "--seed"),  # beyond 64 bits
+        (("chronicle", "--run", str(2**64)), "--run"),
+        (("run", "--runs", "10000000000", "--no-db"), "less than or equal to 100000"),
+        (("run", "--bogus"), "No such option: --bogus"),
+        (("nonsense",), "No such command"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(args: tuple[str, ...], needle: str) -> None:
+    """Mistakes the parser finds are one line too, like every other mistake (not click's box)."""
     res = run_cli(*args)
     assert res.returncode == 2
-    assert needle in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], res.stderr
     assert "Traceback" not in res.stderr + res.stdout
 
 

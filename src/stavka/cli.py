@@ -400,10 +400,28 @@ def main() -> None:
     """Entry point: a user mistake is one line on stderr and exit code 2 (usage errors from the
     command-line parser exit 2 by themselves); SIGINT, SIGTERM and SIGHUP stop the command with one
     line and exit code 128 + the signal's number."""
+    try:  # newer typer carries its own copy of click, whose exceptions these are
+        from typer._click import exceptions as click_errors
+    except ImportError:  # pragma: no cover - typer that uses click itself
+        from click import exceptions as click_errors  # type: ignore[no-redef]
+
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     _stop_on_signals()
     try:
-        app()
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except click_errors.NoArgsIsHelpError as exc:  # `stavka` alone: the help, as a usage error
+        typer.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        sys.exit(2)
+    except click_errors.UsageError as exc:  # one line, like every other mistake, instead of click's box
+        where = exc.ctx.command_path if exc.ctx else "stavka"
+        message = " ".join(exc.format_message().split())
+        err.print(f"error: {where}: {message} (see {where} --help)", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Abort:
+        _say("interrupted: stopped; nothing half-written is stored")
+        sys.exit(130)
     except ConfigError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(2)
