@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 
 import stavka
-from stavka.api import _split_overrides
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import Cause, Kind, PostKind, Status, War
 from stavka.engine.core import Engine
 from stavka.metrics import run_metrics
+from stavka.overrides import split as split_overrides
 from stavka.scenario import Scenario
 
 SEED = 1941
@@ -69,7 +69,7 @@ HEAVY_PRESSURE = 1.3  # enemy pressure at or above this is "heavy" (1941 and the
 
 
 def drive(doctrine: str, seed: int = SEED, runs: int = RUNS, **overrides: Any) -> Tracked:
-    scen_over, doc_over = _split_overrides(overrides)
+    scen_over, doc_over = split_overrides(overrides)
     scen = Scenario.load("default", **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
     ids = np.arange(runs, dtype=np.int64)

@@ -22,6 +22,7 @@ from .history import CAUSE_TEXT, KIND_TEXT, official_history
 from .ledger import history_stats
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
 from .names import generated_names
+from .overrides import split as split_overrides
 from .roster import OLD_RANK_NAMES, RANK_NAMES
 from .scenario import Scenario
 
@@ -107,16 +108,6 @@ def check_run_ids(run_ids: Any, name: str = "run_ids") -> np.ndarray:
     return ids
 
 
-def _split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """`operations__noise_km=30` or {'operations.noise_km': 30} go to the scenario; plain names to the doctrine."""
-    scenario: dict[str, Any] = {}
-    doctrine: dict[str, Any] = {}
-    for key, value in overrides.items():
-        dotted = key.replace("__", ".")
-        (scenario if "." in dotted else doctrine)[dotted] = value
-    return scenario, doctrine
-
-
 def simulate(
     scenario: str | ScenarioConfig = "default",
     doctrine: str | Doctrine = "terror",
@@ -138,7 +129,7 @@ def simulate(
     seed = check_seed(seed)
     runs = check_runs(runs)
     ids = check_run_ids(run_ids) if run_ids is not None else np.arange(runs, dtype=np.int64)
-    scen_over, doc_over = _split_overrides(overrides)
+    scen_over, doc_over = split_overrides(overrides)
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []

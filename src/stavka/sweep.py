@@ -22,7 +22,8 @@ and optionally fixed parameters, a grid or a Latin hypercube over doctrine and s
     "doctrine.scapegoat_execute" = [0.0, 1.0]
 
 Keys are ``doctrine.PARAMETER`` or ``scenario.SECTION.PARAMETER``; like the Python API, a plain name
-is a doctrine parameter and a dotted one a scenario parameter.  A cell is a doctrine at one point.
+is a doctrine parameter and a dotted one a scenario parameter (`stavka.overrides`, the one rule).  A cell
+is a doctrine at one point.
 
 The experiment's id is the sweep's name and a hash of everything that decides its results (package
 version, cells, seed, runs, kept ledgers): running the same file again resumes the same experiment,
@@ -57,6 +58,8 @@ from .cluster import SourceMismatch, identity, one_line, open_cluster, refuse_ot
 from .config import ConfigError, ScenarioConfig, load_scenario
 from .doctrines import Doctrine, get_doctrine
 from .engine.state import Workspace
+from .overrides import qualified, qualify_all
+from .overrides import split as split_overrides
 from .storage import DEFAULT_DB, Cell, ChunkResult, Experiment, Store, chunk_from_frames
 
 if TYPE_CHECKING:
@@ -148,20 +151,6 @@ class SweepSpec:
         return [{}]
 
 
-def _normal_key(key: str, source: str, where: str) -> str:
-    """'doctrine.x' or 'scenario.section.key' (plain 'x' and dotted 'section.key' accepted too)."""
-    if key.startswith("doctrine."):
-        rest = key[len("doctrine."):]
-        if not rest or "." in rest:
-            raise ConfigError(f"{source}: {where}.{key}: expected doctrine.PARAMETER")
-        return key
-    if key.startswith("scenario."):
-        if key.count(".") != 2:
-            raise ConfigError(f"{source}: {where}.{key}: expected scenario.SECTION.PARAMETER")
-        return key
-    return f"scenario.{key}" if "." in key else f"doctrine.{key}"
-
-
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and check a sweep file; mistakes are one-line ConfigErrors naming the file and the field."""
     from .config import _describe, read_toml
@@ -198,7 +187,7 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
                   and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng) and rng[0] <= rng[1])
             if not ok:
                 raise ConfigError(f"{source}: lhs.{key}: expected [low, high] numbers, low <= high (got {rng!r})")
-            lhs.append((_normal_key(key, source, "lhs"), (rng[0], rng[1])))
+            lhs.append((qualified(key, f"{source}: lhs"), (rng[0], rng[1])))
     points = samples or math.prod(len(v) for v in data.grid.values())
     if points * len(data.doctrines) > MAX_CELLS:
         raise ConfigError(f"{source}: {points} points x {len(data.doctrines)} doctrines: more cells than a sweep may "
@@ -208,8 +197,8 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     return SweepSpec(
         name=data.name or file.stem, scenario=near(data.scenario), doctrines=tuple(near(d) for d in data.doctrines),
         runs=data.runs, seed=data.seed, chunk=data.chunk, keep_events=keep_events,
-        params=tuple((_normal_key(k, source, "params"), v) for k, v in data.params.items()),
-        grid=tuple((_normal_key(k, source, "grid"), tuple(v)) for k, v in data.grid.items()),
+        params=tuple((qualified(k, f"{source}: params"), v) for k, v in data.params.items()),
+        grid=tuple((qualified(k, f"{source}: grid"), tuple(v)) for k, v in data.grid.items()),
         lhs=tuple(lhs), lhs_samples=samples, source=source)
 
 
@@ -228,9 +217,8 @@ class CellPlan:
 def make_cell(index: int, scenario: str | ScenarioConfig, doctrine: str | Doctrine,
               overrides: dict[str, Any] | None = None, source: str = "") -> CellPlan:
     """A cell: the scenario with its 'scenario.*' overrides and the doctrine with its 'doctrine.*' ones."""
-    overrides = dict(overrides or {})
-    scen_over = {k[len("scenario."):]: v for k, v in overrides.items() if k.startswith("scenario.")}
-    doc_over = {k[len("doctrine."):]: v for k, v in overrides.items() if k.startswith("doctrine.")}
+    overrides = qualify_all(overrides or {})
+    scen_over, doc_over = split_overrides(overrides)
     try:
         cfg = load_scenario(scenario, **scen_over)
         doc = get_doctrine(doctrine, **doc_over)
@@ -515,8 +503,7 @@ def save_results(db: str | os.PathLike[str], kind: str, results: Sequence[Simula
     holds the events of the first runs of `results[i]` (when those were simulated without them)."""
     cells = []
     for i, res in enumerate(results):
-        overrides = {(f"scenario.{k}" if "." in k.replace("__", ".") else f"doctrine.{k}"): v
-                     for k, v in res.meta.get("overrides", {}).items()}
+        overrides = qualify_all(res.meta.get("overrides", {}))
         cells.append(Cell(cell=i, doctrine=res.meta["doctrine"], doctrine_params=res.meta["doctrine_params"],
                           overrides=overrides, scenario=res.meta["scenario"], scenario_hash=res.meta["scenario_hash"],
                           scenario_config=res.scenario.config.model_dump(mode="json"),
