@@ -13,9 +13,9 @@ from .api import Comparison, Orders, Simulation, SimulationResult, compare, simu
 from .config import ConfigError, ScenarioConfig, load_scenario  # noqa: E402
 from .doctrines import Doctrine, get_doctrine, register  # noqa: E402
 from .engine.codes import Action  # noqa: E402
+from .experiments import rerun  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 from .storage import StoredResults, load  # noqa: E402
-from .sweep import rerun  # noqa: E402
 
 __all__ = [
     "Action", "Comparison", "ConfigError", "Doctrine", "Orders", "Scenario", "ScenarioConfig", "Simulation",

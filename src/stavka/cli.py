@@ -76,10 +76,10 @@ def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option
         runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False, db: DbOpt = DEFAULT_DB,
         no_db: NoDbOpt = False, keep_events: KeepEventsOpt = 10) -> None:
     """Simulate runs of one doctrine, print every metric's mean and 95% interval, and store the runs."""
+    from .chunks import simulate_keeping
     from .config import load_scenario
     from .doctrines import get_doctrine
     from .metrics import format_value
-    from .sweep import simulate_keeping
 
     if not no_db:  # user mistakes first, then a store that is not ours: before simulating anything
         load_scenario(scenario)
@@ -126,7 +126,7 @@ def _check_store(db: str) -> None:
 
 def _save(db: str, kind: str, results: list[Any], runs: int, seed: int, keep: int, ledgers: list[Any] | None,
           spec: dict[str, Any]) -> str:
-    from .sweep import save_results
+    from .experiments import save_results
 
     return save_results(db, kind, results, runs, seed, keep, ledgers, spec)
 
@@ -249,7 +249,8 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
           quiet: Annotated[bool, typer.Option("--quiet", help="no progress output")] = False) -> None:
     """Run (or resume) a sweep on Dask, streaming each chunk into the store as it finishes."""
     from .cluster import scheduler_address, silence_dask
-    from .sweep import SweepError, SweepProgress, load_sweep, run_sweep
+    from .sweep import SweepError, SweepProgress, run_sweep
+    from .sweep_file import load_sweep
 
     spec = load_sweep(file)
     if scheduler is not None:  # a mistaken address is refused before the store is looked at
