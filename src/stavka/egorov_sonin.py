@@ -1,4 +1,5 @@
-"""The Egorov-Sonin kernel: one ruler, one subordinate (formal_models.md §1.3-1.4, a reconstruction [R]).
+"""The Egorov-Sonin game: one ruler, one subordinate (formal_models.md §1.3-1.4, a reconstruction [R]); named
+for its authors, not for the engine's compiled kernels.
 
 The ruler D picks his subordinate's competence q, the chance that V learns whether a challenger is
 strong.  A strong challenger (probability p, D's insecurity) wins unless V foils him: an informed

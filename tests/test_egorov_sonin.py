@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from stavka.kernel import (
+from stavka.egorov_sonin import (
     GRID,
     Game,
     choose_competence,
