@@ -350,6 +350,45 @@ def list_doctrines(json_out: JsonOpt = False) -> None:
         out.print(f"  [dim]{params or 'no parameters'}[/dim]", highlight=False)
 
 
+ALL_DOCTRINES = "historical,terror,break_and_use,meritocratic,passive"
+
+
+def _fmt(v: object) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+@app.command("evidence")
+def evidence_cmd(runs: Annotated[int, typer.Option(help="free runs per doctrine for the claims' reproduction (0: none)")] = 0,
+                 seed: Annotated[int, typer.Option(help="seed of the free runs")] = 0,
+                 doctrines: Annotated[str, typer.Option(help="comma-separated doctrines")] = ALL_DOCTRINES,
+                 json_out: JsonOpt = False) -> None:
+    """The record: stylised facts (value, range, unit, denominator, use, source) and the seeds' claims table; with
+    --runs N, the share of N free runs of each doctrine that reproduce each testable claim (default: no simulation)."""
+    from . import record
+
+    names = [d.strip() for d in doctrines.split(",") if d.strip()]
+    shares = record.claims_reproduction(runs, seed, names) if runs > 0 else None
+    data = record.evidence(shares)
+    if json_out:
+        print(json.dumps(data))
+        return
+    facts_table = Table(title="The record: stylised facts (fit = fitting target, check = checking fact)")
+    for col in ("id", "value", "range", "unit", "denominator", "use", "source"):
+        facts_table.add_column(col, overflow="fold")
+    for f in data["facts"]:
+        facts_table.add_row(f["id"], _fmt(f["value"]), f"{_fmt(f['lo'])}-{_fmt(f['hi'])}", f["unit"], f["denominator"], f["use"],
+                            "; ".join(f["sources"]))
+    out.print(facts_table)
+    claims_table = Table(title="Claims of the seeds" + (f" (share of {runs} free runs, seed {seed})" if shares else ""))
+    for col in ("seed", "claim", "verdict", "record", "source", *(names if shares else [])):
+        claims_table.add_column(col, overflow="fold")
+    for c in data["claims"]:
+        rep = c.get("reproduced") or {}
+        claims_table.add_row(c["seed"], c["claim"], c["verdict"], c["record"], c["source"],
+                             *([f"{rep[d]:.2f}" if d in rep else "-" for d in names] if shares else []))
+    out.print(claims_table)
+
+
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
