@@ -47,6 +47,7 @@ PACKAGE = Path(__file__).resolve().parent
 HASH_CHARS = 16  # hex digits of the SHA-256 that name a cache folder
 PRUNE_AFTER_DAYS = 30
 _HASH_NAME = re.compile(rf"[0-9a-f]{{{HASH_CHARS}}}")
+_IMPORTS_NUMBA = re.compile(rb"^(?:import numba|from numba[. ])", re.MULTILINE)  # at module level
 _DAY = 86_400.0
 
 directory: Path | None = None  # the folder in use, once `configure` ran
@@ -55,10 +56,11 @@ persistent = False  # whether it outlives this process (False: the private tempo
 
 def kernel_sources(package: Path = PACKAGE) -> list[Path]:
     """The files whose code or constants Numba compiles into kernels: every ``.py`` file of the package that
-    imports numba, and every file of ``engine/`` (the kernels compile in the constants of ``engine/codes.py``,
-    which does not import numba itself)."""
+    imports numba at module level, and every file of ``engine/`` (the kernels compile in the constants of
+    ``engine/codes.py``, which does not import numba itself).  A module importing numba inside a function
+    only (``cluster.py``, to set the thread count) defines no kernel."""
     return [p for p in sorted(package.rglob("*.py"))
-            if "__pycache__" not in p.parts and (p.parent.name == "engine" or b"import numba" in p.read_bytes())]
+            if "__pycache__" not in p.parts and (p.parent.name == "engine" or _IMPORTS_NUMBA.search(p.read_bytes()))]
 
 
 def source_digest(package: Path = PACKAGE) -> str:
