@@ -1,6 +1,6 @@
 """Where the compiled engine's time goes, function by function, with Linux `perf`.
 
-    NUMBA_CACHE_DIR=$(mktemp -d) NUMBA_NUM_THREADS=1 \
+    STAVKA_CACHE_DIR=$(mktemp -d) NUMBA_NUM_THREADS=1 \
         perf record -F 1999 -o perf.data python benchmarks/perf_kernels.py --runs 1000
     perf report -i perf.data --no-children --sort dso,symbol | grep -E "JIT|libm|libc|kernel"
 
