@@ -8,7 +8,22 @@ source file that compiles kernels and drop the cache when any of them changes.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
+
+# The scenario's parameters reach the parallel kernels as one named tuple (`config.KernelParams`), which Numba
+# unpacks into the parallel region's arguments only up to NUMBA_PARFOR_MAX_TUPLE_SIZE elements (100 by default);
+# the tuple has about 145.  Set in the environment (which Numba re-reads before each compilation, and which
+# worker processes inherit) and in Numba's config, unless the user chose a value.
+PARFOR_MAX_TUPLE_SIZE = 400
+
+
+def _allow_the_parameter_tuple() -> None:
+    if "NUMBA_PARFOR_MAX_TUPLE_SIZE" not in os.environ:
+        os.environ["NUMBA_PARFOR_MAX_TUPLE_SIZE"] = str(PARFOR_MAX_TUPLE_SIZE)
+    from numba.core import config
+
+    config.reload_config()
 
 
 def _refresh_kernel_cache() -> None:
@@ -29,4 +44,5 @@ def _refresh_kernel_cache() -> None:
         pass
 
 
+_allow_the_parameter_tuple()
 _refresh_kernel_cache()
