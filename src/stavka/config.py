@@ -150,7 +150,20 @@ class Corps(_Section):
                                         (0.0, 0.06), "modelling choice: rank tells a little about competence",
                                         ge=0, le=1)
     patron_share: float = param(0.8, "share of officers with a patron (clique ties)", "share", (0.5, 0.95),
-                                "seed 000, 001: cliques and guilt by association (M14)", ge=0, le=1)
+                                "seeds 000, 001: cliques and guilt by association (M14)", ge=0, le=1)
+    competence_mean_min: float = param(0.05, "the mean competence of a rank is at least this", "trait on [0, 1]",
+                                       (0.02, 0.2), "modelling choice: keeps the Beta priors proper", gt=0, lt=1)
+    competence_mean_max: float = param(0.95, "... and at most this", "trait on [0, 1]", (0.8, 0.98),
+                                       "modelling choice: keeps the Beta priors proper", gt=0, lt=1)
+    roster_concentration: float = param(20.0, "Beta concentration a+b of a named officer's traits (around his "
+                                        "roster values)", "Beta a+b", (10.0, 40.0),
+                                        "modelling choice: the record tells more about a named man", gt=1, le=1000)
+    age_base: float = param(36.0, "mean age of a generated Colonel at the start", "years", (32.0, 40.0),
+                            "modelling choice", gt=15, le=80)
+    age_per_rank: float = param(3.5, "mean age added per rank step", "years per rank", (2.0, 5.0),
+                                "modelling choice", ge=0, le=20)
+    age_span: float = param(8.0, "generated ages are uniform over this span around the mean", "years", (4.0, 12.0),
+                            "modelling choice", ge=0, le=40)
 
 
 class Posts(_Section):
