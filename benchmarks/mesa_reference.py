@@ -534,7 +534,7 @@ class StavkaModel(mesa.Model):
                 if F.active:
                     self.close_front(F)
                     active -= 1
-        elif self.war == VICTORY and t == self.war_end + 2:
+        elif self.war == VICTORY and t == self.war_end + int(self.P.operations_demobilisation_months):
             for F in fronts[N_BORDER:]:  # demobilisation
                 if F.active:
                     self.close_front(F)
@@ -937,7 +937,7 @@ class StavkaModel(mesa.Model):
     def captivity_step(self) -> None:
         P, t = self.P, self.month
         k = self.stream(Purpose.CAPTIVITY)
-        homecoming = self.war == VICTORY and t == self.war_end + 1
+        homecoming = self.war == VICTORY and t == self.war_end + int(P.captivity_homecoming_months)
         at_war = self.war == WAR
         for o in self.agents:
             if o.status != CAPTURED:

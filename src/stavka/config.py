@@ -455,6 +455,9 @@ class Operations(_Section):
                               f"{CHOICE} (popularity, M4)", gt=0, le=1000)
     defeat_km: float = param(60.0, "a month's retreat that counts as a defeat", "km", (40.0, 90.0), CHOICE,
                              gt=0, le=1000)
+    demobilisation_months: int = param(2, "months after victory when the fronts beyond the border ones close",
+                                       "months", (1, 6), f"{CHOICE}: fronts became groups and districts in mid-1945",
+                                       ge=1, le=24)
 
 
 class Captivity(_Section):
@@ -475,6 +478,8 @@ class Captivity(_Section):
                                   (-2.0, 0.0), f"{CHOICE}: facts B13")
     scapegoat_weight: float = param(0.3, "weight of a scapegoating in the scapegoat index (a moving average the "
                                     "captured read)", "weight", (0.1, 0.5), f"{CHOICE} (M3 -> M8)", ge=0, le=1)
+    homecoming_months: int = param(1, "months after victory when the captured come home and face the state",
+                                   "months", (1, 6), f"{CHOICE}: repatriation began at once in 1945", ge=1, le=24)
     scapegoat_decay: float = param(0.97, "share of the scapegoat index kept from month to month", "share/month",
                                    (0.9, 0.995), CHOICE, ge=0, le=1)
 

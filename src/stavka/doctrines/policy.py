@@ -3,6 +3,9 @@
 Each parameter below drives one rule of `engine/policy.py` (one mechanism of MODEL.md §1) and switches
 it off at its neutral value, so a doctrine is a point in one policy space and doctrines are comparable
 parameter by parameter.  The rules are compiled so that the engine can run them inside its own month.
+The rest are the rules' own coefficients (thresholds, the crisis score's weights) and their priorities,
+the order in which the ruler's attention reaches the month's orders.  Every field is a `params.param`:
+meaning, unit, prior range and source (`stavka doctrines`, `stavka params`).
 """
 
 from __future__ import annotations

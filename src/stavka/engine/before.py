@@ -61,7 +61,7 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
             if fronts[r, f].active:
                 close_front(r, f, off, holder, fronts, post_kind, post_front, ev, ev_n)
                 active -= 1
-    elif R.war == War.VICTORY and t == R.war_end + 2:
+    elif R.war == War.VICTORY and t == R.war_end + int(P.operations_demobilisation_months):
         for f in range(N_BORDER, n_front):  # demobilisation: fronts become groups and districts
             if fronts[r, f].active:
                 close_front(r, f, off, holder, fronts, post_kind, post_front, ev, ev_n)

@@ -209,7 +209,7 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
     face the state."""
     R = run[r]
     k = stream_key(seed, run_id, t, Purpose.CAPTIVITY)
-    homecoming = R.war == War.VICTORY and t == R.war_end + 1
+    homecoming = R.war == War.VICTORY and t == R.war_end + int(P.captivity_homecoming_months)
     for i in range(off.shape[1]):
         o = off[r, i]
         if o.status != Status.CAPTURED:
