@@ -49,7 +49,7 @@ from stavka.doctrines import Doctrine, PolicyDoctrine, get_doctrine
 from stavka.doctrines.historical import ORDERS, Historical
 from stavka.doctrines.passive import Passive
 from stavka.doctrines.policy import in_window
-from stavka.engine.codes import Action, Cause, Kind, PostKind, Status, War
+from stavka.engine.codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
 from stavka.history import CAUSE_TEXT, KIND_TEXT, official_history
 from stavka.metrics import METRICS
 from stavka.names import generated_names
@@ -138,8 +138,11 @@ class Officer(mesa.Agent):
     def effective_competence(self) -> float:
         """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11),
         not yet whole in a post taken over lately (M4)."""
-        settled = 0.75 + 0.25 * min(self.tenure / 4.0, 1.0)
-        return self.comp * (1.0 - 0.5 * self.trauma) * (0.85 + 0.15 * min(self.exper / 24.0, 1.0)) * settled
+        P = self.model.P
+        settle, gain = P.operations_settle_share, P.operations_experience_gain
+        settled = settle + (1.0 - settle) * min(self.tenure / P.operations_settle_months, 1.0)
+        return (self.comp * (1.0 - P.operations_trauma_dulling * self.trauma)
+                * ((1.0 - gain) + gain * min(self.exper / P.operations_experience_months, 1.0)) * settled)
 
     def denunciation_hazard(self, P: Any, quota_on: float, mean_fear: float) -> float:
         patron_hit = 0.0
@@ -148,11 +151,12 @@ class Officer(mesa.Agent):
             if ps in (ARRESTED, EXECUTED):
                 patron_hit = 1.0
         return (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
-                * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + 0.25 * self.rank)
-                * (1.0 + P.security_association_boost * patron_hit) * (1.0 + 2.0 * self.watched))
+                * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + P.security_rank_denounce * self.rank)
+                * (1.0 + P.security_association_boost * patron_hit) * (1.0 + P.security_watched_denounce * self.watched))
 
     def autonomy_wish(self, P: Any) -> float:
-        return P.ruler_autonomy_rate * self.comp * 2.0 * self.ambition * 2.0 * (1.0 - self.fear)
+        return (P.ruler_autonomy_rate * self.comp * P.ruler_autonomy_competence * self.ambition * P.ruler_autonomy_ambition
+                * (1.0 - self.fear))
 
     def challenge_pull(self, P: Any) -> float:
         return (P.politics_challenge_base + P.politics_challenge_popularity * self.pop
@@ -174,7 +178,7 @@ class Officer(mesa.Agent):
         if self.patron >= 0:
             ps = self.model.slots[self.patron].status
             if ps in (ARRESTED, EXECUTED):
-                assoc = 0.1
+                assoc = P.politics_association_exposure
         self.fear = clip01(self.fear + P.politics_fear_repression * rate + P.politics_fear_association * assoc
                            + P.politics_fear_recovery * (P.politics_fear_baseline - self.fear))
         self.griev *= P.politics_grievance_decay
@@ -277,16 +281,16 @@ class PolicyRuler(RoutineRuler):
         if p.sideline_after_war >= 0 and m.war == VICTORY and m.month - m.war_end == p.sideline_after_war:
             best, best_pop = None, -math.inf
             for o in officers:
-                v = o.pop if (o.status == ACTIVE and o.rank >= 4) else -1.0
+                v = o.pop if (o.status == ACTIVE and o.rank >= p.sideline_rank) else -1.0
                 if v > best_pop:
                     best, best_pop = o, v
-            if best_pop > 0.2:
+            if best_pop > p.sideline_popularity:
                 sideline = best
         talent: set[int] = set()
         if p.talent_promotions > 0:
-            pool = [o for o in officers if o.status == ACTIVE and o.rank < 5 and o.bc_mu > 0.6
+            pool = [o for o in officers if o.status == ACTIVE and o.rank < TOP_RANK and o.bc_mu > p.talent_bar
                     and (not at_war or (o.post >= 0 and post_kind[o.post] != CORPS))]
-            pool.sort(key=lambda o: -(o.bc_mu - 0.08 * o.rank))
+            pool.sort(key=lambda o: -(o.bc_mu - p.talent_rank_penalty * o.rank))
             talent = {o.slot for o in pool[: p.talent_promotions]}
         charmed: set[int] = set()
         if p.charm > 0:
@@ -305,55 +309,55 @@ class PolicyRuler(RoutineRuler):
             commands = kind in (FRONT, ARMY)
             front = fronts[post_front[o.post]] if commands else None
             collapsed = commands and front.collapsed == 1
-            defeated = commands and front.reported <= -60.0 and at_war
+            defeated = commands and front.reported <= -p.failure_km and at_war
             loyal_failure = p.keep_loyal_failures and o.bl_mu >= p.loyal_bar
             # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
             if active and 1.0 - o.bl_mu > threshold:
                 order(o, A["ARREST"], 1.0 - o.bl_mu, C["RULER"])
             # Review of sentenced officers (reinstatements, M10).
-            if review and arrested and o.custody > 3 and u.u(i, 1) < p.release_rate:
-                order(o, A["RELEASE"], 0.5, C["REVIEW"])
+            if review and arrested and o.custody > p.release_after and u.u(i, 1) < p.release_rate:
+                order(o, A["RELEASE"], p.priority_review, C["REVIEW"])
             # M3 scapegoating, M2 the loyal failure kept close.
             scapegoated = kind == FRONT and collapsed and u.u(i, 2) < p.scapegoat
             if scapegoated:
                 if loyal_failure:
-                    order(o, A["RECALL"], 9.0, C["FAILURE"])
+                    order(o, A["RECALL"], p.priority_loyal_recall, C["FAILURE"])
                 elif u.u(i, 3) < p.scapegoat_execute:
-                    order(o, A["EXECUTE"], 10.0, C["SCAPEGOAT"])
+                    order(o, A["EXECUTE"], p.priority_scapegoat, C["SCAPEGOAT"])
                 else:
-                    order(o, A["ARREST"], 10.0, C["SCAPEGOAT"])
+                    order(o, A["ARREST"], p.priority_scapegoat, C["SCAPEGOAT"])
             elif (collapsed or defeated) and o.bc_mu < p.relieve_below:  # failing
                 if u.u(i, 6) < p.demote_failures and o.rank > 0:
-                    order(o, A["DEMOTE"], 5.0, C["FAILURE"])  # Kulik 1942, Popov 1944
+                    order(o, A["DEMOTE"], p.priority_failure, C["FAILURE"])  # Kulik 1942, Popov 1944
                 else:
-                    order(o, A["RECALL"] if loyal_failure else A["REMOVE"], 5.0, C["FAILURE"])
+                    order(o, A["RECALL"] if loyal_failure else A["REMOVE"], p.priority_failure, C["FAILURE"])
             if active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal:
-                order(o, A["ARREST"], 8.0, C["UNAUTHORISED"])
+                order(o, A["ARREST"], p.priority_withdrawal, C["UNAUTHORISED"])
             # M4: keep the brilliant moving; after victory, sideline the most popular.
             if rotate and active and commands and o.pop > p.rotate_popular:
-                order(o, A["ROTATE"], 6.0 + o.pop, C["ROTATION"])
+                order(o, A["ROTATE"], p.priority_rotate + o.pop, C["ROTATION"])
             if o is sideline:
-                order(o, A["SIDELINE"], 7.0, C["SIDELINE"])
+                order(o, A["SIDELINE"], p.priority_sideline, C["SIDELINE"])
             # M5: break the tool to see if it still works.
             if interrogate_window and active and o.requests == 1 and u.u(i, 5) < p.interrogate_autonomy:
-                order(o, A["INTERROGATE"], 4.0, C["AUTONOMY"])
+                order(o, A["INTERROGATE"], p.priority_interrogate, C["AUTONOMY"])
             # Promotion of winners; talent search; personal attention (M12, M4).
-            if (active and commands and front.reported >= 40.0 and at_war and o.rank < 5
+            if (active and commands and front.reported >= p.success_km and at_war and o.rank < TOP_RANK
                     and u.u(i, 1) < p.promote_winners):
-                order(o, A["PROMOTE"], 3.0, C["MERIT"])
+                order(o, A["PROMOTE"], p.priority_merit, C["MERIT"])
             if i in talent:
-                order(o, A["PROMOTE"], 2.0, C["TALENT"])
+                order(o, A["PROMOTE"], p.priority_talent, C["TALENT"])
             if i in charmed:
-                order(o, A["CHARM"], 1.0, C["RULER"])
+                order(o, A["CHARM"], p.priority_charm, C["RULER"])
             # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
-            seniority = o.rank / 5.0 + min(o.exper, 48.0) / 48.0
+            seniority = o.rank / TOP_RANK + min(o.exper, p.seniority_months) / p.seniority_months
             if crisis:
-                o.score = 3.0 * o.bc_mu + 0.5 * seniority + 0.01 * u0[i]
+                o.score = p.crisis_w_competence * o.bc_mu + p.crisis_w_seniority * seniority + p.score_noise * u0[i]
                 if arrested and o.bc_mu >= p.crisis_release:
-                    order(o, A["RELEASE"], 9.5, C["CRISIS"])
+                    order(o, A["RELEASE"], p.priority_crisis_release, C["CRISIS"])
             else:
                 o.score = (p.w_competence * o.bc_mu + p.w_loyalty * o.bl_mu + p.w_seniority * seniority
-                           + p.w_popularity * o.pop + 0.01 * u0[i])
+                           + p.w_popularity * o.pop + p.score_noise * u0[i])
 
         wins = 0
         for o in officers:
@@ -519,7 +523,7 @@ class StavkaModel(mesa.Model):
                                 G.enemy *= active / (active + 1.0)
                         F.enemy = share
                         enemy_sum = share * (active + 1)
-                    F.own = 0.6 * s.config.operations.own_strength
+                    F.own = self.P.operations_new_front_strength * s.config.operations.own_strength
                     F.hold = 0
                     F.quality = 0.0
                     active += 1
@@ -530,7 +534,7 @@ class StavkaModel(mesa.Model):
                 if F.active:
                     self.close_front(F)
                     active -= 1
-        elif self.war == VICTORY and t == self.war_end + 2:
+        elif self.war == VICTORY and t == self.war_end + int(self.P.operations_demobilisation_months):
             for F in fronts[N_BORDER:]:  # demobilisation
                 if F.active:
                     self.close_front(F)
@@ -580,7 +584,7 @@ class StavkaModel(mesa.Model):
                 best, best_s = None, -1.0
                 for o in active:
                     if o.status == ACTIVE:
-                        v = o.susp + 0.05 * noise[o.slot]
+                        v = o.susp + P.security_quota_jitter * noise[o.slot]
                         if v > best_s:
                             best, best_s = o, v
                 if best is None:
@@ -595,7 +599,7 @@ class StavkaModel(mesa.Model):
             o.custody += 1
             if o.custody == 1:
                 o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
-                o.griev = min(1.0, o.griev + 0.2)
+                o.griev = min(1.0, o.griev + P.security_custody_grievance)
                 self.interrogations += 1
                 self.emit(K["INTERROGATION"], o.ident, -1, -1, -1, C["CUSTODY"], 0.0)
             if o.custody == delay and trial.u(o.slot, 0) < self.execute_share:
@@ -617,30 +621,30 @@ class StavkaModel(mesa.Model):
                 if F.active == 0 or F.quality == 0.0:  # a front that has not fought yet tells nothing
                     continue
                 overstatement = (F.reported - F.adv) / P.operations_km_per_log_odds
-                sd = P.ruler_observe_noise * (1.0 if self.post_kind[p] == FRONT else 1.5)
+                sd = P.ruler_observe_noise * (1.0 if self.post_kind[p] == FRONT else P.ruler_army_noise_factor)
                 obs = F.quality + overstatement + sd * k.normal(o.slot, 0)
                 o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, obs, sd)
-        sd = P.ruler_observe_noise * (2.0 if at_war else 3.0)
+        sd = P.ruler_observe_noise * (P.ruler_record_noise_war if at_war else P.ruler_record_noise_peace)
         for o in self.agents:  # the service record
             if o.status == ACTIVE and o.post >= 0:
                 o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * k.normal(o.slot, 2), sd)
-        organ_sd = P.ruler_organ_noise / math.sqrt(max(self.organ_trust, 0.02))
+        organ_sd = P.ruler_organ_noise / math.sqrt(max(self.organ_trust, P.ruler_organ_trust_floor))
         top_pop = 0.0
         u_ask = asks.col(0)
         for o in self.agents:
             if o.status != ACTIVE:
                 o.requests = 0
                 continue
-            if o.susp > 0.05:  # the organ's dossier, weighted by trust in the organ
+            if o.susp > P.ruler_dossier_threshold:  # the organ's dossier, weighted by trust in the organ
                 obs = 1.0 - o.susp / (1.0 + o.susp) + P.ruler_organ_noise * k.normal(o.slot, 1)
                 o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, organ_sd)
             if o.withdrew:
-                o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, 0.2, 0.2)
+                o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, P.ruler_withdrawal_loyalty, P.ruler_withdrawal_noise)
             o.requests = 1 if (o.post >= 0 and u_ask[o.slot] < o.autonomy_wish(P)) else 0
             if o.post >= 0 and o.pop > top_pop:
                 top_pop = o.pop
         self.paranoia = clip01(self.paranoia + P.ruler_paranoia_decay * (P.ruler_paranoia_start - self.paranoia)
-                               + P.ruler_paranoia_popularity * max(0.0, top_pop - 0.3)
+                               + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
                                + P.ruler_paranoia_challenge * self.challenges_month)
         self.challenges_month = 0
 
@@ -651,7 +655,7 @@ class StavkaModel(mesa.Model):
             self.emit(K["DIRECTIVE"], -1, -1, -1, -1, C["ORDER_270"] if directive == 270 else C["ORDER_227"], 0.0)
             for o in self.agents:  # both orders frighten the commanders they threaten
                 if o.status == ACTIVE and o.post >= 0 and self.post_kind[o.post] != DISTRICT:
-                    o.fear = min(1.0, o.fear + 0.1)
+                    o.fear = min(1.0, o.fear + self.P.politics_order_fear)
 
     def apply_decisions(self, decision: Settings, budget: int) -> None:
         """The `budget` highest-priority personnel actions, then the hold/initiative directives."""
@@ -667,64 +671,65 @@ class StavkaModel(mesa.Model):
 
     def act_on(self, o: Officer, act: int, why: int, interrogation: Stream) -> None:
         P = self.P
+        w = P.captivity_scapegoat_weight
         if why == NONE:
             why = C["RULER"]
         if act == A["ARREST"] and o.status == ACTIVE:
             o.arrest(why)
             if why == C["SCAPEGOAT"]:
-                self.scapegoat_index = 0.7 * self.scapegoat_index + 0.3
+                self.scapegoat_index = (1.0 - w) * self.scapegoat_index + w
         elif act == A["EXECUTE"] and (o.status == ACTIVE or o.status == ARRESTED):
             if o.status == ACTIVE:
                 o.arrest(why)
             o.execute(why)
             if why == C["SCAPEGOAT"]:
-                self.scapegoat_index = 0.7 * self.scapegoat_index + 0.3
+                self.scapegoat_index = (1.0 - w) * self.scapegoat_index + w
         elif act == A["RELEASE"] and o.status == ARRESTED:
             o.status = ACTIVE
             o.custody = 0
-            o.susp *= 0.5
-            o.griev = min(1.0, o.griev + 0.2)
+            o.susp *= P.command_release_suspicion
+            o.griev = min(1.0, o.griev + P.command_release_grievance)
             self.releases += 1
             self.emit(K["RELEASE"], o.ident, -1, -1, -1, why, 0.0)
         elif o.status != ACTIVE:
             return
         elif act == A["INTERROGATE"]:
             o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
-            o.griev = min(1.0, o.griev + 0.25)
-            o.fear = min(1.0, o.fear + 0.2)
+            o.griev = min(1.0, o.griev + P.command_interrogation_grievance)
+            o.fear = min(1.0, o.fear + P.command_interrogation_fear)
             obs = o.loyal + P.ruler_interrogation_noise * interrogation.normal(o.slot, 0)
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
             self.interrogations += 1
             self.emit(K["INTERROGATION"], o.ident, -1, o.post, -1, why, obs)
-        elif act == A["PROMOTE"] and o.rank < 5:
+        elif act == A["PROMOTE"] and o.rank < TOP_RANK:
             o.rank += 1
             self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
         elif act == A["DEMOTE"] and o.rank > 0:
             o.rank -= 1
-            o.griev = min(1.0, o.griev + 0.2)
+            o.griev = min(1.0, o.griev + P.command_demotion_grievance)
             self.emit(K["DEMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
-            if o.post >= 0 and o.rank < self.post_min_rank[o.post] - 1:  # too junior now for his post
+            if o.post >= 0 and o.rank < self.post_min_rank[o.post] - int(P.command_rank_slack):  # too junior now for his post
                 self.emit(K["REMOVAL"], o.ident, -1, o.post, -1, why, 0.0)
                 o.vacate()
         elif act == A["REMOVE"] and o.post >= 0:
             self.emit(K["REMOVAL"], o.ident, -1, o.post, -1, why, 0.0)
             o.vacate()
-            o.griev = min(1.0, o.griev + 0.1)
+            o.griev = min(1.0, o.griev + P.command_removal_grievance)
         elif act == A["ROTATE"]:
-            if o.rank < 5:
+            if o.rank < TOP_RANK:
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["ROTATION"], float(o.rank))
             self.move_to(o, DISTRICT, C["ROTATION"])
-            o.pop *= 0.6
+            o.pop *= P.command_rotation_popularity
         elif act == A["SIDELINE"]:
             self.move_to(o, DISTRICT, C["SIDELINE"])
-            o.pop *= 0.5
-            o.griev = min(1.0, o.griev + 0.2)
+            o.pop *= P.command_sideline_popularity
+            o.griev = min(1.0, o.griev + P.command_sideline_grievance)
         elif act == A["RECALL"]:
             self.move_to(o, STAFF, C["RECALL"])
         elif act == A["CHARM"]:
             o.fear = clip01(o.fear - P.politics_charm_fear)
-            o.griev = clip01(o.griev - 0.2)
+            o.griev = clip01(o.griev - P.politics_charm_grievance)
             o.loyal = clip01(o.loyal + P.politics_charm_loyalty * (1.0 - o.loyal))
             self.emit(K["CHARM"], o.ident, -1, o.post, -1, why, 0.0)
 
@@ -759,6 +764,7 @@ class StavkaModel(mesa.Model):
         """Every vacant post, in order of importance, to the eligible officer the doctrine scores highest."""
         position, min_rank = self.position, self.post_min_rank
         candidates = [o for o in self.agents if o.status == ACTIVE]  # nobody's status changes in this pass
+        slack = int(self.P.command_rank_slack)
         for j, p in enumerate(self.fill_order):
             if self.holder[p] is not None:
                 continue
@@ -767,7 +773,7 @@ class StavkaModel(mesa.Model):
                 continue
             best, best_s = None, -math.inf
             for o in candidates:
-                if o.rank < min_rank[p] - 1:
+                if o.rank < min_rank[p] - slack:
                     continue
                 if o.post >= 0 and position[o.post] <= j:
                     continue
@@ -780,7 +786,7 @@ class StavkaModel(mesa.Model):
             best.post = p
             war_post = self.post_kind[p] == FRONT or self.post_kind[p] == ARMY
             why = C["CRISIS"] if (self.crisis and war_post) else C["ROUTINE"]
-            if why == C["CRISIS"] and (best.trauma > 0.0 or best.bl_mu < 0.6):
+            if why == C["CRISIS"] and (best.trauma > 0.0 or best.bl_mu < self.P.command_watch_loyalty):
                 best.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
             self.emit(K["APPOINTMENT"], best.ident, -1, p, f, why, 0.0)
             if best.rank < min_rank[p]:
@@ -827,46 +833,49 @@ class StavkaModel(mesa.Model):
             if cmd is not None:
                 self.field_comp_sum += cmd.comp
                 self.field_comp_n += 1
-            quality = 0.5 * front_q + 0.5 * (army_q / n_army if n_army > 0 else front_q)
-            fear_cmd = cmd.fear if cmd is not None else 0.5
+            w_front = P.operations_front_weight
+            quality = w_front * front_q + (1.0 - w_front) * (army_q / n_army if n_army > 0 else front_q)
+            fear_cmd = cmd.fear if cmd is not None else P.operations_vacancy_fear
             initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
             total_q = quality + self.lessons - P.operations_interference * (1.0 - self.listening)
-            odds = F.own * (0.5 + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+            odds = F.own * (P.operations_quality_offset + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
             # M7: a commander under hold orders who sees the trap may withdraw against orders.
-            if F.hold and odds < 0.75 and cmd is not None:
-                p_w = P.operations_unauthorised_withdrawal * cmd.comp * (1.0 - cmd.fear) * (1.0 - 0.5 * cmd.loyal)
+            if F.hold and odds < P.operations_withdrawal_odds and cmd is not None:
+                p_w = (P.operations_unauthorised_withdrawal * cmd.comp * (1.0 - cmd.fear)
+                       * (1.0 - P.operations_withdrawal_loyalty * cmd.loyal))
                 if withdraw.u(f, 0) < p_w:
                     initiative = 1.0
                     cmd.withdrew = 1
-                    cmd.susp += 0.3
+                    cmd.susp += P.operations_withdrawal_suspicion
                     self.emit(K["WITHDRAWAL"], cmd.ident, -1, cmd.post, f, C["UNAUTHORISED"], 0.0)
             adv = P.operations_km_per_log_odds * math.log(odds) + P.operations_noise_km * combat.normal(f, 0)
             if adv < 0:
                 adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
                         + P.operations_initiative_ground_factor * initiative)
             losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -math.log(odds)))
-            enemy_losses = F.enemy * P.operations_enemy_loss_rate * min(max(odds, 0.3), 3.0)
+            enemy_losses = (F.enemy * P.operations_enemy_loss_rate
+                            * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max))
             if odds < 1.0:
-                hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (1.5 - min(quality, 1.0))
+                hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (P.operations_encircle_quality - min(quality, 1.0))
                           * (P.operations_hold_encircle_factor * (1.0 - initiative)
                              + P.operations_initiative_encircle_factor * initiative))
                 if encircle.u(f, 0) < 1.0 - math.exp(-hazard):
                     F.encircled = 1
                     self.encirclements += 1
                     losses += F.own * P.operations_encirclement_losses
-                    adv -= 60.0
+                    adv -= P.operations_encirclement_km
                     trapped = self.trapped_commander(f, cmd, encircle.u(f, 1))
                     self.emit(K["ENCIRCLEMENT"], trapped.ident if trapped is not None else -1, -1, -1, f, NONE,
                               losses)
                     if trapped is not None:
                         u = encircle.u(f, 2)
-                        if u < 0.3:
+                        if u < P.operations_pocket_killed:
                             trapped.kill(f)
-                        elif u < 0.65:
+                        elif u < 1.0 - P.operations_pocket_escape:
                             trapped.capture(f)
-            adv = min(max(adv, -350.0), 250.0)
-            F.own = max(F.own - losses, 1000.0)
-            F.enemy = max(F.enemy - enemy_losses, 1000.0)
+            adv = min(max(adv, -P.operations_max_retreat_km), P.operations_max_advance_km)
+            F.own = max(F.own - losses, P.operations_min_strength)
+            F.enemy = max(F.enemy - enemy_losses, P.operations_min_strength)
             self.losses += losses
             # Replacements: own from mobilisation, the enemy's from a finite pool.
             F.own += max(0.0, P.operations_reinforce * (P.operations_own_strength * mobil - F.own))
@@ -893,7 +902,7 @@ class StavkaModel(mesa.Model):
             if adv <= -P.operations_collapse_km or F.encircled:
                 F.collapsed = 1
             # Commanders fall at the front.
-            hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
+            hazard = P.operations_kill_rate * (P.operations_encircled_kill_factor if F.encircled else 1.0)
             for p in self.posts_of_front[f]:
                 o = self.holder[p]
                 if o is not None and casualty.u(o.slot, 0) < hazard:
@@ -908,7 +917,8 @@ class StavkaModel(mesa.Model):
         for F in self.fronts:
             if F.active:
                 enemy_total += F.enemy
-        if mean_depth <= P.operations_victory_depth_km or enemy_total < 0.15 * P.operations_enemy_strength * 5:
+        exhausted = P.operations_enemy_exhausted * P.operations_enemy_strength * N_BORDER
+        if mean_depth <= P.operations_victory_depth_km or enemy_total < exhausted:
             self.war, self.war_end = VICTORY, t
             self.emit(K["WAR"], -1, -1, -1, -1, C["WAR_WON"], mean_depth)
         elif mean_depth >= P.operations_defeat_depth_km:
@@ -927,7 +937,7 @@ class StavkaModel(mesa.Model):
     def captivity_step(self) -> None:
         P, t = self.P, self.month
         k = self.stream(Purpose.CAPTIVITY)
-        homecoming = self.war == VICTORY and t == self.war_end + 1
+        homecoming = self.war == VICTORY and t == self.war_end + int(P.captivity_homecoming_months)
         at_war = self.war == WAR
         for o in self.agents:
             if o.status != CAPTURED:
@@ -967,7 +977,7 @@ class StavkaModel(mesa.Model):
                 o.exper += 1.0
                 o.comp += P.learning_competence_gain * (1.0 - o.comp)
             elif k == CORPS:
-                o.exper += 0.5
+                o.exper += P.learning_corps_experience
         battles = sum(1 for F in self.fronts if F.active and (abs(F.adv) >= P.operations_victory_km or F.encircled))
         if battles > 0:
             rate = P.learning_lessons_rate * (1.0 if self.collate else P.learning_lessons_uncollated)
@@ -978,19 +988,19 @@ class StavkaModel(mesa.Model):
     def politics_step(self) -> None:
         P = self.P
         k = self.stream(Purpose.CHALLENGE)
-        self.scapegoat_index *= 0.97
+        self.scapegoat_index *= P.captivity_scapegoat_decay
         for p in self.field_posts:  # credit for this month's victories
             o = self.holder[p]
             F = self.fronts[self.post_front[p]]
             if o is None or F.active == 0:
                 continue
             if F.adv >= P.operations_victory_km:
-                share = 1.0 if self.post_kind[p] == FRONT else 0.4
+                share = 1.0 if self.post_kind[p] == FRONT else P.politics_army_credit
                 o.pop += share * P.politics_victory_popularity * (1.0 - self.credit)
         decay = P.politics_popularity_decay
         u_challenge = k.col(0)
         for o in self.agents:
-            o.pop = min(o.pop * decay, 1.5)
+            o.pop = min(o.pop * decay, P.politics_popularity_cap)
             if self.ruler_alive == 0 or o.status != ACTIVE or o.post < 0 or self.post_kind[o.post] == CORPS:
                 continue
             if u_challenge[o.slot] >= sigmoid(o.challenge_pull(P)):
@@ -1046,6 +1056,7 @@ class StavkaModel(mesa.Model):
         sd_c = math.sqrt(cc * (1 - cc) / (kappa + 1))
         sd_l = math.sqrt(cl * (1 - cl) / (kappa + 1))
         sd_a = math.sqrt(ca * (1 - ca) / (kappa + 1))
+        lo, hi = P.turnover_trait_min, P.turnover_trait_max
         refilled = False
         for i, old in enumerate(self.slots):
             if old.status == ACTIVE or old.status == ARRESTED or old.status == CAPTURED:
@@ -1055,16 +1066,17 @@ class StavkaModel(mesa.Model):
             patron = int(new.u(i, 7) * n)
             o = Officer(
                 self, i, gen, ident=i + n * gen, status=ACTIVE, rank=0, post=-1,
-                comp=min(max(cc + sd_c * new.normal(i, 0), 0.02), 0.98),
-                loyal=min(max(cl + sd_l * new.normal(i, 1), 0.02), 0.98),
-                ambition=min(max(ca + sd_a * new.normal(i, 2), 0.02), 0.98),
-                age=30.0 + 10.0 * new.u(i, 6), exper=0.0, tenure=0, pop=0.0, fear=P.politics_fear_baseline, griev=0.0,
+                comp=min(max(cc + sd_c * new.normal(i, 0), lo), hi),
+                loyal=min(max(cl + sd_l * new.normal(i, 1), lo), hi),
+                ambition=min(max(ca + sd_a * new.normal(i, 2), lo), hi),
+                age=P.turnover_intake_age + P.turnover_intake_age_span * new.u(i, 6), exper=0.0, tenure=0, pop=0.0,
+                fear=P.politics_fear_baseline, griev=0.0,
                 trauma=0.0, susp=0.0, bc_mu=cc, bc_var=c.ruler.prior_var, bl_mu=cl, bl_var=c.ruler.prior_var,
                 wins=0, defeats=0, custody=0, captive=0, requests=0, withdrew=0, watched=0, senior_at_war=0,
                 repressed=0, roster=-1, patron=-1,
             )
             self.slots[i] = o
-            o.patron = patron if (patron != i and self.slots[patron].rank >= 2) else -1
+            o.patron = patron if (patron != i and self.slots[patron].rank >= int(P.turnover_patron_min_rank)) else -1
             refilled = True
         if refilled:  # keep the AgentSet in slot order: the engine's ties and sums go by slot
             self.agents.sort(key="slot", ascending=True, inplace=True)

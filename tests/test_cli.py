@@ -85,6 +85,28 @@ def test_doctrines_lists_every_registered_doctrine() -> None:
     assert set(json.loads(res.stdout)) >= {"terror", "break_and_use", "meritocratic", "historical", "passive"}
 
 
+def test_doctrines_show_each_parameters_meaning() -> None:
+    res = run_cli("doctrines", "--json")
+    terror = json.loads(res.stdout)["terror"]
+    assert set(terror["meanings"]) == set(terror["params"])
+    assert "denunciation" not in terror["meanings"]["scapegoat"]["meaning"]
+    assert terror["meanings"]["priority_scapegoat"]["unit"] == "priority"
+    text = run_cli("doctrines").stdout
+    assert "chance the commander of a collapsed front is arrested" in " ".join(text.split())
+
+
+def test_params_lists_every_parameter_by_submodel() -> None:
+    res = run_cli("params", "--json")
+    assert res.returncode == 0
+    groups = json.loads(res.stdout)
+    assert {"security", "command", "operations", "doctrine"} <= set(groups)
+    rank = {r["name"]: r for r in groups["security"]["params"]}["rank_denounce"]
+    assert rank["value"] == 0.25 and rank["prior"] == [0.0, 0.5] and rank["unit"] and rank["source"]
+    assert "M14" in groups["security"]["submodel"]
+    text = " ".join(run_cli("params", "--scenario", "default").stdout.split())
+    assert "rank_denounce = 0.25" in text and "prior 0 .. 0.5" in text
+
+
 def test_chronicle_tells_true_and_official(tmp_path: Path) -> None:
     true = run_cli("chronicle", "--doctrine", "terror", "--seed", "1", "--run", "2", "--true")
     official = run_cli("chronicle", "--doctrine", "terror", "--seed", "1", "--run", "2", "--official")

@@ -333,21 +333,71 @@ def experiments(db: DbOpt = DEFAULT_DB, json_out: JsonOpt = False) -> None:
     out.print(table)
 
 
+def _param_line(row: dict[str, Any], prefix: str = "") -> Text:
+    prior = row["prior"]
+    text = Text(f"  {prefix}{row['name']} = {row['value']}", style="bold")
+    text.append(f"  {row['unit']}", style="cyan")
+    if prior is not None:
+        text.append(f"  prior {prior[0]:g} .. {prior[1]:g}", style="green")
+    text.append(f"  {row['meaning']}")
+    text.append(f"  [{row['source']}]", style="dim")
+    return text
+
+
+@app.command("params")
+def list_params(scenario: ScenarioOpt = "default", json_out: JsonOpt = False) -> None:
+    """Every parameter, grouped by submodel: name, value, unit, prior range, meaning and source (the scenario's
+    sections, then the shared doctrine policy's parameters, the ruler's choice)."""
+    from .config import load_scenario
+    from .doctrines.policy import PolicyParams
+    from .params import SUBMODELS, json_safe, parameter_rows
+
+    cfg = load_scenario(scenario)
+    groups: dict[str, dict[str, Any]] = {}
+    for section in type(cfg).model_fields:
+        values = getattr(cfg, section)
+        groups[section] = {"submodel": SUBMODELS[section], "params": parameter_rows(type(values), values)}
+    groups["doctrine"] = {"submodel": "§7.11 doctrine policy rules (the ruler's choice; defaults of the shared policy)",
+                          "params": parameter_rows(PolicyParams)}
+    if json_out:
+        print(json.dumps(json_safe(groups)))
+        return
+    for section, group in groups.items():
+        out.print(f"[bold]\\[{section}][/bold]  {group['submodel']}", highlight=False)
+        for row in group["params"]:
+            if isinstance(row["value"], list):  # the calendar's dated lists: too long for one line
+                row = row | {"value": f"{len(row['value'])} dated entries"}
+            out.print(_param_line(row), highlight=False)
+
+
 @app.command("doctrines")
 def list_doctrines(json_out: JsonOpt = False) -> None:
-    """The registered doctrines: traits and parameters with their defaults."""
+    """The registered doctrines: traits and parameters with their values, meanings and units."""
     from .doctrines import REGISTRY
+    from .params import json_safe, parameter_rows
 
-    docs = {name: cls().describe() | {"doc": (cls.__doc__ or "").strip().split("\n\n")[0]}
-            for name, cls in REGISTRY.items()}
+    docs = {}
+    for name, cls in REGISTRY.items():
+        doctrine = cls()
+        info = doctrine.describe() | {"doc": (cls.__doc__ or "").strip().split("\n\n")[0]}
+        rows = parameter_rows(type(doctrine.params), doctrine.params)
+        info["meanings"] = {r["name"]: {"meaning": r["meaning"], "unit": r["unit"], "prior": r["prior"],
+                                        "source": r["source"]} for r in rows}
+        docs[name] = info
     if json_out:
-        print(json.dumps(docs))
+        print(json.dumps(json_safe(docs)))
         return
     for name, info in docs.items():
         out.print(f"[bold]{name}[/bold]  traits: {', '.join(info['traits']) or '-'}")
         out.print(f"  {' '.join(info['doc'].split())}", highlight=False)
-        params = ", ".join(f"{k}={v}" for k, v in info["params"].items())
-        out.print(f"  [dim]{params or 'no parameters'}[/dim]", highlight=False)
+        if not info["params"]:
+            out.print("  [dim]no parameters[/dim]", highlight=False)
+        for key, value in info["params"].items():
+            m = info["meanings"][key]
+            line = Text(f"  {key} = {value}", style="bold")
+            line.append(f"  {m['unit']}", style="cyan")
+            line.append(f"  {m['meaning']}")
+            out.print(line, highlight=False)
 
 
 ALL_DOCTRINES = "historical,terror,break_and_use,meritocratic,passive"

@@ -95,13 +95,14 @@ def step_series(points: Sequence[tuple[str, float]], cal: Calendar, before: floa
 
 @numba.njit(cache=True, parallel=True)
 def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, senior,
-                patron_share):  # type: ignore[no-untyped-def]
+                patron_share, age):  # type: ignore[no-untyped-def]
     """The part of the initial corps that differs from run to run, from the run's stream `keys[r]` (draw d
     of slot i: `uniform(keys[r], i, d)`):
 
     - hidden traits comp, loyal, ambition (draws 1-3): Beta(mean * kappa, (1 - mean) * kappa) by the
       inverse CDF of the draw clipped to [1e-9, 1 - 1e-9], from the tables (NaN where a pair has none);
-    - age: from the year of birth of a named officer, else 36 + 3.5 * rank, +-4 years (draw 4);
+    - age: from the year of birth of a named officer, else age[0] + age[1] * rank, uniform over a span of
+      age[2] years (draw 4): corps.age_base, age_per_rank, age_span (36 + 3.5 * rank +- 4 by default);
     - patron: a senior officer (draw 6 picks him), kept with probability patron_share (draw 5) if he
       outranks the officer: cliques, guilt by association.
     """
@@ -118,7 +119,7 @@ def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, se
             if born[i] > 0:
                 o.age = start_year - born[i]
             else:
-                o.age = 36.0 + 3.5 * rank[i] + 8.0 * (uniform(key, i, 4) - 0.5)
+                o.age = age[0] + age[1] * rank[i] + age[2] * (uniform(key, i, 4) - 0.5)
             o.patron = -1
             if n_senior > 0:
                 pick = senior[min(int(uniform(key, i, 6) * n_senior), n_senior - 1)]
@@ -153,7 +154,7 @@ class _CorpsLayout:
     trait_a: NDArray[np.float64]  # (3, officers): Beta parameters of comp, loyal, ambition
     trait_b: NDArray[np.float64]
     traits: QuantileTables  # their tables: column t * officers + i is trait t of slot i
-    senior: NDArray[np.int64]  # slots of rank >= 2, the possible patrons
+    senior: NDArray[np.int64]  # slots of rank >= turnover.patron_min_rank, the possible patrons
     holder: NDArray[np.int16]  # (posts,) slot holding each post at the start, -1 vacant
 
 
@@ -208,7 +209,8 @@ class Scenario:
         # Hidden traits, age and patron of every officer of every run, in one compiled pass (`_draw_corps`).
         t = lay.traits
         _draw_corps(keys, off, t.pair, t.start, t.pieces, t.coef, lay.born, self.calendar.start_year,
-                    lay.row["rank"], lay.senior, c.corps.patron_share)
+                    lay.row["rank"], lay.senior, c.corps.patron_share,
+                    np.array([c.corps.age_base, c.corps.age_per_rank, c.corps.age_span]))
         for k, name in enumerate(("comp", "loyal", "ambition")):
             if np.isnan(off[name]).any():  # a Beta pair without a table: scipy's quantile
                 q = np.clip(uniforms(keys, n, 1 + k), 1e-9, 1 - 1e-9)
@@ -269,14 +271,16 @@ class Scenario:
         row["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
 
         # The Beta parameters of the hidden traits: means by rank, or the roster's, with concentration kappa.
-        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, 0.05, 0.95)
+        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, c.corps.competence_mean_min,
+                            c.corps.competence_mean_max)
         loyal_mean = np.full(n, c.corps.loyalty_mean)
         amb_mean = np.full(n, c.corps.ambition_mean)
         kappa = np.full(n, c.corps.trait_concentration)
         for i, idx in enumerate(named):
             if idx >= 0:
                 e = self.roster[idx]
-                comp_mean[i], loyal_mean[i], amb_mean[i], kappa[i] = e.competence, e.loyalty, e.ambition, 20.0
+                comp_mean[i], loyal_mean[i], amb_mean[i] = e.competence, e.loyalty, e.ambition
+                kappa[i] = c.corps.roster_concentration
         means = np.stack([comp_mean, loyal_mean, amb_mean])
 
         holder = np.full(self.posts.n, -1, dtype=np.int16)
@@ -289,7 +293,7 @@ class Scenario:
             trait_a=means * kappa,
             trait_b=(1 - means) * kappa,
             traits=QuantileTables.of((means * kappa).reshape(-1), ((1 - means) * kappa).reshape(-1)),
-            senior=np.flatnonzero(rank >= 2),
+            senior=np.flatnonzero(rank >= c.turnover.patron_min_rank),
             holder=holder,
         )
         for a in (lay.row, lay.born, lay.trait_a, lay.trait_b, lay.senior, lay.holder):

@@ -29,7 +29,7 @@ def learning_step(r, off, fronts, run, post_kind, P):  # type: ignore[no-untyped
             o.exper += 1.0
             o.comp += P.learning_competence_gain * (1.0 - o.comp)
         elif k == PostKind.CORPS:
-            o.exper += 0.5
+            o.exper += P.learning_corps_experience
     battles = 0
     for f in range(fronts.shape[1]):
         F = fronts[r, f]
@@ -46,18 +46,18 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
     grievance with troops behind them make challenges to the ruler."""
     R = run[r]
     k = stream_key(seed, run_id, t, Purpose.CHALLENGE)
-    R.scapegoat_index *= 0.97
+    R.scapegoat_index *= P.captivity_scapegoat_decay
     for p in range(holder.shape[1]):  # credit for this month's victories
         f = post_front[p]
         i = holder[r, p]
         if f < 0 or i < 0 or fronts[r, f].active == 0:
             continue
         if fronts[r, f].adv >= P.operations_victory_km:
-            share = 1.0 if post_kind[p] == PostKind.FRONT else 0.4
+            share = 1.0 if post_kind[p] == PostKind.FRONT else P.politics_army_credit
             off[r, i].pop += share * P.politics_victory_popularity * (1.0 - R.credit)
     for i in range(off.shape[1]):
         o = off[r, i]
-        o.pop = min(o.pop * P.politics_popularity_decay, 1.5)
+        o.pop = min(o.pop * P.politics_popularity_decay, P.politics_popularity_cap)
         if R.ruler_alive == 0 or o.status != Status.ACTIVE or o.post < 0:
             continue
         if post_kind[o.post] == PostKind.CORPS:
@@ -98,7 +98,7 @@ def morale_step(r, off, run, P):  # type: ignore[no-untyped-def]
         if o.patron >= 0:
             ps = off[r, o.patron].status
             if ps == Status.ARRESTED or ps == Status.EXECUTED:
-                assoc = 0.1
+                assoc = P.politics_association_exposure
         o.fear = clip01(o.fear + P.politics_fear_repression * rate + P.politics_fear_association * assoc
                         + P.politics_fear_recovery * (P.politics_fear_baseline - o.fear))
         o.griev *= P.politics_grievance_decay
@@ -141,10 +141,11 @@ def turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, r
         o.status = Status.ACTIVE
         o.rank = 0
         o.post = -1
-        o.comp = min(max(corps_comp + sd_c * normal(k_in, i, 0), 0.02), 0.98)
-        o.loyal = min(max(corps_loyal + sd_l * normal(k_in, i, 1), 0.02), 0.98)
-        o.ambition = min(max(corps_ambition + sd_a * normal(k_in, i, 2), 0.02), 0.98)
-        o.age = 30.0 + 10.0 * uniform(k_in, i, 6)
+        o.comp = min(max(corps_comp + sd_c * normal(k_in, i, 0), P.turnover_trait_min), P.turnover_trait_max)
+        o.loyal = min(max(corps_loyal + sd_l * normal(k_in, i, 1), P.turnover_trait_min), P.turnover_trait_max)
+        o.ambition = min(max(corps_ambition + sd_a * normal(k_in, i, 2), P.turnover_trait_min),
+                         P.turnover_trait_max)
+        o.age = P.turnover_intake_age + P.turnover_intake_age_span * uniform(k_in, i, 6)
         o.exper = 0.0
         o.tenure = 0
         o.pop = 0.0
@@ -167,4 +168,4 @@ def turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, r
         o.repressed = 0
         o.roster = -1
         patron = int(uniform(k_in, i, 7) * n)
-        o.patron = patron if (patron != i and off[r, patron].rank >= 2) else -1
+        o.patron = patron if (patron != i and off[r, patron].rank >= int(P.turnover_patron_min_rank)) else -1

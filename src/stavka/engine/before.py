@@ -14,7 +14,7 @@ N_BORDER = 5
 
 @numba.njit(cache=True)
 def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength,
-                  ev, ev_n):  # type: ignore[no-untyped-def]
+                  P, ev, ev_n):  # type: ignore[no-untyped-def]
     """Step 1: war begins, fronts open and close."""
     R = run[r]
     if R.war == War.PEACE and t == war_start:
@@ -50,7 +50,7 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
                             fronts[r, g].enemy *= active / (active + 1.0)
                     F.enemy = share
                     enemy_sum = share * (active + 1)
-                F.own = 0.6 * own_strength
+                F.own = P.operations_new_front_strength * own_strength
                 F.hold = 0
                 F.quality = 0.0
                 active += 1
@@ -61,7 +61,7 @@ def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target,
             if fronts[r, f].active:
                 close_front(r, f, off, holder, fronts, post_kind, post_front, ev, ev_n)
                 active -= 1
-    elif R.war == War.VICTORY and t == R.war_end + 2:
+    elif R.war == War.VICTORY and t == R.war_end + int(P.operations_demobilisation_months):
         for f in range(N_BORDER, n_front):  # demobilisation: fronts become groups and districts
             if fronts[r, f].active:
                 close_front(r, f, off, holder, fronts, post_kind, post_front, ev, ev_n)
@@ -105,8 +105,8 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             if ps == Status.ARRESTED or ps == Status.EXECUTED:
                 patron_hit = 1.0
         hazard = (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
-                  * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + 0.25 * o.rank)
-                  * (1.0 + P.security_association_boost * patron_hit) * (1.0 + 2.0 * o.watched))
+                  * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + P.security_rank_denounce * o.rank)
+                  * (1.0 + P.security_association_boost * patron_hit) * (1.0 + P.security_watched_denounce * o.watched))
         u = uniform(k_den, i, 0)
         # 1 - exp(-h) <= h (to within an ulp): a draw above h + 1e-12 cannot be a denunciation, and the
         # exact test, exp and all, is needed only below it.  Same outcome, a twentieth of the exps.
@@ -132,7 +132,7 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             for i in range(n):
                 o = off[r, i]
                 if o.status == Status.ACTIVE:
-                    s = o.susp + 0.05 * uniform(k_q, i, 1)
+                    s = o.susp + P.security_quota_jitter * uniform(k_q, i, 1)
                     if s > best_s:
                         best_s = s
                         best = i
@@ -148,7 +148,7 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
         o.custody += 1
         if o.custody == 1:
             o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
-            o.griev = min(1.0, o.griev + 0.2)
+            o.griev = min(1.0, o.griev + P.security_custody_grievance)
             R.interrogations += 1
             emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, -1, -1, Cause.CUSTODY, 0.0)
         if o.custody == int(P.security_trial_delay) and uniform(k_t, i, 0) < R.execute_share:
@@ -191,11 +191,11 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
                 continue
             # The front's result as reported: fear inflates it ("maps never show fear").
             overstatement = (F.reported - F.adv) / P.operations_km_per_log_odds
-            sd = P.ruler_observe_noise * (1.0 if post_kind[p] == PostKind.FRONT else 1.5)
+            sd = P.ruler_observe_noise * (1.0 if post_kind[p] == PostKind.FRONT else P.ruler_army_noise_factor)
             obs = F.quality + overstatement + sd * normal(k, i, 0)
             o = off[r, i]
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, obs, sd)
-    trust = max(R.organ_trust, 0.02)
+    trust = max(R.organ_trust, P.ruler_organ_trust_floor)
     top_pop = 0.0
     for i in range(n):
         o = off[r, i]
@@ -203,19 +203,20 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
             o.requests = 0
             continue
         if o.post >= 0:  # the service record: every post shows a little of a man's competence
-            sd = P.ruler_observe_noise * (2.0 if R.war == War.WAR else 3.0)
+            sd = P.ruler_observe_noise * (P.ruler_record_noise_war if R.war == War.WAR else P.ruler_record_noise_peace)
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, o.comp + sd * normal(k, i, 2), sd)
-        if o.susp > 0.05:  # the organ reports on him; how much it counts depends on trust in the organ
+        if o.susp > P.ruler_dossier_threshold:  # the organ reports on him; how much it counts depends on trust in the organ
             # Evidence saturates: a dossier twice as thick is not twice as damning.
             obs = 1.0 - o.susp / (1.0 + o.susp) + P.ruler_organ_noise * normal(k, i, 1)
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_organ_noise / np.sqrt(trust))
         if o.withdrew:
-            o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, 0.2, 0.2)
-        ask = P.ruler_autonomy_rate * o.comp * 2.0 * o.ambition * 2.0 * (1.0 - o.fear)
+            o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, P.ruler_withdrawal_loyalty, P.ruler_withdrawal_noise)
+        ask = (P.ruler_autonomy_rate * o.comp * P.ruler_autonomy_competence * o.ambition * P.ruler_autonomy_ambition
+               * (1.0 - o.fear))
         o.requests = 1 if (o.post >= 0 and uniform(k_a, i, 0) < ask) else 0
         if o.post >= 0 and o.pop > top_pop:
             top_pop = o.pop
     R.paranoia = clip01(R.paranoia + P.ruler_paranoia_decay * (P.ruler_paranoia_start - R.paranoia)
-                        + P.ruler_paranoia_popularity * max(0.0, top_pop - 0.3)
+                        + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
                         + P.ruler_paranoia_challenge * R.challenges_month)
     R.challenges_month = 0

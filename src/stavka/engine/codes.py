@@ -18,6 +18,10 @@ class Status(IntEnum):
 
 GONE = (Status.EXECUTED, Status.KILLED, Status.DEFECTED, Status.RETIRED, Status.DEAD)
 
+# Ranks are 0 (Colonel, Kombrig) .. 5 (Marshal) (`roster.py:RANK_NAMES`): the scale itself, not a coefficient.
+# No one is promoted above it, and seniority is rank / TOP_RANK.
+TOP_RANK = 5
+
 
 class PostKind(IntEnum):
     STAFF = 0

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..rng import normal
 from .before import arrest, execute
-from .codes import Action, Cause, Kind, PostKind, Status
+from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status
 from .common import clip01, emit, kalman, vacate
 
 
@@ -61,18 +61,18 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
     if act == Action.ARREST and o.status == Status.ACTIVE:
         arrest(r, i, off, holder, run, P, ev, ev_n, why)
         if why == Cause.SCAPEGOAT:
-            R.scapegoat_index = 0.7 * R.scapegoat_index + 0.3
+            R.scapegoat_index = (1.0 - P.captivity_scapegoat_weight) * R.scapegoat_index + P.captivity_scapegoat_weight
     elif act == Action.EXECUTE and (o.status == Status.ACTIVE or o.status == Status.ARRESTED):
         if o.status == Status.ACTIVE:
             arrest(r, i, off, holder, run, P, ev, ev_n, why)
         execute(r, i, off, run, ev, ev_n, why)
         if why == Cause.SCAPEGOAT:
-            R.scapegoat_index = 0.7 * R.scapegoat_index + 0.3
+            R.scapegoat_index = (1.0 - P.captivity_scapegoat_weight) * R.scapegoat_index + P.captivity_scapegoat_weight
     elif act == Action.RELEASE and o.status == Status.ARRESTED:
         o.status = Status.ACTIVE
         o.custody = 0
-        o.susp *= 0.5
-        o.griev = min(1.0, o.griev + 0.2)
+        o.susp *= P.command_release_suspicion
+        o.griev = min(1.0, o.griev + P.command_release_grievance)
         R.releases += 1
         emit(ev, ev_n, r, Kind.RELEASE, o.ident, -1, -1, -1, why, 0.0)
     elif o.status != Status.ACTIVE:
@@ -81,43 +81,43 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         # M5: "break the tool to see if it still works": a sharper reading of loyalty, paid in
         # trauma, grievance and fear.
         o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
-        o.griev = min(1.0, o.griev + 0.25)
-        o.fear = min(1.0, o.fear + 0.2)
+        o.griev = min(1.0, o.griev + P.command_interrogation_grievance)
+        o.fear = min(1.0, o.fear + P.command_interrogation_fear)
         obs = o.loyal + P.ruler_interrogation_noise * normal(k_int, i, 0)
         o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
         R.interrogations += 1
         emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, o.post, -1, why, obs)
-    elif act == Action.PROMOTE and o.rank < 5:
+    elif act == Action.PROMOTE and o.rank < TOP_RANK:
         o.rank += 1
         emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
     elif act == Action.DEMOTE and o.rank > 0:
         o.rank -= 1
-        o.griev = min(1.0, o.griev + 0.2)
+        o.griev = min(1.0, o.griev + P.command_demotion_grievance)
         emit(ev, ev_n, r, Kind.DEMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
-        if o.post >= 0 and o.rank < post_min_rank[o.post] - 1:  # too junior now for his post
+        if o.post >= 0 and o.rank < post_min_rank[o.post] - int(P.command_rank_slack):  # too junior now for his post
             emit(ev, ev_n, r, Kind.REMOVAL, o.ident, -1, o.post, -1, why, 0.0)
             vacate(off, holder, r, i)
     elif act == Action.REMOVE and o.post >= 0:
         emit(ev, ev_n, r, Kind.REMOVAL, o.ident, -1, o.post, -1, why, 0.0)
         vacate(off, holder, r, i)
-        o.griev = min(1.0, o.griev + 0.1)
+        o.griev = min(1.0, o.griev + P.command_removal_grievance)
     elif act == Action.ROTATE:
         # M4: promoted, then moved away from the troops; his influence spread thin.
-        if o.rank < 5:
+        if o.rank < TOP_RANK:
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.ROTATION, float(o.rank))
         move_to(r, i, PostKind.DISTRICT, Cause.ROTATION, off, holder, post_kind, ev, ev_n)
-        o.pop *= 0.6
+        o.pop *= P.command_rotation_popularity
     elif act == Action.SIDELINE:
         move_to(r, i, PostKind.DISTRICT, Cause.SIDELINE, off, holder, post_kind, ev, ev_n)
-        o.pop *= 0.5
-        o.griev = min(1.0, o.griev + 0.2)
+        o.pop *= P.command_sideline_popularity
+        o.griev = min(1.0, o.griev + P.command_sideline_grievance)
     elif act == Action.RECALL:
         # M2: the loyal failure loses his command but is kept close, in a staff post.
         move_to(r, i, PostKind.STAFF, Cause.RECALL, off, holder, post_kind, ev, ev_n)
     elif act == Action.CHARM:
         o.fear = clip01(o.fear - P.politics_charm_fear)
-        o.griev = clip01(o.griev - 0.2)
+        o.griev = clip01(o.griev - P.politics_charm_grievance)
         o.loyal = clip01(o.loyal + P.politics_charm_loyalty * (1.0 - o.loyal))
         emit(ev, ev_n, r, Kind.CHARM, o.ident, -1, o.post, -1, why, 0.0)
 
@@ -157,12 +157,13 @@ def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[
 
 @numba.njit(cache=True)
 def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
-                   crisis, ev, ev_n, work_int, work_float):  # type: ignore[no-untyped-def]
+                   crisis, P, ev, ev_n, work_int, work_float):  # type: ignore[no-untyped-def]
     """Fill every vacant post that must be held, in order of importance, by the eligible officer the
     doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
     vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank.
     `work_int` and `work_float` are scratch."""
     n_posts = fill_order.shape[0]
+    slack = int(P.command_rank_slack)
     vacant = False
     for p in range(n_posts):
         if holder[r, p] < 0 and (post_front[p] < 0 or fronts[r, post_front[p]].active):
@@ -194,7 +195,7 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
         best_c = -1
         best_s = -np.inf
         for c in range(m):
-            if cand_rank[c] < post_min_rank[p] - 1 or cand_pos[c] <= j:
+            if cand_rank[c] < post_min_rank[p] - slack or cand_pos[c] <= j:
                 continue
             if cand_score[c] > best_s:
                 best_s = cand_score[c]
@@ -208,7 +209,7 @@ def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_
         o.post = p
         war_post = post_kind[p] == PostKind.FRONT or post_kind[p] == PostKind.ARMY
         why = Cause.CRISIS if (crisis and war_post) else Cause.ROUTINE
-        if why == Cause.CRISIS and (o.trauma > 0.0 or o.bl_mu < 0.6):
+        if why == Cause.CRISIS and (o.trauma > 0.0 or o.bl_mu < P.command_watch_loyalty):
             o.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
         emit(ev, ev_n, r, Kind.APPOINTMENT, o.ident, -1, p, f, why, 0.0)
         cand_pos[best_c] = j

@@ -48,7 +48,7 @@ SETTINGS = np.dtype([(name, np.float64 if kind is float else np.int64)
 def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start,
                own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
     """Steps 1-3 of run r: calendar, security organ, observation; then whether a front collapsed."""
-    calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, ev, ev_n)
+    calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
     security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P)
     crisis = 0
@@ -74,11 +74,11 @@ def after_run(r, t, seed, run_id, calendar_month, off, holder, fronts, run, gene
             for i in range(off.shape[1]):  # both orders frighten the commanders they threaten
                 o = off[r, i]
                 if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.DISTRICT:
-                    o.fear = min(1.0, o.fear + 0.1)
+                    o.fear = min(1.0, o.fear + P.politics_order_fear)
         apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause, hold, budget,
                         k_int, P, ev, ev_n, work_int)
     fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
-                   R.crisis, ev, ev_n, work_int, work_float)
+                   R.crisis, P, ev, ev_n, work_int, work_float)
     operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure,
                     enemy_q, mobil, P, ev, ev_n)
     captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)

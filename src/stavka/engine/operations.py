@@ -6,17 +6,19 @@ import numba
 import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
-from .before import arrest
+from .before import N_BORDER, arrest
 from .codes import Cause, Kind, PostKind, Status, War
 from .common import emit, sigmoid, vacate
 
 
 @numba.njit(cache=True)
-def effective_competence(o):  # type: ignore[no-untyped-def]
+def effective_competence(o, P):  # type: ignore[no-untyped-def]
     """Competence as it shows in command: dulled by trauma (M5), sharpened by war experience (M11),
     and not yet whole in a post he took over lately (staff and troops to learn: what rotation costs, M4)."""
-    settled = 0.75 + 0.25 * min(o.tenure / 4.0, 1.0)
-    return o.comp * (1.0 - 0.5 * o.trauma) * (0.85 + 0.15 * min(o.exper / 24.0, 1.0)) * settled
+    settle, gain = P.operations_settle_share, P.operations_experience_gain
+    settled = settle + (1.0 - settle) * min(o.tenure / P.operations_settle_months, 1.0)
+    return (o.comp * (1.0 - P.operations_trauma_dulling * o.trauma)
+            * ((1.0 - gain) + gain * min(o.exper / P.operations_experience_months, 1.0)) * settled)
 
 
 @numba.njit(cache=True)
@@ -52,58 +54,61 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, fro
             if post_kind[p] == PostKind.FRONT:
                 cmd = i
             else:
-                army_q += effective_competence(off[r, i]) if i >= 0 else P.operations_vacancy_quality
+                army_q += effective_competence(off[r, i], P) if i >= 0 else P.operations_vacancy_quality
                 n_army += 1
                 if i >= 0:
                     R.field_comp_sum += off[r, i].comp
                     R.field_comp_n += 1
-        front_q = effective_competence(off[r, cmd]) if cmd >= 0 else P.operations_vacancy_quality
+        front_q = effective_competence(off[r, cmd], P) if cmd >= 0 else P.operations_vacancy_quality
         if cmd >= 0:
             R.field_comp_sum += off[r, cmd].comp
             R.field_comp_n += 1
-        quality = 0.5 * front_q + 0.5 * (army_q / n_army if n_army > 0 else front_q)
-        fear_cmd = off[r, cmd].fear if cmd >= 0 else 0.5
+        w_front = P.operations_front_weight
+        quality = w_front * front_q + (1.0 - w_front) * (army_q / n_army if n_army > 0 else front_q)
+        fear_cmd = off[r, cmd].fear if cmd >= 0 else P.operations_vacancy_fear
         # Initiative granted by the directive, suppressed by fear (M7, M13).
         initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
         total_q = quality + R.lessons - P.operations_interference * (1.0 - R.listening)
-        odds = F.own * (0.5 + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+        odds = F.own * (P.operations_quality_offset + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
         # M7: a commander under hold orders who sees the trap may withdraw against orders.
-        if F.hold and odds < 0.75 and cmd >= 0:
+        if F.hold and odds < P.operations_withdrawal_odds and cmd >= 0:
             o = off[r, cmd]
-            p_w = P.operations_unauthorised_withdrawal * o.comp * (1.0 - o.fear) * (1.0 - 0.5 * o.loyal)
+            p_w = (P.operations_unauthorised_withdrawal * o.comp * (1.0 - o.fear)
+                   * (1.0 - P.operations_withdrawal_loyalty * o.loyal))
             if uniform(k_w, f, 0) < p_w:
                 initiative = 1.0
                 o.withdrew = 1
-                o.susp += 0.3  # saves men, makes enemies in the capital
+                o.susp += P.operations_withdrawal_suspicion  # saves men, makes enemies in the capital
                 emit(ev, ev_n, r, Kind.WITHDRAWAL, o.ident, -1, o.post, f, Cause.UNAUTHORISED, 0.0)
         adv = P.operations_km_per_log_odds * np.log(odds) + P.operations_noise_km * normal(k_c, f, 0)
         if adv < 0:
             adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
                     + P.operations_initiative_ground_factor * initiative)
         losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -np.log(odds)))
-        enemy_losses = F.enemy * P.operations_enemy_loss_rate * min(max(odds, 0.3), 3.0)
+        enemy_losses = (F.enemy * P.operations_enemy_loss_rate
+                        * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max))
         if odds < 1.0:
-            hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (1.5 - min(quality, 1.0))
+            hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (P.operations_encircle_quality - min(quality, 1.0))
                       * (P.operations_hold_encircle_factor * (1.0 - initiative)
                          + P.operations_initiative_encircle_factor * initiative))
             if uniform(k_e, f, 0) < 1.0 - np.exp(-hazard):
                 F.encircled = 1
                 R.encirclements += 1
                 losses += F.own * P.operations_encirclement_losses
-                adv -= 60.0
+                adv -= P.operations_encirclement_km
                 trapped = trapped_commander(r, holder, post_kind, front_posts[front_first[f]:front_first[f + 1]], cmd,
                                             uniform(k_e, f, 1))
                 ident = off[r, trapped].ident if trapped >= 0 else -1
                 emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
                 if trapped >= 0:
                     u = uniform(k_e, f, 2)
-                    if u < 0.3:
+                    if u < P.operations_pocket_killed:
                         kill(r, trapped, off, holder, run, f, ev, ev_n)
-                    elif u < 0.65:
+                    elif u < 1.0 - P.operations_pocket_escape:
                         capture(r, trapped, off, holder, run, f, ev, ev_n)
-        adv = min(max(adv, -350.0), 250.0)
-        F.own = max(F.own - losses, 1000.0)
-        F.enemy = max(F.enemy - enemy_losses, 1000.0)
+        adv = min(max(adv, -P.operations_max_retreat_km), P.operations_max_advance_km)
+        F.own = max(F.own - losses, P.operations_min_strength)
+        F.enemy = max(F.enemy - enemy_losses, P.operations_min_strength)
         R.losses += losses
         # Replacements: own from mobilisation, the enemy's from a finite pool.
         F.own += max(0.0, P.operations_reinforce * (P.operations_own_strength * mobil - F.own))
@@ -135,7 +140,7 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, fro
             p = front_posts[q]
             if holder[r, p] >= 0:
                 i = holder[r, p]
-                hazard = P.operations_kill_rate * (3.0 if F.encircled else 1.0)
+                hazard = P.operations_kill_rate * (P.operations_encircled_kill_factor if F.encircled else 1.0)
                 if uniform(k_k, i, 0) < hazard:
                     kill(r, i, off, holder, run, f, ev, ev_n)
         depth_sum += F.depth
@@ -148,7 +153,8 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, fro
     for f in range(fronts.shape[1]):
         if fronts[r, f].active:
             enemy_total += fronts[r, f].enemy
-    if mean_depth <= P.operations_victory_depth_km or enemy_total < 0.15 * P.operations_enemy_strength * 5:
+    exhausted = P.operations_enemy_exhausted * P.operations_enemy_strength * N_BORDER
+    if mean_depth <= P.operations_victory_depth_km or enemy_total < exhausted:
         R.war = War.VICTORY
         R.war_end = t
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_WON, mean_depth)
@@ -203,7 +209,7 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
     face the state."""
     R = run[r]
     k = stream_key(seed, run_id, t, Purpose.CAPTIVITY)
-    homecoming = R.war == War.VICTORY and t == R.war_end + 1
+    homecoming = R.war == War.VICTORY and t == R.war_end + int(P.captivity_homecoming_months)
     for i in range(off.shape[1]):
         o = off[r, i]
         if o.status != Status.CAPTURED:

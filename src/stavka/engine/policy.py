@@ -22,7 +22,7 @@ import numba
 import numpy as np
 
 from ..rng import stream_key, uniform
-from .codes import Action, Cause, PostKind, Status, War
+from .codes import TOP_RANK, Action, Cause, PostKind, Status, War
 from .common import new_work
 
 DOCTRINE_STREAM = 9
@@ -60,6 +60,29 @@ class Knobs(NamedTuple):
     hold_strictness: float
     listening: float
     listening_growth: float
+    release_after: float
+    failure_km: float
+    sideline_popularity: float
+    sideline_rank: float
+    crisis_w_competence: float
+    crisis_w_seniority: float
+    success_km: float
+    talent_bar: float
+    talent_rank_penalty: float
+    seniority_months: float
+    score_noise: float
+    priority_scapegoat: float
+    priority_crisis_release: float
+    priority_loyal_recall: float
+    priority_withdrawal: float
+    priority_sideline: float
+    priority_rotate: float
+    priority_failure: float
+    priority_interrogate: float
+    priority_merit: float
+    priority_talent: float
+    priority_charm: float
+    priority_review: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -126,10 +149,10 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         top, top_pop = 0, -np.inf
         for i in range(n):
             o = rec[r, i]
-            pop = o.pop if (o.status == Status.ACTIVE and o.rank >= 4) else -1.0
+            pop = o.pop if (o.status == Status.ACTIVE and o.rank >= K.sideline_rank) else -1.0
             if pop > top_pop:
                 top, top_pop = i, pop
-        if top_pop > 0.2:
+        if top_pop > K.sideline_popularity:
             sidelined = top
     has_talent = K.talent_promotions > 0
     if has_talent:
@@ -137,8 +160,8 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
             o = rec[r, i]
             senior = kind[i] == PostKind.STAFF or kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY \
                 or kind[i] == PostKind.DISTRICT
-            pool[i] = o.status == Status.ACTIVE and o.rank < 5 and o.bc_mu > 0.6 and (not at_war or senior)
-            value[i] = o.bc_mu - 0.08 * o.rank
+            pool[i] = o.status == Status.ACTIVE and o.rank < TOP_RANK and o.bc_mu > K.talent_bar and (not at_war or senior)
+            value[i] = o.bc_mu - K.talent_rank_penalty * o.rank
             talent[i] = 0
         _top(value, pool, int(K.talent_promotions), talent)
     has_charm = K.charm > 0
@@ -162,55 +185,55 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         arrested = o.status == Status.ARRESTED
         commands = kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY
         front_collapsed = commands and collapsed[r, front[i]] == 1
-        front_defeated = commands and reported[r, front[i]] <= -60.0 and at_war
+        front_defeated = commands and reported[r, front[i]] <= -K.failure_km and at_war
         loyal_failure = K.keep_loyal_failures > 0 and o.bl_mu >= K.loyal_bar
         # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
         if active and 1.0 - o.bl_mu > threshold:
             _give(action, priority, cause, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
         # Review of sentenced officers (M10).
-        if K.release_on > 0 and arrested and o.custody > 3 and uniform(key, i, 1) < K.release_rate:
-            _give(action, priority, cause, r, i, Action.RELEASE, 0.5, Cause.REVIEW)
+        if K.release_on > 0 and arrested and o.custody > K.release_after and uniform(key, i, 1) < K.release_rate:
+            _give(action, priority, cause, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
         # M3 scapegoating, M2 the loyal failure kept close.
         scapegoated = kind[i] == PostKind.FRONT and front_collapsed and uniform(key, i, 2) < K.scapegoat
         if scapegoated:
             if loyal_failure:
-                _give(action, priority, cause, r, i, Action.RECALL, 9.0, Cause.FAILURE)
+                _give(action, priority, cause, r, i, Action.RECALL, K.priority_loyal_recall, Cause.FAILURE)
             elif uniform(key, i, 3) < K.scapegoat_execute:
-                _give(action, priority, cause, r, i, Action.EXECUTE, 10.0, Cause.SCAPEGOAT)
+                _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
             else:
-                _give(action, priority, cause, r, i, Action.ARREST, 10.0, Cause.SCAPEGOAT)
+                _give(action, priority, cause, r, i, Action.ARREST, K.priority_scapegoat, Cause.SCAPEGOAT)
         if (front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated:
             if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
-                _give(action, priority, cause, r, i, Action.DEMOTE, 5.0, Cause.FAILURE)  # Kulik 1942
+                _give(action, priority, cause, r, i, Action.DEMOTE, K.priority_failure, Cause.FAILURE)  # Kulik 1942
             elif loyal_failure:
-                _give(action, priority, cause, r, i, Action.RECALL, 5.0, Cause.FAILURE)
+                _give(action, priority, cause, r, i, Action.RECALL, K.priority_failure, Cause.FAILURE)
             else:
-                _give(action, priority, cause, r, i, Action.REMOVE, 5.0, Cause.FAILURE)
+                _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.FAILURE)
         if active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal:
-            _give(action, priority, cause, r, i, Action.ARREST, 8.0, Cause.UNAUTHORISED)
+            _give(action, priority, cause, r, i, Action.ARREST, K.priority_withdrawal, Cause.UNAUTHORISED)
         # M4: keep the brilliant moving; after victory, sideline the most popular.
         if K.rotate_on > 0 and active and commands and o.pop > K.rotate_popular:
-            _give(action, priority, cause, r, i, Action.ROTATE, 6.0 + o.pop, Cause.ROTATION)
+            _give(action, priority, cause, r, i, Action.ROTATE, K.priority_rotate + o.pop, Cause.ROTATION)
         if i == sidelined:
-            _give(action, priority, cause, r, i, Action.SIDELINE, 7.0, Cause.SIDELINE)
+            _give(action, priority, cause, r, i, Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
         # M5: break the tool to see if it still works.
         if (K.interrogate_autonomy > 0 and active and o.requests == 1 and (K.interrogate_in_war > 0 or not at_war)
                 and uniform(key, i, 5) < K.interrogate_autonomy):
-            _give(action, priority, cause, r, i, Action.INTERROGATE, 4.0, Cause.AUTONOMY)
+            _give(action, priority, cause, r, i, Action.INTERROGATE, K.priority_interrogate, Cause.AUTONOMY)
         # Promotion of winners (M12, M4).
-        if (active and commands and reported[r, front[i]] >= 40.0 and at_war and o.rank < 5
+        if (active and commands and reported[r, front[i]] >= K.success_km and at_war and o.rank < TOP_RANK
                 and uniform(key, i, 1) < K.promote_winners):
-            _give(action, priority, cause, r, i, Action.PROMOTE, 3.0, Cause.MERIT)
+            _give(action, priority, cause, r, i, Action.PROMOTE, K.priority_merit, Cause.MERIT)
         if has_talent and talent[i]:
-            _give(action, priority, cause, r, i, Action.PROMOTE, 2.0, Cause.TALENT)
+            _give(action, priority, cause, r, i, Action.PROMOTE, K.priority_talent, Cause.TALENT)
         if has_charm and charmed[i]:
-            _give(action, priority, cause, r, i, Action.CHARM, 1.0, Cause.RULER)
+            _give(action, priority, cause, r, i, Action.CHARM, K.priority_charm, Cause.RULER)
         # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
-        seniority = o.rank / 5.0 + min(o.exper, 48.0) / 48.0
+        seniority = o.rank / TOP_RANK + min(o.exper, K.seniority_months) / K.seniority_months
         if K.crisis_appointment > 0 and crisis[r] == 1:
-            score[r, i] = 3.0 * o.bc_mu + 0.5 * seniority + 0.01 * uniform(key, i, 0)
+            score[r, i] = K.crisis_w_competence * o.bc_mu + K.crisis_w_seniority * seniority + K.score_noise * uniform(key, i, 0)
             if arrested and o.bc_mu >= K.crisis_release:
-                _give(action, priority, cause, r, i, Action.RELEASE, 9.5, Cause.CRISIS)
+                _give(action, priority, cause, r, i, Action.RELEASE, K.priority_crisis_release, Cause.CRISIS)
         else:
             score[r, i] = (K.w_competence * o.bc_mu + K.w_loyalty * o.bl_mu + K.w_seniority * seniority
-                           + K.w_popularity * o.pop + 0.01 * uniform(key, i, 0))
+                           + K.w_popularity * o.pop + K.score_noise * uniform(key, i, 0))
