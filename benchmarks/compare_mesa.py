@@ -97,9 +97,16 @@ def child(args: argparse.Namespace) -> dict:
 
     threads = int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count() or 1
     # Spawned, not forked: this process runs Numba's OpenMP threads, and GNU OpenMP cannot survive a fork.
-    pool = ProcessPoolExecutor(threads, mp_context=multiprocessing.get_context("spawn"), initializer=_mesa_worker_init,
-                               initargs=(args.doctrine, args.seed)) \
-        if threads > 1 else None
+    pool = (
+        ProcessPoolExecutor(
+            threads,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_mesa_worker_init,
+            initargs=(args.doctrine, args.seed),
+        )
+        if threads > 1
+        else None
+    )
 
     def time_mesa() -> tuple[float, float]:
         """Wall time per Mesa run; with k cores, k processes share the runs (what a Mesa user does with
@@ -132,12 +139,21 @@ def child(args: argparse.Namespace) -> dict:
         pool.shutdown()
     med = {k: statistics.median(v) for k, v in rows.items()}
     return {
-        "stavka_ms_per_run": med["stavka"], "mesa_ms_per_run": med["mesa"], "ratio": med["mesa"] / med["stavka"],
-        "officers": scen.config.corps.n_officers, "months": scen.calendar.n_months, "runs": runs,
+        "stavka_ms_per_run": med["stavka"],
+        "mesa_ms_per_run": med["mesa"],
+        "ratio": med["mesa"] / med["stavka"],
+        "officers": scen.config.corps.n_officers,
+        "months": scen.calendar.n_months,
+        "runs": runs,
         "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
-        "stavka_engine_ms_per_run": med["engine"], "mesa_model_ms_per_run": med["model"],
-        "engine_ratio": med["model"] / med["engine"], "mesa_runs": len(mesa_ids), "repeats": args.repeats,
-        "doctrine": doctrine.name, "load": round(statistics.mean(load), 2), "all": rows,
+        "stavka_engine_ms_per_run": med["engine"],
+        "mesa_model_ms_per_run": med["model"],
+        "engine_ratio": med["model"] / med["engine"],
+        "mesa_runs": len(mesa_ids),
+        "repeats": args.repeats,
+        "doctrine": doctrine.name,
+        "load": round(statistics.mean(load), 2),
+        "all": rows,
     }
 
 
@@ -168,13 +184,23 @@ def agree(args: argparse.Namespace) -> int:
             mine = [(t, k, o, ot, p, f, c, float(np.float32(v))) for (t, k, o, ot, p, f, c, v) in model.events]
             same += mine == logs[r]
         failures += args.runs - same
-        print(f"{name}: {same}/{args.runs} runs with identical event logs (seed {args.seed}; "
-              f"{(time.perf_counter() - start) / args.runs:.2f} s per Mesa run)", flush=True)
+        print(
+            f"{name}: {same}/{args.runs} runs with identical event logs (seed {args.seed}; "
+            f"{(time.perf_counter() - start) / args.runs:.2f} s per Mesa run)",
+            flush=True,
+        )
     return 1 if failures else 0
 
 
-PHASES = ("initial world (Engine())", "compiled runs (runs_fused)", "ledger (append_months)", "run metrics",
-          "series table", "history metrics (compiled)", "other Python")
+PHASES = (
+    "initial world (Engine())",
+    "compiled runs (runs_fused)",
+    "ledger (append_months)",
+    "run metrics",
+    "series table",
+    "history metrics (compiled)",
+    "other Python",
+)
 
 
 def profile(args: argparse.Namespace) -> dict:
@@ -192,6 +218,7 @@ def profile(args: argparse.Namespace) -> dict:
                 return fn(*a, **k)
             finally:
                 spent[name] += time.perf_counter() - start
+
         return wrapper
 
     def run() -> float:
@@ -200,8 +227,14 @@ def profile(args: argparse.Namespace) -> dict:
         return time.perf_counter() - start
 
     api.simulate(scenario="default", doctrine=args.doctrine, runs=2, seed=args.seed, events=False)  # warm-up
-    patched = [(core, "runs_fused"), (core.Engine, "__init__"), (core.BatchLog, "append_months"), (api, "run_metrics"),
-               (api, "series_frame"), (api, "history_stats")]
+    patched = [
+        (core, "runs_fused"),
+        (core.Engine, "__init__"),
+        (core.BatchLog, "append_months"),
+        (api, "run_metrics"),
+        (api, "series_frame"),
+        (api, "history_stats"),
+    ]
     originals = [getattr(obj, name) for obj, name in patched]
     for (obj, name), phase in zip(patched, [PHASES[1], PHASES[0], *PHASES[2:6]], strict=True):
         setattr(obj, name, timed(phase, getattr(obj, name)))
@@ -211,16 +244,21 @@ def profile(args: argparse.Namespace) -> dict:
         for (obj, name), fn in zip(patched, originals, strict=True):
             setattr(obj, name, fn)
     spent[PHASES[6]] = total - sum(spent.values())
-    return {"runs": args.runs, "doctrine": args.doctrine, "total_s": total, "load": round(os.getloadavg()[0], 2),
-            "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
-            "phases_s": spent, "ms_per_run": 1000 * total / args.runs}
+    return {
+        "runs": args.runs,
+        "doctrine": args.doctrine,
+        "total_s": total,
+        "load": round(os.getloadavg()[0], 2),
+        "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
+        "phases_s": spent,
+        "ms_per_run": 1000 * total / args.runs,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--doctrine", default="historical")
-    parser.add_argument("--doctrines", default="passive,terror,historical,break_and_use,meritocratic",
-                        help="with --agree")
+    parser.add_argument("--doctrines", default="passive,terror,historical,break_and_use,meritocratic", help="with --agree")
     parser.add_argument("--runs", type=int, default=1000, help="stavka batch (with --agree: runs per doctrine)")
     parser.add_argument("--mesa-runs", type=int, default=10, help="Mesa runs per repeat")
     parser.add_argument("--repeats", type=int, default=3)
@@ -244,8 +282,10 @@ def main() -> None:
         if args.json:
             print(json.dumps(res))
             return
-        print(f"Engine phases over one batch of {res['runs']} runs of {res['doctrine']}, {res['threads']} thread(s), "
-              f"load {res['load']}: {res['total_s']:.1f} s, {res['ms_per_run']:.2f} ms/run")
+        print(
+            f"Engine phases over one batch of {res['runs']} runs of {res['doctrine']}, {res['threads']} thread(s), "
+            f"load {res['load']}: {res['total_s']:.1f} s, {res['ms_per_run']:.2f} ms/run"
+        )
         for name, sec in res["phases_s"].items():
             print(f"  {name:<28} {sec:>8.2f} s {100 * sec / res['total_s']:>5.1f}%  {1000 * sec / res['runs']:>7.2f} ms/run")
         return
@@ -256,8 +296,21 @@ def main() -> None:
     results = []
     for threads in [int(t) for t in args.threads.split(",")]:
         env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-        cmd = [sys.executable, __file__, "--child", "--doctrine", args.doctrine, "--runs", str(args.runs),
-               "--mesa-runs", str(args.mesa_runs), "--repeats", str(args.repeats), "--seed", str(args.seed)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--doctrine",
+            args.doctrine,
+            "--runs",
+            str(args.runs),
+            "--mesa-runs",
+            str(args.mesa_runs),
+            "--repeats",
+            str(args.repeats),
+            "--seed",
+            str(args.seed),
+        ]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if out.returncode:
             sys.exit(f"compare_mesa.py: the {threads}-thread child failed (exit {out.returncode}):\n{out.stderr}")
@@ -269,18 +322,26 @@ def main() -> None:
         print(json.dumps({**top, "results": [{k: v for k, v in r.items() if k != "all"} for r in results]}))
         return
     r0 = results[0]
-    print(f"stavka vs Mesa 3.3, default scenario ({r0['months']} months, {r0['officers']} officer slots), "
-          f"doctrine {r0['doctrine']}, stavka batch {r0['runs']} runs, {r0['mesa_runs']} Mesa runs per repeat, "
-          f"median of {r0['repeats']} repeats{' (SMOKE: figures meaningless)' if args.smoke else ''}")
-    print(f"{'threads':>7} {'load':>5} | {'stavka ms/run':>13} {'mesa ms/run':>11} {'ratio':>7} | "
-          f"{'engine ms/run':>13} {'model ms/run':>12} {'ratio':>7}")
+    print(
+        f"stavka vs Mesa 3.3, default scenario ({r0['months']} months, {r0['officers']} officer slots), "
+        f"doctrine {r0['doctrine']}, stavka batch {r0['runs']} runs, {r0['mesa_runs']} Mesa runs per repeat, "
+        f"median of {r0['repeats']} repeats{' (SMOKE: figures meaningless)' if args.smoke else ''}"
+    )
+    print(
+        f"{'threads':>7} {'load':>5} | {'stavka ms/run':>13} {'mesa ms/run':>11} {'ratio':>7} | "
+        f"{'engine ms/run':>13} {'model ms/run':>12} {'ratio':>7}"
+    )
     for r in results:
-        print(f"{r['threads']:>7} {r['load']:>5.1f} | {r['stavka_ms_per_run']:>13.2f} {r['mesa_ms_per_run']:>11.1f} "
-              f"{r['ratio']:>6.1f}x | {r['stavka_engine_ms_per_run']:>13.2f} {r['mesa_model_ms_per_run']:>12.1f} "
-              f"{r['engine_ratio']:>6.1f}x")
-    print("stavka = stavka.simulate (engine, metrics, event table, official history); engine = Engine.run_to_end + "
-          "run_metrics; mesa = mesa_reference.run (steps, metrics, official history); model = the steps only. "
-          "load = 1-min load average during the repeats.")
+        print(
+            f"{r['threads']:>7} {r['load']:>5.1f} | {r['stavka_ms_per_run']:>13.2f} {r['mesa_ms_per_run']:>11.1f} "
+            f"{r['ratio']:>6.1f}x | {r['stavka_engine_ms_per_run']:>13.2f} {r['mesa_model_ms_per_run']:>12.1f} "
+            f"{r['engine_ratio']:>6.1f}x"
+        )
+    print(
+        "stavka = stavka.simulate (engine, metrics, event table, official history); engine = Engine.run_to_end + "
+        "run_metrics; mesa = mesa_reference.run (steps, metrics, official history); model = the steps only. "
+        "load = 1-min load average during the repeats."
+    )
 
 
 if __name__ == "__main__":

@@ -69,8 +69,9 @@ def concurrent(tree: Path, k: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as cache:
         environ = os.environ | {"STAVKA_CACHE_DIR": cache, "PYTHONPATH": str(tree)}
         start = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT], env=environ, stdout=subprocess.PIPE, text=True)
-                 for _ in range(k)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", CONCURRENT], env=environ, stdout=subprocess.PIPE, text=True) for _ in range(k)
+        ]
         outs = [p.communicate()[0] for p in procs]
         seconds = time.perf_counter() - start
         codes = [p.returncode for p in procs]
@@ -78,9 +79,16 @@ def concurrent(tree: Path, k: int) -> dict[str, object]:
         after = subprocess.run([sys.executable, "-c", CONCURRENT], env=environ, capture_output=True, text=True, check=True)
         warm = json.loads(after.stdout)
     digests = {r["digest"] for r in results} | {warm["digest"]}
-    return {"processes": k, "exit_codes": codes, "seconds": round(seconds, 1), "identical": len(digests) == 1,
-            "cold_misses": [r["misses"] for r in results], "warm_hits": warm["hits"], "warm_misses": warm["misses"],
-            "ok": codes == [0] * k and len(digests) == 1 and warm["hits"] > 0 and warm["misses"] == 0}
+    return {
+        "processes": k,
+        "exit_codes": codes,
+        "seconds": round(seconds, 1),
+        "identical": len(digests) == 1,
+        "cold_misses": [r["misses"] for r in results],
+        "warm_hits": warm["hits"],
+        "warm_misses": warm["misses"],
+        "ok": codes == [0] * k and len(digests) == 1 and warm["hits"] > 0 and warm["misses"] == 0,
+    }
 
 
 def main() -> None:
@@ -103,8 +111,12 @@ def main() -> None:
             for name, tree in trees.items():
                 times[name][case].append(run(tree, code))
     medians = {name: {case: statistics.median(t) for case, t in by_case.items()} for name, by_case in times.items()}
-    result: dict[str, object] = {"python": sys.version.split()[0], "repeats": repeats,
-                                 "trees": {k: str(v) for k, v in trees.items()}, "median_seconds": medians}
+    result: dict[str, object] = {
+        "python": sys.version.split()[0],
+        "repeats": repeats,
+        "trees": {k: str(v) for k, v in trees.items()},
+        "median_seconds": medians,
+    }
     if args.concurrent:
         result["concurrent"] = concurrent(trees["this"], args.concurrent)
     if args.json:

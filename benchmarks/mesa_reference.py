@@ -65,8 +65,7 @@ K = {k.name: int(k) for k in Kind}
 C = {c.name: int(c) for c in Cause}
 NONE = 0
 
-FRONT_FIELDS = ("active", "depth", "own", "enemy", "hold", "adv", "reported", "odds", "quality", "collapsed",
-                "encircled")
+FRONT_FIELDS = ("active", "depth", "own", "enemy", "hold", "adv", "reported", "odds", "quality", "collapsed", "encircled")
 
 
 def sigmoid(x: float) -> float:
@@ -141,8 +140,12 @@ class Officer(mesa.Agent):
         P = self.model.P
         settle, gain = P.operations_settle_share, P.operations_experience_gain
         settled = settle + (1.0 - settle) * min(self.tenure / P.operations_settle_months, 1.0)
-        return (self.comp * (1.0 - P.operations_trauma_dulling * self.trauma)
-                * ((1.0 - gain) + gain * min(self.exper / P.operations_experience_months, 1.0)) * settled)
+        return (
+            self.comp
+            * (1.0 - P.operations_trauma_dulling * self.trauma)
+            * ((1.0 - gain) + gain * min(self.exper / P.operations_experience_months, 1.0))
+            * settled
+        )
 
     def denunciation_hazard(self, P: Any, quota_on: float, mean_fear: float) -> float:
         patron_hit = 0.0
@@ -150,24 +153,44 @@ class Officer(mesa.Agent):
             ps = self.model.slots[self.patron].status
             if ps in (ARRESTED, EXECUTED):
                 patron_hit = 1.0
-        return (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
-                * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + P.security_rank_denounce * self.rank)
-                * (1.0 + P.security_association_boost * patron_hit) * (1.0 + P.security_watched_denounce * self.watched))
+        return (
+            P.security_denounce_rate
+            * (1.0 + P.security_quota_denounce_boost * quota_on)
+            * (1.0 + P.security_fear_denounce_boost * mean_fear)
+            * (1.0 + P.security_rank_denounce * self.rank)
+            * (1.0 + P.security_association_boost * patron_hit)
+            * (1.0 + P.security_watched_denounce * self.watched)
+        )
 
     def autonomy_wish(self, P: Any) -> float:
-        return (P.ruler_autonomy_rate * self.comp * P.ruler_autonomy_competence * self.ambition * P.ruler_autonomy_ambition
-                * (1.0 - self.fear))
+        return (
+            P.ruler_autonomy_rate
+            * self.comp
+            * P.ruler_autonomy_competence
+            * self.ambition
+            * P.ruler_autonomy_ambition
+            * (1.0 - self.fear)
+        )
 
     def challenge_pull(self, P: Any) -> float:
-        return (P.politics_challenge_base + P.politics_challenge_popularity * self.pop
-                + P.politics_challenge_ambition * self.ambition
-                + P.politics_challenge_disloyalty * (1.0 - self.loyal)
-                + P.politics_challenge_grievance * self.griev + P.politics_challenge_fear * self.fear)
+        return (
+            P.politics_challenge_base
+            + P.politics_challenge_popularity * self.pop
+            + P.politics_challenge_ambition * self.ambition
+            + P.politics_challenge_disloyalty * (1.0 - self.loyal)
+            + P.politics_challenge_grievance * self.griev
+            + P.politics_challenge_fear * self.fear
+        )
 
     def defection_pull(self, P: Any, scapegoat_index: float, hostage: int) -> float:
-        return (P.captivity_defect_base + P.captivity_defect_fear * self.fear
-                + P.captivity_defect_grievance * self.griev + P.captivity_defect_disloyalty * (1.0 - self.loyal)
-                + P.captivity_defect_scapegoat * scapegoat_index + P.captivity_defect_hostage * hostage)
+        return (
+            P.captivity_defect_base
+            + P.captivity_defect_fear * self.fear
+            + P.captivity_defect_grievance * self.griev
+            + P.captivity_defect_disloyalty * (1.0 - self.loyal)
+            + P.captivity_defect_scapegoat * scapegoat_index
+            + P.captivity_defect_hostage * hostage
+        )
 
     def morale(self, P: Any, rate: float) -> None:
         """Fear spreads with repression of peers and patrons; grievance erodes loyalty (M13)."""
@@ -179,8 +202,12 @@ class Officer(mesa.Agent):
             ps = self.model.slots[self.patron].status
             if ps in (ARRESTED, EXECUTED):
                 assoc = P.politics_association_exposure
-        self.fear = clip01(self.fear + P.politics_fear_repression * rate + P.politics_fear_association * assoc
-                           + P.politics_fear_recovery * (P.politics_fear_baseline - self.fear))
+        self.fear = clip01(
+            self.fear
+            + P.politics_fear_repression * rate
+            + P.politics_fear_association * assoc
+            + P.politics_fear_recovery * (P.politics_fear_baseline - self.fear)
+        )
         self.griev *= P.politics_grievance_decay
         self.loyal = clip01(self.loyal - P.politics_loyalty_erosion * self.griev * self.loyal)
 
@@ -249,9 +276,18 @@ class RoutineRuler:
         for o in m.agents:
             o.action, o.priority, o.cause = NONE, 0.0, NONE
             o.score = self.routine_score(o)
-        return Settings(credit=0.0, collate=0, listening=0.5, purge_quota=0.0, execute_share=0.0, hostage=0,
-                        punish_returnees=0.0, organ_trust=0.5, directive=0,
-                        hold=[f.hold for f in m.fronts])
+        return Settings(
+            credit=0.0,
+            collate=0,
+            listening=0.5,
+            purge_quota=0.0,
+            execute_share=0.0,
+            hostage=0,
+            punish_returnees=0.0,
+            organ_trust=0.5,
+            directive=0,
+            hold=[f.hold for f in m.fronts],
+        )
 
 
 def order(o: Officer, action: int, priority: float, cause: int) -> None:
@@ -288,14 +324,19 @@ class PolicyRuler(RoutineRuler):
                 sideline = best
         talent: set[int] = set()
         if p.talent_promotions > 0:
-            pool = [o for o in officers if o.status == ACTIVE and o.rank < TOP_RANK and o.bc_mu > p.talent_bar
-                    and (not at_war or (o.post >= 0 and post_kind[o.post] != CORPS))]
+            pool = [
+                o
+                for o in officers
+                if o.status == ACTIVE
+                and o.rank < TOP_RANK
+                and o.bc_mu > p.talent_bar
+                and (not at_war or (o.post >= 0 and post_kind[o.post] != CORPS))
+            ]
             pool.sort(key=lambda o: -(o.bc_mu - p.talent_rank_penalty * o.rank))
             talent = {o.slot for o in pool[: p.talent_promotions]}
         charmed: set[int] = set()
         if p.charm > 0:
-            valued = [o for o in officers if o.status == ACTIVE and o.post >= 0
-                      and post_kind[o.post] in (FRONT, ARMY, STAFF)]
+            valued = [o for o in officers if o.status == ACTIVE and o.post >= 0 and post_kind[o.post] in (FRONT, ARMY, STAFF)]
             valued.sort(key=lambda o: -o.bc_mu)
             charmed = {o.slot for o in valued[: p.charm] if o.bc_mu > 0}
 
@@ -342,8 +383,14 @@ class PolicyRuler(RoutineRuler):
             if interrogate_window and active and o.requests == 1 and u.u(i, 5) < p.interrogate_autonomy:
                 order(o, A["INTERROGATE"], p.priority_interrogate, C["AUTONOMY"])
             # Promotion of winners; talent search; personal attention (M12, M4).
-            if (active and commands and front.reported >= p.success_km and at_war and o.rank < TOP_RANK
-                    and u.u(i, 1) < p.promote_winners):
+            if (
+                active
+                and commands
+                and front.reported >= p.success_km
+                and at_war
+                and o.rank < TOP_RANK
+                and u.u(i, 1) < p.promote_winners
+            ):
                 order(o, A["PROMOTE"], p.priority_merit, C["MERIT"])
             if i in talent:
                 order(o, A["PROMOTE"], p.priority_talent, C["TALENT"])
@@ -356,8 +403,13 @@ class PolicyRuler(RoutineRuler):
                 if arrested and o.bc_mu >= p.crisis_release:
                     order(o, A["RELEASE"], p.priority_crisis_release, C["CRISIS"])
             else:
-                o.score = (p.w_competence * o.bc_mu + p.w_loyalty * o.bl_mu + p.w_seniority * seniority
-                           + p.w_popularity * o.pop + p.score_noise * u0[i])
+                o.score = (
+                    p.w_competence * o.bc_mu
+                    + p.w_loyalty * o.bl_mu
+                    + p.w_seniority * seniority
+                    + p.w_popularity * o.pop
+                    + p.score_noise * u0[i]
+                )
 
         wins = 0
         for o in officers:
@@ -365,10 +417,15 @@ class PolicyRuler(RoutineRuler):
         # Hold or initiative (M7): the same fronts keep the same orders from month to month.
         fixed = Stream(m.seed, m.run_id, 0, 24, len(fronts))
         return Settings(
-            listening=min(1.0, p.listening + p.listening_growth * wins), credit=p.credit_taken,
-            collate=int(p.collate_lessons), purge_quota=p.purge_quota if in_window(m.label, p.purge_window) else 0.0,
-            execute_share=p.execute_share, organ_trust=p.organ_trust, hostage=int(p.hostage),
-            punish_returnees=p.punish_returnees, hold=[int(fixed.u(f.index) < p.hold_strictness) for f in fronts],
+            listening=min(1.0, p.listening + p.listening_growth * wins),
+            credit=p.credit_taken,
+            collate=int(p.collate_lessons),
+            purge_quota=p.purge_quota if in_window(m.label, p.purge_window) else 0.0,
+            execute_share=p.execute_share,
+            organ_trust=p.organ_trust,
+            hostage=int(p.hostage),
+            punish_returnees=p.punish_returnees,
+            hold=[int(fixed.u(f.index) < p.hold_strictness) for f in fronts],
             directive=ORDERS.get(m.label, 0) if isinstance(self.doctrine, Historical) else 0,
         )
 
@@ -383,15 +440,15 @@ def ruler_for(doctrine: Doctrine) -> RoutineRuler:
 
 # --- the model -------------------------------------------------------------------------------------------
 
-RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees",
-                "organ_trust")
+RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees", "organ_trust")
 
 
 class StavkaModel(mesa.Model):
     """One run of the command system, month by month."""
 
-    def __init__(self, doctrine: str | Doctrine = "terror", seed: int = 0, run_id: int = 0,
-                 scenario: Scenario | None = None) -> None:
+    def __init__(
+        self, doctrine: str | Doctrine = "terror", seed: int = 0, run_id: int = 0, scenario: Scenario | None = None
+    ) -> None:
         super().__init__(seed=seed)  # Mesa's own generators are not used: draws come from stavka's streams
         self.scenario = s = scenario if scenario is not None else default_scenario()
         self.doctrine = get_doctrine(doctrine)
@@ -413,8 +470,7 @@ class StavkaModel(mesa.Model):
         for j, p in enumerate(self.fill_order):
             self.position[p] = j
         self.field_posts = [p for p in range(posts.n) if self.post_front[p] >= 0]  # front and army posts
-        self.posts_of_front = [[p for p in self.field_posts if self.post_front[p] == f]
-                               for f in range(cfg.posts.n_fronts)]
+        self.posts_of_front = [[p for p in self.field_posts if self.post_front[p] == f] for f in range(cfg.posts.n_fronts)]
         self.armies_of_front = [[p for p in ps if self.post_kind[p] == ARMY] for ps in self.posts_of_front]
 
         # The initial world of this (seed, run), from stavka's initializer, as agents.
@@ -422,8 +478,7 @@ class StavkaModel(mesa.Model):
         off = world.off[0]
         fields = off.dtype.names
         cols = {name: off[name].tolist() for name in fields}
-        self.slots: list[Officer] = [Officer(self, i, **{k: cols[k][i] for k in fields})
-                                     for i in range(self.n)]
+        self.slots: list[Officer] = [Officer(self, i, **{k: cols[k][i] for k in fields}) for i in range(self.n)]
         self.holder: list[Officer | None] = [self.slots[h] if h >= 0 else None for h in world.holder[0].tolist()]
         fr = world.fronts[0]
         fcols = {name: fr[name].tolist() for name in FRONT_FIELDS}
@@ -435,12 +490,21 @@ class StavkaModel(mesa.Model):
         self.events: list[tuple[int, int, int, int, int, int, int, float]] = []
         self.meritocracy = math.nan
         self.continuity = math.nan
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "front_line": StavkaModel.front_line, "corps_quality": StavkaModel.corps_quality,
-            "fear": StavkaModel.mean_fear, "paranoia": "paranoia", "own_strength": StavkaModel.own_strength,
-            "enemy_strength": StavkaModel.enemy_strength, "fronts": StavkaModel.active_fronts,
-            "repression": "repression", "lessons": "lessons", "listening": "listening", "credit": "credit",
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "front_line": StavkaModel.front_line,
+                "corps_quality": StavkaModel.corps_quality,
+                "fear": StavkaModel.mean_fear,
+                "paranoia": "paranoia",
+                "own_strength": StavkaModel.own_strength,
+                "enemy_strength": StavkaModel.enemy_strength,
+                "fronts": StavkaModel.active_fronts,
+                "repression": "repression",
+                "lessons": "lessons",
+                "listening": "listening",
+                "credit": "credit",
+            }
+        )
         self._repression_so_far = 0
         self.repression = 0
 
@@ -643,9 +707,12 @@ class StavkaModel(mesa.Model):
             o.requests = 1 if (o.post >= 0 and u_ask[o.slot] < o.autonomy_wish(P)) else 0
             if o.post >= 0 and o.pop > top_pop:
                 top_pop = o.pop
-        self.paranoia = clip01(self.paranoia + P.ruler_paranoia_decay * (P.ruler_paranoia_start - self.paranoia)
-                               + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
-                               + P.ruler_paranoia_challenge * self.challenges_month)
+        self.paranoia = clip01(
+            self.paranoia
+            + P.ruler_paranoia_decay * (P.ruler_paranoia_start - self.paranoia)
+            + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
+            + P.ruler_paranoia_challenge * self.challenges_month
+        )
         self.challenges_month = 0
 
     # 4. Decisions take effect ---------------------------------------------------------------------------
@@ -841,8 +908,12 @@ class StavkaModel(mesa.Model):
             odds = F.own * (P.operations_quality_offset + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
             # M7: a commander under hold orders who sees the trap may withdraw against orders.
             if F.hold and odds < P.operations_withdrawal_odds and cmd is not None:
-                p_w = (P.operations_unauthorised_withdrawal * cmd.comp * (1.0 - cmd.fear)
-                       * (1.0 - P.operations_withdrawal_loyalty * cmd.loyal))
+                p_w = (
+                    P.operations_unauthorised_withdrawal
+                    * cmd.comp
+                    * (1.0 - cmd.fear)
+                    * (1.0 - P.operations_withdrawal_loyalty * cmd.loyal)
+                )
                 if withdraw.u(f, 0) < p_w:
                     initiative = 1.0
                     cmd.withdrew = 1
@@ -850,23 +921,30 @@ class StavkaModel(mesa.Model):
                     self.emit(K["WITHDRAWAL"], cmd.ident, -1, cmd.post, f, C["UNAUTHORISED"], 0.0)
             adv = P.operations_km_per_log_odds * math.log(odds) + P.operations_noise_km * combat.normal(f, 0)
             if adv < 0:
-                adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
-                        + P.operations_initiative_ground_factor * initiative)
+                adv *= P.operations_hold_ground_factor * (1.0 - initiative) + P.operations_initiative_ground_factor * initiative
             losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -math.log(odds)))
-            enemy_losses = (F.enemy * P.operations_enemy_loss_rate
-                            * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max))
+            enemy_losses = (
+                F.enemy
+                * P.operations_enemy_loss_rate
+                * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max)
+            )
             if odds < 1.0:
-                hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (P.operations_encircle_quality - min(quality, 1.0))
-                          * (P.operations_hold_encircle_factor * (1.0 - initiative)
-                             + P.operations_initiative_encircle_factor * initiative))
+                hazard = (
+                    P.operations_encircle_base
+                    * (1.0 / odds - 1.0)
+                    * (P.operations_encircle_quality - min(quality, 1.0))
+                    * (
+                        P.operations_hold_encircle_factor * (1.0 - initiative)
+                        + P.operations_initiative_encircle_factor * initiative
+                    )
+                )
                 if encircle.u(f, 0) < 1.0 - math.exp(-hazard):
                     F.encircled = 1
                     self.encirclements += 1
                     losses += F.own * P.operations_encirclement_losses
                     adv -= P.operations_encirclement_km
                     trapped = self.trapped_commander(f, cmd, encircle.u(f, 1))
-                    self.emit(K["ENCIRCLEMENT"], trapped.ident if trapped is not None else -1, -1, -1, f, NONE,
-                              losses)
+                    self.emit(K["ENCIRCLEMENT"], trapped.ident if trapped is not None else -1, -1, -1, f, NONE, losses)
                     if trapped is not None:
                         u = encircle.u(f, 2)
                         if u < P.operations_pocket_killed:
@@ -1007,8 +1085,11 @@ class StavkaModel(mesa.Model):
                 continue
             self.challenges += 1
             self.challenges_month += 1
-            success = sigmoid(P.politics_challenge_success_base + P.politics_challenge_success_popularity * o.pop
-                              + P.politics_challenge_success_paranoia * self.paranoia)
+            success = sigmoid(
+                P.politics_challenge_success_base
+                + P.politics_challenge_success_popularity * o.pop
+                + P.politics_challenge_success_paranoia * self.paranoia
+            )
             if k.u(o.slot, 1) < success:
                 self.ruler_alive = 0
                 self.purge_quota = 0.0  # the new leadership ends the old one's quotas
@@ -1051,8 +1132,7 @@ class StavkaModel(mesa.Model):
         # January intake: a new colonel (a new agent) in every emptied slot.
         new = self.stream(Purpose.INTAKE)
         c = self.scenario.config
-        cc, cl, ca, kappa = c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean, \
-            c.corps.trait_concentration
+        cc, cl, ca, kappa = c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean, c.corps.trait_concentration
         sd_c = math.sqrt(cc * (1 - cc) / (kappa + 1))
         sd_l = math.sqrt(cl * (1 - cl) / (kappa + 1))
         sd_a = math.sqrt(ca * (1 - ca) / (kappa + 1))
@@ -1065,15 +1145,39 @@ class StavkaModel(mesa.Model):
             old.remove()
             patron = int(new.u(i, 7) * n)
             o = Officer(
-                self, i, gen, ident=i + n * gen, status=ACTIVE, rank=0, post=-1,
+                self,
+                i,
+                gen,
+                ident=i + n * gen,
+                status=ACTIVE,
+                rank=0,
+                post=-1,
                 comp=min(max(cc + sd_c * new.normal(i, 0), lo), hi),
                 loyal=min(max(cl + sd_l * new.normal(i, 1), lo), hi),
                 ambition=min(max(ca + sd_a * new.normal(i, 2), lo), hi),
-                age=P.turnover_intake_age + P.turnover_intake_age_span * new.u(i, 6), exper=0.0, tenure=0, pop=0.0,
-                fear=P.politics_fear_baseline, griev=0.0,
-                trauma=0.0, susp=0.0, bc_mu=cc, bc_var=c.ruler.prior_var, bl_mu=cl, bl_var=c.ruler.prior_var,
-                wins=0, defeats=0, custody=0, captive=0, requests=0, withdrew=0, watched=0, senior_at_war=0,
-                repressed=0, roster=-1, patron=-1,
+                age=P.turnover_intake_age + P.turnover_intake_age_span * new.u(i, 6),
+                exper=0.0,
+                tenure=0,
+                pop=0.0,
+                fear=P.politics_fear_baseline,
+                griev=0.0,
+                trauma=0.0,
+                susp=0.0,
+                bc_mu=cc,
+                bc_var=c.ruler.prior_var,
+                bl_mu=cl,
+                bl_var=c.ruler.prior_var,
+                wins=0,
+                defeats=0,
+                custody=0,
+                captive=0,
+                requests=0,
+                withdrew=0,
+                watched=0,
+                senior_at_war=0,
+                repressed=0,
+                roster=-1,
+                patron=-1,
             )
             self.slots[i] = o
             o.patron = patron if (patron != i and self.slots[patron].rank >= int(P.turnover_patron_min_rank)) else -1
@@ -1118,43 +1222,65 @@ class StavkaModel(mesa.Model):
     def events_frame(self) -> pd.DataFrame:
         """The true ledger in the columns of `stavka.simulate(...).events` (detail left empty)."""
         if not self.events:
-            return pd.DataFrame(columns=["run", "month", "kind", "officer", "officer_id", "other_id", "post",
-                                         "front", "cause", "detail", "value"])
+            return pd.DataFrame(
+                columns=["run", "month", "kind", "officer", "officer_id", "other_id", "post", "front", "cause", "detail", "value"]
+            )
         t, kind, officer, other, post, front, cause, value = (list(c) for c in zip(*self.events, strict=True))
         roster = self.scenario.roster
         ids = np.array(officer, dtype=np.int64)
         generated = sorted({i for i in officer if i >= len(roster)})
-        gen_names = dict(zip(generated, generated_names(self.seed, np.full(len(generated), self.run_id),
-                                                        np.array(generated, dtype=np.int64)), strict=True))
+        gen_names = dict(
+            zip(
+                generated,
+                generated_names(self.seed, np.full(len(generated), self.run_id), np.array(generated, dtype=np.int64)),
+                strict=True,
+            )
+        )
         names = [roster[i].short_name if 0 <= i < len(roster) else gen_names.get(i, "") for i in officer]
         post_names = self.scenario.posts.names
         front_names = {self.post_front[p]: post_names[p] for p in self.field_posts if self.post_kind[p] == FRONT}
-        return pd.DataFrame({
-            "run": self.run_id, "month": [self.labels[m] for m in t], "kind": [KIND_TEXT[Kind(k)] for k in kind],
-            "officer": names, "officer_id": ids, "other_id": np.array(other, dtype=np.int64),
-            "post": [post_names[p] if p >= 0 else "" for p in post], "front": [front_names.get(f, "") for f in front],
-            "cause": [CAUSE_TEXT[Cause(c)] for c in cause], "detail": "",
-            "value": np.array(value, dtype=np.float32).astype(float),
-        })
+        return pd.DataFrame(
+            {
+                "run": self.run_id,
+                "month": [self.labels[m] for m in t],
+                "kind": [KIND_TEXT[Kind(k)] for k in kind],
+                "officer": names,
+                "officer_id": ids,
+                "other_id": np.array(other, dtype=np.int64),
+                "post": [post_names[p] if p >= 0 else "" for p in post],
+                "front": [front_names.get(f, "") for f in front],
+                "cause": [CAUSE_TEXT[Cause(c)] for c in cause],
+                "detail": "",
+                "value": np.array(value, dtype=np.float32).astype(float),
+            }
+        )
 
     def metrics(self) -> dict[str, Any]:
         won = self.war == VICTORY
         out: dict[str, Any] = {
             "victory_month": self.labels[self.war_end] if won else None,
-            "max_depth_km": self.max_depth, "losses": self.losses,
-            "encirclements": self.encirclements, "commanders_killed": self.commanders_killed,
-            "commanders_captured": self.commanders_captured, "defections": self.defections,
-            "arrests": self.arrests, "executions": self.executions, "interrogations": self.interrogations,
+            "max_depth_km": self.max_depth,
+            "losses": self.losses,
+            "encirclements": self.encirclements,
+            "commanders_killed": self.commanders_killed,
+            "commanders_captured": self.commanders_captured,
+            "defections": self.defections,
+            "arrests": self.arrests,
+            "executions": self.executions,
+            "interrogations": self.interrogations,
             "releases": self.releases,
             "innocent_share": self.repressed_innocent / self.repressed_n if self.repressed_n > 0 else math.nan,
             "field_competence": self.field_comp_sum / self.field_comp_n if self.field_comp_n > 0 else math.nan,
-            "meritocracy": self.meritocracy, "continuity": self.continuity, "challenges": self.challenges,
+            "meritocracy": self.meritocracy,
+            "continuity": self.continuity,
+            "challenges": self.challenges,
             "ruler_survived": bool(self.ruler_alive),
         }
         series = self.datacollector.get_model_vars_dataframe()
         credit = dict(zip(self.labels, series["credit"], strict=True))
-        _, stats = official_history(self.events_frame(), self.seed, self.doctrine.censorship,
-                                    lambda run, month: credit.get(month, 0.0))
+        _, stats = official_history(
+            self.events_frame(), self.seed, self.doctrine.censorship, lambda run, month: credit.get(month, 0.0)
+        )
         out["history_distortion"] = float(stats["history_distortion"].iloc[0]) if len(stats) else 0.0
         out["erased_names"] = int(stats["erased_names"].iloc[0]) if len(stats) else 0
         return {name: out[name] for name in METRICS}

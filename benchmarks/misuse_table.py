@@ -38,9 +38,11 @@ def first_line(res: subprocess.CompletedProcess[str]) -> str:
 
 def api(code: str) -> list[str]:
     """A Python snippet whose ConfigError is printed as one line with exit code 2."""
-    wrapped = ("import sys, stavka\nfrom stavka.config import ConfigError\ntry:\n"
-               + "".join(f"    {line}\n" for line in code.splitlines())
-               + "except ConfigError as exc:\n    print(f'ConfigError: {exc}', file=sys.stderr); sys.exit(2)\n")
+    wrapped = (
+        "import sys, stavka\nfrom stavka.config import ConfigError\ntry:\n"
+        + "".join(f"    {line}\n" for line in code.splitlines())
+        + "except ConfigError as exc:\n    print(f'ConfigError: {exc}', file=sys.stderr); sys.exit(2)\n"
+    )
     return [PY, "-c", wrapped]
 
 
@@ -136,8 +138,9 @@ def main() -> None:
         (d / "params5.toml").write_text('[doctrine]\nbase = "terror"\nname = "t5"\nparams = 5\n')
         (d / "typo.toml").write_text('[doctrine]\nbase = "terror"\nname = "typo"\nparamz = {}\n')
         (d / "terror.toml").write_text('[doctrine]\nbase = "passive"\nname = "terror"\n')
-        (d / "soft.toml").write_text('[doctrine]\nbase = "terror"\nname = "soft_terror"\n'
-                                     '[doctrine.params]\nscapegoat_execute = 0.2\n')
+        (d / "soft.toml").write_text(
+            '[doctrine]\nbase = "terror"\nname = "soft_terror"\n[doctrine.params]\nscapegoat_execute = 0.2\n'
+        )
         (d / "huge_sweep.toml").write_text(SWEEP.replace("runs = 40", "runs = 10000000000000"))
         (d / "seed_sweep.toml").write_text(SWEEP.replace("seed = 5", "seed = 9223372036854775808"))
         foreign = d / "thesis.duckdb"
@@ -147,11 +150,15 @@ def main() -> None:
 
         case("1 report onto the store", [*STAVKA, "report", "--db", str(db), "--out", str(db)])
         case("1 report onto a foreign DuckDB file", [*STAVKA, "report", "--db", str(db), "--out", str(foreign)])
-        case("3 scheduler refuses connections", [*STAVKA, "sweep", "sweep.toml", "--db", "x.duckdb", "--scheduler",
-                                                 "tcp://127.0.0.1:9"])
+        case(
+            "3 scheduler refuses connections",
+            [*STAVKA, "sweep", "sweep.toml", "--db", "x.duckdb", "--scheduler", "tcp://127.0.0.1:9"],
+        )
         with silent_server() as port:
-            case("3 scheduler accepts, never answers", [*STAVKA, "sweep", "sweep.toml", "--db", "x.duckdb",
-                                                        "--scheduler", f"tcp://127.0.0.1:{port}"])
+            case(
+                "3 scheduler accepts, never answers",
+                [*STAVKA, "sweep", "sweep.toml", "--db", "x.duckdb", "--scheduler", f"tcp://127.0.0.1:{port}"],
+            )
         case("5 binary file as scenario", [*STAVKA, "run", "--scenario", "binary.toml", "--runs", "2"])
         case("5 directory as scenario", [*STAVKA, "run", "--scenario", "folder.toml", "--runs", "2"])
         case("5 binary file as doctrine", [*STAVKA, "run", "--doctrine", "binary.toml", "--runs", "2"])
@@ -181,18 +188,22 @@ def main() -> None:
         case("8 run_ids=[137, 137]", api("stavka.simulate(run_ids=[137, 137])"))
         case("8 seed=1.5", api("stavka.simulate(seed=1.5, runs=2)"))
         case("8 runs=0", api("stavka.simulate(runs=0)"))
-        case("8 TOML doctrine stored by content, rebuilt without its file", api(
-            "import json, os, shutil\n"
-            "shutil.copy('soft.toml', 'soft_copy.toml')\n"
-            "r = stavka.simulate(doctrine='soft_copy.toml', runs=3, seed=1, events=False)\n"
-            "from stavka.sweep import save_results\n"
-            "exp = save_results('d.duckdb', 'run', [r], 3, 1, 0)\n"
-            "os.remove('soft_copy.toml')\n"
-            "again = stavka.rerun('d.duckdb', exp)\n"
-            "rec = json.loads(stavka.load('d.duckdb').cells['doctrine_record'][0])\n"
-            "same = again.metrics.drop(columns='run').equals(r.metrics.drop(columns='run'))\n"
-            "print(f\"stored as {rec['kind']} {rec['name']} (base {rec['base']}), source sha256 \""
-            "f\"{rec['source_sha256'][:12]}; rebuilt without the file: metrics identical: {same}\")"))
+        case(
+            "8 TOML doctrine stored by content, rebuilt without its file",
+            api(
+                "import json, os, shutil\n"
+                "shutil.copy('soft.toml', 'soft_copy.toml')\n"
+                "r = stavka.simulate(doctrine='soft_copy.toml', runs=3, seed=1, events=False)\n"
+                "from stavka.sweep import save_results\n"
+                "exp = save_results('d.duckdb', 'run', [r], 3, 1, 0)\n"
+                "os.remove('soft_copy.toml')\n"
+                "again = stavka.rerun('d.duckdb', exp)\n"
+                "rec = json.loads(stavka.load('d.duckdb').cells['doctrine_record'][0])\n"
+                "same = again.metrics.drop(columns='run').equals(r.metrics.drop(columns='run'))\n"
+                "print(f\"stored as {rec['kind']} {rec['name']} (base {rec['base']}), source sha256 \""
+                "f\"{rec['source_sha256'][:12]}; rebuilt without the file: metrics identical: {same}\")"
+            ),
+        )
         if not args.smoke:
             case("4 experiments during a sweep", *_during_sweep(d))
             two = _two_runs(d)
@@ -200,8 +211,9 @@ def main() -> None:
             case("10 SIGTERM during a sweep", *_signal_sweep(d, signal.SIGTERM))
             case("10 SIGHUP during a sweep", *_signal_sweep(d, signal.SIGHUP))
             case("10 resumed after SIGHUP", [*STAVKA, "sweep", "sweep.toml", "--db", "sig.duckdb", "--workers", "1"])
-            case("10 failed sweep leaves no store", [PY, "-c", "import os; print('x.duckdb exists:', "
-                                                     "os.path.exists('x.duckdb'))"])
+            case(
+                "10 failed sweep leaves no store", [PY, "-c", "import os; print('x.duckdb exists:', os.path.exists('x.duckdb'))"]
+            )
     print("| case | command | exit | message |")
     print("| --- | --- | --- | --- |")
     for label, cmd, code, msg in rows:
@@ -209,8 +221,13 @@ def main() -> None:
 
 
 def _during_sweep(d: Path) -> tuple[list[str], subprocess.CompletedProcess[str]]:
-    proc = subprocess.Popen([*STAVKA, "sweep", "sweep.toml", "--db", "live.duckdb", "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [*STAVKA, "sweep", "sweep.toml", "--db", "live.duckdb", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     cmd = [*STAVKA, "experiments", "--db", "live.duckdb", "--json"]
     try:
         assert proc.stderr is not None
@@ -218,8 +235,9 @@ def _during_sweep(d: Path) -> tuple[list[str], subprocess.CompletedProcess[str]]
             if line.startswith("stored "):
                 break
         res = run(cmd, timeout=120)
-        res = subprocess.CompletedProcess(cmd, res.returncode, "", f"while the sweep ran: {res.stdout.strip()[:150]}"
-                                          if res.returncode == 0 else res.stderr)
+        res = subprocess.CompletedProcess(
+            cmd, res.returncode, "", f"while the sweep ran: {res.stdout.strip()[:150]}" if res.returncode == 0 else res.stderr
+        )
         proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:

@@ -68,10 +68,17 @@ def point(officers: int, runs: int, batch: int, doctrine: str, seed: int) -> dic
     seconds = time.perf_counter() - start
     months = scen.calendar.n_months
     return {
-        "officers": officers, "posts": scen.posts.n, "runs": runs, "batch": min(batch, runs), "seconds": seconds,
-        "ms_per_run": 1000 * seconds / runs, "ns_per_officer_month": 1e9 * seconds / (runs * officers * months),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rss_after_warmup_mb": rss_before,
-        "metrics_rows": len(metrics), "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
+        "officers": officers,
+        "posts": scen.posts.n,
+        "runs": runs,
+        "batch": min(batch, runs),
+        "seconds": seconds,
+        "ms_per_run": 1000 * seconds / runs,
+        "ns_per_officer_month": 1e9 * seconds / (runs * officers * months),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_after_warmup_mb": rss_before,
+        "metrics_rows": len(metrics),
+        "threads": int(os.environ.get("NUMBA_NUM_THREADS", "0")) or os.cpu_count(),
         "load": round(os.getloadavg()[0], 2),
     }
 
@@ -80,8 +87,19 @@ def run_child(officers: int, runs: int, args: argparse.Namespace) -> dict:
     env = dict(os.environ)
     if args.threads:
         env["NUMBA_NUM_THREADS"] = str(args.threads)
-    cmd = [sys.executable, __file__, "--child", str(officers), str(runs), "--batch", str(args.batch),
-           "--doctrine", args.doctrine, "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(officers),
+        str(runs),
+        "--batch",
+        str(args.batch),
+        "--doctrine",
+        args.doctrine,
+        "--seed",
+        str(args.seed),
+    ]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -137,8 +155,10 @@ def main() -> None:
         print(f"Cost as the corps grows: {args.corps_runs} runs of {args.doctrine}, default scenario (144 months){note}")
         print(f"{'officers':>8} {'posts':>6} {'ms/run':>9} {'ns/officer-month':>17} {'peak RSS MB':>12} {'load':>5}")
         for r in out["corps"]:
-            print(f"{r['officers']:>8} {r['posts']:>6} {r['ms_per_run']:>9.2f} {r['ns_per_officer_month']:>17.1f} "
-                  f"{r['peak_rss_mb']:>12.0f} {r['load']:>5.1f}")
+            print(
+                f"{r['officers']:>8} {r['posts']:>6} {r['ms_per_run']:>9.2f} {r['ns_per_officer_month']:>17.1f} "
+                f"{r['peak_rss_mb']:>12.0f} {r['load']:>5.1f}"
+            )
     if "runs" in out:
         print(f"Cost as the runs grow: 320 officers, {args.doctrine}, batches of at most {args.batch}{note}")
         print(f"{'runs':>7} {'seconds':>9} {'ms/run':>9} {'peak RSS MB':>12} {'load':>5}")

@@ -66,8 +66,10 @@ class PeakMemory:
 
 def sweep(runs: int, workers: int, chunk: int, doctrine: str, folder: Path, tag: str) -> dict[str, Any]:
     spec = folder / f"{tag}.toml"
-    spec.write_text(f'name = "{tag}"\nscenario = "default"\ndoctrines = ["{doctrine}"]\nruns = {runs}\n'
-                    f"seed = 1\nchunk = {chunk}\nevents = false\n")
+    spec.write_text(
+        f'name = "{tag}"\nscenario = "default"\ndoctrines = ["{doctrine}"]\nruns = {runs}\n'
+        f"seed = 1\nchunk = {chunk}\nevents = false\n"
+    )
     db = folder / f"{tag}.duckdb"
     stamps: list[tuple[float, int]] = []
     quarters: list[int] = [0, 0, 0, 0]  # peak total memory in each quarter of the runs
@@ -86,11 +88,19 @@ def sweep(runs: int, workers: int, chunk: int, doctrine: str, folder: Path, tag:
     if len(stamps) >= 3:
         (t0, d0), (t1, d1) = stamps[1], stamps[-1]
         steady = (d1 - d0) / (t1 - t0) if t1 > t0 else float("nan")
-    return {"runs": runs, "workers": workers, "chunk": chunk, "seconds": summary.seconds,
-            "runs_per_second": summary.runs_per_second, "steady_runs_per_second": steady,
-            "warm_up_seconds": summary.warm_up_seconds, "peak_memory_mb": max(quarters) / 2**20,
-            "peak_by_quarter_mb": [round(q / 2**20) for q in quarters],
-            "peak_client_mb": mem.peak_client / 2**20, "store_mb": db.stat().st_size / 2**20}
+    return {
+        "runs": runs,
+        "workers": workers,
+        "chunk": chunk,
+        "seconds": summary.seconds,
+        "runs_per_second": summary.runs_per_second,
+        "steady_runs_per_second": steady,
+        "warm_up_seconds": summary.warm_up_seconds,
+        "peak_memory_mb": max(quarters) / 2**20,
+        "peak_by_quarter_mb": [round(q / 2**20) for q in quarters],
+        "peak_client_mb": mem.peak_client / 2**20,
+        "store_mb": db.stat().st_size / 2**20,
+    }
 
 
 def main() -> None:
@@ -111,20 +121,27 @@ def main() -> None:
         for w in [int(x) for x in args.workers.split(",")]:
             rows.append(sweep(args.runs, w, args.chunk, args.doctrine, folder, f"throughput_{w}"))
         if args.large:
-            rows.append(sweep(args.large, max(int(x) for x in args.workers.split(",")), args.chunk,
-                              args.doctrine, folder, "large"))
+            rows.append(
+                sweep(args.large, max(int(x) for x in args.workers.split(",")), args.chunk, args.doctrine, folder, "large")
+            )
     if args.json:
         print(json.dumps({"doctrine": args.doctrine, "cores": os.cpu_count(), "results": rows}))
         return
     print(f"stavka sweep, default scenario, doctrine {args.doctrine}, ledgers off, {os.cpu_count()} cores")
-    print(f"{'runs':>7} {'workers':>7} {'chunk':>6} {'seconds':>8} {'runs/s':>7} {'steady':>7} {'warm-up':>8} "
-          f"{'peak MB':>8} {'client MB':>9} {'store MB':>8}")
+    print(
+        f"{'runs':>7} {'workers':>7} {'chunk':>6} {'seconds':>8} {'runs/s':>7} {'steady':>7} {'warm-up':>8} "
+        f"{'peak MB':>8} {'client MB':>9} {'store MB':>8}"
+    )
     for r in rows:
-        print(f"{r['runs']:>7} {r['workers']:>7} {r['chunk']:>6} {r['seconds']:>8.1f} {r['runs_per_second']:>7.2f} "
-              f"{r['steady_runs_per_second']:>7.2f} {r['warm_up_seconds']:>8.1f} {r['peak_memory_mb']:>8.0f} "
-              f"{r['peak_client_mb']:>9.0f} {r['store_mb']:>8.1f}")
-    print("peak memory (MB, client + workers) in each quarter of the runs:",
-          "; ".join(f"{r['runs']} runs on {r['workers']}: {r['peak_by_quarter_mb']}" for r in rows))
+        print(
+            f"{r['runs']:>7} {r['workers']:>7} {r['chunk']:>6} {r['seconds']:>8.1f} {r['runs_per_second']:>7.2f} "
+            f"{r['steady_runs_per_second']:>7.2f} {r['warm_up_seconds']:>8.1f} {r['peak_memory_mb']:>8.0f} "
+            f"{r['peak_client_mb']:>9.0f} {r['store_mb']:>8.1f}"
+        )
+    print(
+        "peak memory (MB, client + workers) in each quarter of the runs:",
+        "; ".join(f"{r['runs']} runs on {r['workers']}: {r['peak_by_quarter_mb']}" for r in rows),
+    )
 
 
 if __name__ == "__main__":

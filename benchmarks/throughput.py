@@ -47,9 +47,11 @@ def main() -> None:
     if args.json:
         print(json.dumps({"doctrine": args.doctrine, "cores": os.cpu_count(), "results": rows}))
         return
-    print(f"stavka engine, default scenario ({scenario.calendar.n_months} months, "
-          f"{scenario.config.corps.n_officers} officer slots), doctrine {args.doctrine}, {os.cpu_count()} cores, "
-          f"best of {repeats}")
+    print(
+        f"stavka engine, default scenario ({scenario.calendar.n_months} months, "
+        f"{scenario.config.corps.n_officers} officer slots), doctrine {args.doctrine}, {os.cpu_count()} cores, "
+        f"best of {repeats}"
+    )
     print(f"{'runs':>7} {'seconds':>9} {'runs/s':>9} {'ms/run':>8}")
     for r in rows:
         print(f"{r['runs']:>7} {r['seconds']:>9.2f} {r['runs_per_second']:>9.1f} {r['ms_per_run']:>8.2f}")

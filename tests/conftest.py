@@ -105,9 +105,17 @@ def drive(doctrine: str, seed: int = SEED, runs: int = RUNS, **overrides: Any) -
     metrics = run_metrics(eng.world, eng.log, ids, scen.calendar)
     last = scen.calendar.n_months - 1
     war_end = np.where(eng.world.run["war"] == War.WAR, last, eng.world.run["war_end"]).astype(int)
-    return Tracked(metrics=metrics, series=eng.log.series, peak_popularity=peak, crisis_comp_sum=c_sum,
-                   crisis_n=c_n, encircled_heavy=heavy, war_start=scen.war_start, war_end=war_end,
-                   heavy_months=heavy_months)
+    return Tracked(
+        metrics=metrics,
+        series=eng.log.series,
+        peak_popularity=peak,
+        crisis_comp_sum=c_sum,
+        crisis_n=c_n,
+        encircled_heavy=heavy,
+        war_start=scen.war_start,
+        war_end=war_end,
+        heavy_months=heavy_months,
+    )
 
 
 @cache

@@ -48,8 +48,11 @@ def sweep_file(folder: Path, runs: int = 4, chunk: int = 2, name: str = "small")
 def messages(stderr: str) -> list[str]:
     """stderr's lines that are not progress (nor a Python warning and its source line, which a model's
     statistics may print: not this file's subject)."""
-    return [line for line in stderr.replace("\r", "\n").splitlines()
-            if line.strip() and not PROGRESS.match(line) and not WARNING.search(line) and not line.startswith(" ")]
+    return [
+        line
+        for line in stderr.replace("\r", "\n").splitlines()
+        if line.strip() and not PROGRESS.match(line) and not WARNING.search(line) and not line.startswith(" ")
+    ]
 
 
 def stored_runs(db: Path) -> int:
@@ -61,8 +64,9 @@ def stored_runs(db: Path) -> int:
 
 
 def start(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log.open("a"), text=True, cwd=log.parent,
-                            env=env, start_new_session=True)
+    return subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=log.open("a"), text=True, cwd=log.parent, env=env, start_new_session=True
+    )
 
 
 def stop(*procs: subprocess.Popen[str]) -> None:
@@ -120,8 +124,9 @@ class Lines:
 
 
 def sweep_process(args: list[str]) -> tuple[subprocess.Popen[str], Lines]:
-    proc = subprocess.Popen([*STAVKA, "sweep", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [*STAVKA, "sweep", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     return proc, Lines(proc)
 
 
@@ -130,8 +135,22 @@ def scheduler(folder: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]
     """A `dask scheduler` on 127.0.0.1 (a free port; its http server too); yields its address, its scheduler file and itself."""
     folder.mkdir(parents=True, exist_ok=True)
     file = folder / "scheduler.json"
-    proc = start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                  "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(file)], folder / "scheduler.log")
+    proc = start(
+        [
+            str(BIN / "dask"),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--scheduler-file",
+            str(file),
+        ],
+        folder / "scheduler.log",
+    )
     try:
         deadline = time.monotonic() + 30
         while not file.exists() or not file.read_text().strip():
@@ -149,9 +168,30 @@ def worker(file: Path, pythonpath: Path | None = None) -> subprocess.Popen[str]:
     env = dict(os.environ)
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
-    return start([str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nthreads", "1", "--nworkers", "1",
-                  "--no-nanny", "--no-dashboard", "--dashboard-address", "127.0.0.1:0", "--host", "127.0.0.1",
-                  "--death-timeout", "20", "--local-directory", str(file.parent)], file.parent / "worker.log", env)
+    return start(
+        [
+            str(BIN / "dask"),
+            "worker",
+            "--scheduler-file",
+            str(file),
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--no-nanny",
+            "--no-dashboard",
+            "--dashboard-address",
+            "127.0.0.1:0",
+            "--host",
+            "127.0.0.1",
+            "--death-timeout",
+            "20",
+            "--local-directory",
+            str(file.parent),
+        ],
+        file.parent / "worker.log",
+        env,
+    )
 
 
 def wait_for_workers(address: str, n: int, timeout: float = 60) -> list[str]:
@@ -199,31 +239,55 @@ def test_source_hash_is_the_code_and_the_data(tmp_path: Path) -> None:
 # --- addresses: wrong, refused, silent -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("tcp://127.0.0.1:8786", "tcp://127.0.0.1:8786"), ("localhost:8786", "tcp://localhost:8786"),
-    ("TCP://node-1.lan:40123", "tcp://node-1.lan:40123"), ("[::1]:8786", "tcp://[::1]:8786")])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("tcp://127.0.0.1:8786", "tcp://127.0.0.1:8786"),
+        ("localhost:8786", "tcp://localhost:8786"),
+        ("TCP://node-1.lan:40123", "tcp://node-1.lan:40123"),
+        ("[::1]:8786", "tcp://[::1]:8786"),
+    ],
+)
 def test_scheduler_addresses_accepted(given: str, expected: str) -> None:
     assert cluster.scheduler_address(given) == expected
 
 
-@pytest.mark.parametrize("given, hint", [
-    ("foo", ""), ("http://127.0.0.1:8787", "dashboard"), ("tls://127.0.0.1:8786", "only tcp://"),
-    ("tcp://127.0.0.1:0", ""), ("127.0.0.1:99999", ""), ("tcp://127.0.0.1", ""), ("tcp://a:1/x", ""), ("", "")])
+@pytest.mark.parametrize(
+    "given, hint",
+    [
+        ("foo", ""),
+        ("http://127.0.0.1:8787", "dashboard"),
+        ("tls://127.0.0.1:8786", "only tcp://"),
+        ("tcp://127.0.0.1:0", ""),
+        ("127.0.0.1:99999", ""),
+        ("tcp://127.0.0.1", ""),
+        ("tcp://a:1/x", ""),
+        ("", ""),
+    ],
+)
 def test_scheduler_addresses_refused(given: str, hint: str) -> None:
-    with pytest.raises(ConfigError, match=f"--scheduler {re.escape(repr(given))}: expected a Dask scheduler's "
-                                          r"address, tcp://HOST:PORT or HOST:PORT") as info:
+    with pytest.raises(
+        ConfigError,
+        match=f"--scheduler {re.escape(repr(given))}: expected a Dask scheduler's "
+        r"address, tcp://HOST:PORT or HOST:PORT",
+    ) as info:
         cluster.scheduler_address(given)
     assert hint in str(info.value) and "\n" not in str(info.value)
 
 
 def test_wrong_address_is_a_usage_error_before_the_store(tmp_path: Path) -> None:
     db = tmp_path / "x.duckdb"
-    res = subprocess.run([*STAVKA, "sweep", str(sweep_file(tmp_path)), "--db", str(db), "--scheduler",
-                          "http://127.0.0.1:8787"], capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [*STAVKA, "sweep", str(sweep_file(tmp_path)), "--db", str(db), "--scheduler", "http://127.0.0.1:8787"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert messages(res.stderr) == [
         "error: --scheduler 'http://127.0.0.1:8787': expected a Dask scheduler's address, tcp://HOST:PORT or "
-        "HOST:PORT (http:// is the dashboard's; the scheduler listens on tcp://, port 8786 by default)"]
+        "HOST:PORT (http:// is the dashboard's; the scheduler listens on tcp://, port 8786 by default)"
+    ]
     assert not db.exists()
 
 
@@ -236,8 +300,9 @@ def test_refused_connection_fails_at_once(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as info:
             run_sweep(sweep_file(tmp_path), db=db, scheduler=address)
         elapsed = time.monotonic() - begin
-    assert str(info.value) == (f"--scheduler: cannot connect to {address}: connection refused (is a Dask scheduler "
-                               f"running there?)")
+    assert str(info.value) == (
+        f"--scheduler: cannot connect to {address}: connection refused (is a Dask scheduler running there?)"
+    )
     assert elapsed < 2 and not db.exists()
 
 
@@ -264,8 +329,7 @@ def silent_server() -> Iterator[str]:
         conn.close()
 
 
-def test_silent_server_fails_within_the_bound(tmp_path: Path, silent_server: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_silent_server_fails_within_the_bound(tmp_path: Path, silent_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)
     db = tmp_path / "x.duckdb"
     begin = time.monotonic()
@@ -294,16 +358,21 @@ def test_workers_of_another_stavka_are_refused(tmp_path: Path, other_stavka: Pat
             lines.rest(timeout=60)
             assert proc.wait(timeout=10) == 1, lines.text()
             (message,) = messages(lines.text())
-            assert re.fullmatch(rf"error: worker tcp://127\.0\.0\.1:\d+ runs stavka \S+ with source {theirs}, this "
-                                rf"client \S+ with source [0-9a-f]{{12}}; start the workers from the same stavka; the "
-                                rf"0 runs stored are kept: run the same command again to resume", message), message
+            assert re.fullmatch(
+                rf"error: worker tcp://127\.0\.0\.1:\d+ runs stavka \S+ with source {theirs}, this "
+                rf"client \S+ with source [0-9a-f]{{12}}; start the workers from the same stavka; the "
+                rf"0 runs stored are kept: run the same command again to resume",
+                message,
+            ), message
             (joined,) = wait_for_workers(address, 1)
             db2 = tmp_path / "early.duckdb"
             begin = time.monotonic()
             with pytest.raises(ConfigError) as info:
                 run_sweep(sweep_file(tmp_path), db=db2, scheduler=address)
-            assert str(info.value) == (f"worker {joined} runs stavka 0.1.0 with source {theirs}, this client 0.1.0 "
-                                       f"with source {ours}; start the workers from the same stavka")
+            assert str(info.value) == (
+                f"worker {joined} runs stavka 0.1.0 with source {theirs}, this client 0.1.0 "
+                f"with source {ours}; start the workers from the same stavka"
+            )
             assert time.monotonic() - begin < 10 and not db2.exists()
         finally:
             stop(proc, *([other] if other else []))
@@ -322,8 +391,7 @@ def same_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
             stop(one)
 
 
-def test_a_cluster_of_the_same_stavka_runs_the_sweep(tmp_path: Path,
-                                                     same_cluster: tuple[str, subprocess.Popen[str]]) -> None:
+def test_a_cluster_of_the_same_stavka_runs_the_sweep(tmp_path: Path, same_cluster: tuple[str, subprocess.Popen[str]]) -> None:
     address, _ = same_cluster
     summary = run_sweep(sweep_file(tmp_path, runs=4, chunk=2), db=tmp_path / "ok.duckdb", scheduler=address[6:])
     assert summary.simulated == 4 and summary.workers == 1 and stored_runs(tmp_path / "ok.duckdb") == 4
@@ -332,8 +400,9 @@ def test_a_cluster_of_the_same_stavka_runs_the_sweep(tmp_path: Path,
         cluster.probe_scheduler(joined)
 
 
-def test_a_lost_scheduler_is_one_line_and_the_sweep_resumes(tmp_path: Path,
-                                                            same_cluster: tuple[str, subprocess.Popen[str]]) -> None:
+def test_a_lost_scheduler_is_one_line_and_the_sweep_resumes(
+    tmp_path: Path, same_cluster: tuple[str, subprocess.Popen[str]]
+) -> None:
     address, sched = same_cluster
     # 15 chunks, 2 in flight: the sweep cannot finish without its scheduler
     spec, db = sweep_file(tmp_path, runs=60, chunk=4, name="lost"), tmp_path / "lost.duckdb"
@@ -349,15 +418,19 @@ def test_a_lost_scheduler_is_one_line_and_the_sweep_resumes(tmp_path: Path,
         stop(proc)
     said = messages(lines.text())
     assert code == 1 and elapsed < 30 and "Traceback" not in lines.text() and 1 <= len(said) <= 3, lines.text()
-    assert re.fullmatch(r"error: (the cluster's scheduler was lost|a chunk failed): .+; the \d+ runs stored are "
-                        r"kept: run the same command again to resume", said[-1]), said
+    assert re.fullmatch(
+        r"error: (the cluster's scheduler was lost|a chunk failed): .+; the \d+ runs stored are "
+        r"kept: run the same command again to resume",
+        said[-1],
+    ), said
     kept = stored_runs(db)
     assert 4 <= kept < 60 and kept % 4 == 0
     with scheduler(tmp_path / "again") as (other, file, _):
         again = worker(file)
         try:
-            res = subprocess.run([*STAVKA, "sweep", str(spec), "--db", str(db), "--scheduler", other],
-                                 capture_output=True, text=True, timeout=180)
+            res = subprocess.run(
+                [*STAVKA, "sweep", str(spec), "--db", str(db), "--scheduler", other], capture_output=True, text=True, timeout=180
+            )
         finally:
             stop(again)
     assert res.returncode == 0, res.stderr
@@ -369,10 +442,21 @@ def test_run_chunk_refuses_a_task_of_another_stavka() -> None:
     from stavka.sweep import ChunkTask, make_cell, run_chunk
 
     cell = make_cell(0, "default", "passive")
-    task = ChunkTask(cell=0, first_run=0, n_runs=1, seed=0, keep_events=0, scenario=cell.scenario,
-                     doctrine=cell.doctrine, source=("0.0.9", "0" * 64))
-    with pytest.raises(cluster.SourceMismatch, match=r"^process \S+:\d+ runs stavka \S+ with source [0-9a-f]{12}, "
-                                                      r"this client 0\.0\.9 with source 000000000000; start"):
+    task = ChunkTask(
+        cell=0,
+        first_run=0,
+        n_runs=1,
+        seed=0,
+        keep_events=0,
+        scenario=cell.scenario,
+        doctrine=cell.doctrine,
+        source=("0.0.9", "0" * 64),
+    )
+    with pytest.raises(
+        cluster.SourceMismatch,
+        match=r"^process \S+:\d+ runs stavka \S+ with source [0-9a-f]{12}, "
+        r"this client 0\.0\.9 with source 000000000000; start",
+    ):
         run_chunk(task)
 
 
@@ -397,7 +481,8 @@ def test_a_signal_stops_the_sweep_in_one_line_and_it_resumes(tmp_path: Path, sig
         stop(proc)
     assert code == 128 + sig and elapsed < 20, lines.text()
     assert "Traceback" not in lines.text() and messages(lines.text()) == [
-        f"interrupted by {sig.name}: the chunks stored in {db} are kept; run the same command again to resume"], lines.text()
+        f"interrupted by {sig.name}: the chunks stored in {db} are kept; run the same command again to resume"
+    ], lines.text()
     kept = stored_runs(db)
     assert kept >= 4 and kept % 4 == 0  # whole chunks
     if sig != signal.SIGTERM:
@@ -406,7 +491,6 @@ def test_a_signal_stops_the_sweep_in_one_line_and_it_resumes(tmp_path: Path, sig
     assert res.returncode == 0, res.stderr
     assert f"{kept} already stored (resuming)" in res.stderr and f"{kept} resumed" in res.stdout
     assert stored_runs(db) == 40
-
 
 
 def _catches(pid: int, sig: int) -> bool:
@@ -422,8 +506,13 @@ def _catches(pid: int, sig: int) -> bool:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc to see the handler installed")
 def test_a_signal_stops_run_in_one_line_storing_nothing(tmp_path: Path) -> None:
     db = tmp_path / "run.duckdb"
-    proc = subprocess.Popen([*STAVKA, "run", "--runs", "5000", "--db", str(db)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [*STAVKA, "run", "--runs", "5000", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not _catches(proc.pid, signal.SIGTERM):

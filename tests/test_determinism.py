@@ -63,14 +63,12 @@ def test_true_log_alone_equals_batch(batch: stavka.SimulationResult, alone: stav
     assert by_run(batch.events)[13].equals(one), "run 13's true event log differs alone and in a batch of 200"
 
 
-def test_true_log_reversed_order(batch: stavka.SimulationResult,
-                                 reversed_batch: stavka.SimulationResult) -> None:
+def test_true_log_reversed_order(batch: stavka.SimulationResult, reversed_batch: stavka.SimulationResult) -> None:
     bad = differing(by_run(batch.events), by_run(reversed_batch.events))
     assert not bad, f"true event logs differ in reversed order for {len(bad)} of {RUNS} runs, e.g. {bad[:5]}"
 
 
-def test_official_history_alone_equals_batch(batch: stavka.SimulationResult,
-                                             alone: stavka.SimulationResult) -> None:
+def test_official_history_alone_equals_batch(batch: stavka.SimulationResult, alone: stavka.SimulationResult) -> None:
     """The second ledger is an event log too: the official history of run 13 must not depend on
     the batch it was simulated in."""
     a, b = by_run(batch.official)[13], alone.official.reset_index(drop=True)
@@ -78,12 +76,12 @@ def test_official_history_alone_equals_batch(batch: stavka.SimulationResult,
         diff = a.merge(b, how="outer", indicator=True)
         n = int((diff["_merge"] != "both").sum())
         kinds = diff.loc[diff["_merge"] != "both", "kind"].value_counts().to_dict()
-        pytest.fail(f"run 13's official history differs alone and in a batch of 200: {n} rows of "
-                    f"{len(a)}/{len(b)} differ (kinds {kinds})")
+        pytest.fail(
+            f"run 13's official history differs alone and in a batch of 200: {n} rows of {len(a)}/{len(b)} differ (kinds {kinds})"
+        )
 
 
-def test_official_history_reversed_order(batch: stavka.SimulationResult,
-                                         reversed_batch: stavka.SimulationResult) -> None:
+def test_official_history_reversed_order(batch: stavka.SimulationResult, reversed_batch: stavka.SimulationResult) -> None:
     bad = differing(by_run(batch.official), by_run(reversed_batch.official))
     assert not bad, f"official histories differ in reversed order for {len(bad)} of {RUNS} runs: {bad[:5]}"
 
@@ -95,8 +93,7 @@ def test_metrics_alone_equal_batch(batch: stavka.SimulationResult, alone: stavka
     assert diff.empty, f"run 13's metrics differ alone and in a batch of 200:\n{diff.to_string()}"
 
 
-def test_metrics_reversed_order(batch: stavka.SimulationResult,
-                                reversed_batch: stavka.SimulationResult) -> None:
+def test_metrics_reversed_order(batch: stavka.SimulationResult, reversed_batch: stavka.SimulationResult) -> None:
     a = batch.metrics.sort_values("run").reset_index(drop=True)
     b = reversed_batch.metrics.sort_values("run").reset_index(drop=True)
     diff = a.compare(b)
@@ -125,8 +122,7 @@ _CHILD = textwrap.dedent("""
 def _child(threads: int) -> subprocess.Popen[str]:
     env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
     code = _CHILD.format(tests=os.path.dirname(__file__), doctrine=DOCTRINE, runs=RUNS, seed=SEED)
-    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_true_log_independent_of_thread_count(batch: stavka.SimulationResult) -> None:

@@ -115,13 +115,13 @@ def test_decisions_are_well_formed_and_pure(name: str) -> None:
         assert d.hold.shape == (n_runs, n_fronts) and d.credit.shape == (n_runs,)
         assert set(np.unique(d.action).tolist()) <= actions and set(np.unique(d.cause).tolist()) <= causes
         assert not np.isnan(d.priority).any() and np.isin(d.hold, (0, 1)).all()
-        for field in ("credit", "listening", "purge_quota", "execute_share", "punish_returnees",
-                      "organ_trust"):
+        for field in ("credit", "listening", "purge_quota", "execute_share", "punish_returnees", "organ_trust"):
             v = getattr(d, field)
             assert ((v >= 0) & (v <= 1)).all(), f"{name}: {field} outside [0, 1]"
         for field in Decisions.__dataclass_fields__:
             assert np.array_equal(getattr(d, field), getattr(again, field), equal_nan=True), (
-                f"{name}: deciding twice on the same view changed {field}")
+                f"{name}: deciding twice on the same view changed {field}"
+            )
         eng.end_month(d)
 
 

@@ -74,8 +74,11 @@ def test_closed_forms_match_the_reference_numbers() -> None:
         assert abs(fine[np.argmax(expected_utility(fine, g))] - closed_form_competence(g)) < 1e-4
 
 
-@pytest.mark.parametrize("g", [game_p(0.5), game_p(0.9), game_punish(0.3), Game(W=2.0), game_x(0.8)],
-                         ids=["ii_p0.5", "ii_p0.9", "iii", "i", "ii_external"])
+@pytest.mark.parametrize(
+    "g",
+    [game_p(0.5), game_p(0.9), game_punish(0.3), Game(W=2.0), game_x(0.8)],
+    ids=["ii_p0.5", "ii_p0.9", "iii", "i", "ii_external"],
+)
 def test_simulated_survival_matches_closed_form(g: Game) -> None:
     """Binomial z-test at every grid point: |S_mc(q) - S(q)| <= z * SE with z = 3.9 (two-sided
     alpha = 0.01 Bonferroni-corrected over the 101 grid points), on every seed."""
@@ -84,15 +87,18 @@ def test_simulated_survival_matches_closed_form(g: Game) -> None:
         exact = survival(GRID, g)
         se = np.sqrt(exact * (1 - exact) / REPLICATES) + 1e-12
         z = np.abs(mc.survival - exact) / se
-        assert z.max() <= 3.9, (f"simulated survival departs from S(q) at q = {GRID[z.argmax()]:.2f}: "
-                                f"{mc.survival[z.argmax()]:.4f} vs {exact[z.argmax()]:.4f} "
-                                f"(z = {z.max():.1f})")
+        assert z.max() <= 3.9, (
+            f"simulated survival departs from S(q) at q = {GRID[z.argmax()]:.2f}: "
+            f"{mc.survival[z.argmax()]:.4f} vs {exact[z.argmax()]:.4f} "
+            f"(z = {z.max():.1f})"
+        )
 
 
-@pytest.mark.parametrize("g", [game_p(p) for p in P_SWEEP] + [game_punish(P) for P in PUNISH_SWEEP]
-                         + [game_x(x) for x in X_SWEEP] + [Game(W=2.0, B=1.5)],
-                         ids=[f"p{p}" for p in P_SWEEP] + [f"P{P}" for P in PUNISH_SWEEP]
-                         + [f"x{x}" for x in X_SWEEP] + ["W>=B"])
+@pytest.mark.parametrize(
+    "g",
+    [game_p(p) for p in P_SWEEP] + [game_punish(P) for P in PUNISH_SWEEP] + [game_x(x) for x in X_SWEEP] + [Game(W=2.0, B=1.5)],
+    ids=[f"p{p}" for p in P_SWEEP] + [f"P{P}" for P in PUNISH_SWEEP] + [f"x{x}" for x in X_SWEEP] + ["W>=B"],
+)
 def test_argmax_matches_closed_form(g: Game) -> None:
     """|argmax_q U_mc(q) - q*| <= TOL = 0.06 on each of 5 seeds (100,000 replicates per grid point)."""
     target = closed_form_competence(g)

@@ -56,9 +56,21 @@ def test_fused_month_equals_python_path(scenario: Scenario, name: str) -> None:
 def test_fused_month_equals_python_path_off_the_default_parameters(scenario: Scenario) -> None:
     """Rules the built-in doctrines leave off: talent, charm and rotation at scale, interrogation in peace
     only, demotion, review, sidelining soon after victory."""
-    doctrine = get_doctrine("meritocratic", talent_promotions=4, charm=6, rotate_popular=0.3, sideline_after_war=0,
-                            interrogate_autonomy=0.5, interrogate_in_war=False, demote_failures=0.5, release_rate=0.2,
-                            keep_loyal_failures=True, scapegoat=0.6, scapegoat_execute=0.5, w_popularity=-1.0)
+    doctrine = get_doctrine(
+        "meritocratic",
+        talent_promotions=4,
+        charm=6,
+        rotate_popular=0.3,
+        sideline_after_war=0,
+        interrogate_autonomy=0.5,
+        interrogate_in_war=False,
+        demote_failures=0.5,
+        release_rate=0.2,
+        keep_loyal_failures=True,
+        scapegoat=0.6,
+        scapegoat_execute=0.5,
+        w_popularity=-1.0,
+    )
     python_path = Engine(scenario, 5, np.arange(RUNS))
     python_path.run_to_end(doctrine.decide)
     fused = Engine(scenario, 5, np.arange(RUNS))

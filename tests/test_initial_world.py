@@ -110,8 +110,10 @@ def numpy_corps(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np
     def u(draw: int) -> np.ndarray:
         return uniforms(keys, n, draw)
 
-    out = {name: beta_quantile.beta_quantiles(np.clip(u(1 + t), 1e-9, 1 - 1e-9), lay.trait_a[t], lay.trait_b[t])
-           for t, name in enumerate(TRAITS)}
+    out = {
+        name: beta_quantile.beta_quantiles(np.clip(u(1 + t), 1e-9, 1 - 1e-9), lay.trait_a[t], lay.trait_b[t])
+        for t, name in enumerate(TRAITS)
+    }
     rank = lay.row["rank"]
     out["age"] = np.where(lay.born > 0, scenario.calendar.start_year - lay.born, 36.0 + 3.5 * rank + 8.0 * (u(4) - 0.5))
     pick = lay.senior[np.minimum((u(6) * len(lay.senior)).astype(np.int64), len(lay.senior) - 1)]

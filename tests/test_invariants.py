@@ -28,8 +28,7 @@ from stavka.engine.core import Engine
 from stavka.scenario import Scenario
 
 GONE = (Status.EXECUTED, Status.KILLED, Status.DEFECTED, Status.DEAD)
-FATAL = {"execution": Status.EXECUTED, "killed": Status.KILLED, "defection": Status.DEFECTED,
-         "death": Status.DEAD}
+FATAL = {"execution": Status.EXECUTED, "killed": Status.KILLED, "defection": Status.DEFECTED, "death": Status.DEAD}
 RUNS_PER_EXAMPLE = 8
 NEVER = np.iinfo(np.int64).max
 
@@ -71,38 +70,48 @@ class Checker:
         has = h >= 0
         back = np.where(has, post[r_idx, np.maximum(h, 0)], -1)
         bad = has & (back != np.arange(holder.shape[1])[None, :])
-        self.fail("holder array and post array disagree (post side)", np.flatnonzero(bad.any(axis=1)),
-                  f"{int(bad.sum())} posts whose holder does not hold them")
+        self.fail(
+            "holder array and post array disagree (post side)",
+            np.flatnonzero(bad.any(axis=1)),
+            f"{int(bad.sum())} posts whose holder does not hold them",
+        )
         # post -> holder: an officer's post has him as holder
         hp = post >= 0
         fwd = np.where(hp, h[r_idx, np.maximum(post, 0)], -1)
         bad = hp & (fwd != np.arange(n)[None, :])
-        self.fail("holder array and post array disagree (officer side)", np.flatnonzero(bad.any(axis=1)),
-                  f"{int(bad.sum())} officers whose post has another holder")
+        self.fail(
+            "holder array and post array disagree (officer side)",
+            np.flatnonzero(bad.any(axis=1)),
+            f"{int(bad.sum())} officers whose post has another holder",
+        )
         # a post has at most one holder; an officer at most one post
         for r in range(runs):
             per_post = np.bincount(post[r][hp[r]], minlength=holder.shape[1])
             if per_post.max(initial=0) > 1:
-                self.fail("a post has more than one holder", np.array([r]),
-                          f"{int((per_post > 1).sum())} posts")
+                self.fail("a post has more than one holder", np.array([r]), f"{int((per_post > 1).sum())} posts")
             per_officer = np.bincount(h[r][has[r]], minlength=n)
             if per_officer.max(initial=0) > 1:
-                self.fail("an officer holds more than one post", np.array([r]),
-                          f"{int((per_officer > 1).sum())} officers")
+                self.fail("an officer holds more than one post", np.array([r]), f"{int((per_officer > 1).sum())} officers")
         bad = hp & (status != Status.ACTIVE)
-        self.fail("an officer who is not active holds a post", np.flatnonzero(bad.any(axis=1)),
-                  f"{int(bad.sum())} officers, statuses {sorted(set(status[bad].tolist()))}")
+        self.fail(
+            "an officer who is not active holds a post",
+            np.flatnonzero(bad.any(axis=1)),
+            f"{int(bad.sum())} officers, statuses {sorted(set(status[bad].tolist()))}",
+        )
         bad = hp & np.isin(status, GONE)
-        self.fail("an executed/killed/defected/dead officer holds a post", np.flatnonzero(bad.any(axis=1)),
-                  f"{int(bad.sum())} officers")
+        self.fail(
+            "an executed/killed/defected/dead officer holds a post", np.flatnonzero(bad.any(axis=1)), f"{int(bad.sum())} officers"
+        )
         bad = (rank < 0) | (rank > 5)
-        self.fail("rank outside 0..5", np.flatnonzero(bad.any(axis=1)),
-                  f"ranks {sorted(set(rank[bad].tolist()))}")
+        self.fail("rank outside 0..5", np.flatnonzero(bad.any(axis=1)), f"ranks {sorted(set(rank[bad].tolist()))}")
         # the gone never change status again (while the slot still holds the same officer)
         known = self.gone_month[r_idx, ident] < NEVER
         bad = known & (status != self.gone_status[r_idx, ident])
-        self.fail("an executed/killed/defected/dead officer changed status", np.flatnonzero(bad.any(axis=1)),
-                  f"{int(bad.sum())} officers")
+        self.fail(
+            "an executed/killed/defected/dead officer changed status",
+            np.flatnonzero(bad.any(axis=1)),
+            f"{int(bad.sum())} officers",
+        )
         # record the newly gone (the events below catch those whose slot was refilled the same month)
         new = np.isin(status, GONE) & ~known
         rr, ii = np.nonzero(new)
@@ -120,17 +129,21 @@ class Checker:
         self.grow(int(max(officer.max(initial=0), other.max(initial=0))))
         has = officer >= 0
         earlier = has & (self.gone_month[rows, np.maximum(officer, 0)] < t)
-        self.fail("a gone officer appears in a later event as the officer", np.unique(rows[earlier]),
-                  f"{int(earlier.sum())} events, "
-                  f"kinds {sorted({Kind(k).name for k in rec['kind'][earlier]})}")
+        self.fail(
+            "a gone officer appears in a later event as the officer",
+            np.unique(rows[earlier]),
+            f"{int(earlier.sum())} events, kinds {sorted({Kind(k).name for k in rec['kind'][earlier]})}",
+        )
         accuser = (rec["kind"] == Kind.DENUNCIATION) & (other >= 0)
         dead = accuser & (self.gone_month[rows, np.maximum(other, 0)] < t)
-        self.fail("a gone officer denounces someone in a later month", np.unique(rows[dead]),
-                  f"{int(dead.sum())} denunciations")
+        self.fail("a gone officer denounces someone in a later month", np.unique(rows[dead]), f"{int(dead.sum())} denunciations")
         fatal = np.isin(rec["kind"], [Kind.EXECUTION, Kind.KILLED, Kind.DEFECTION, Kind.DEATH]) & has
         kind = rec["kind"]
-        status = np.select([kind == Kind.EXECUTION, kind == Kind.KILLED, kind == Kind.DEFECTION],
-                           [Status.EXECUTED, Status.KILLED, Status.DEFECTED], Status.DEAD)
+        status = np.select(
+            [kind == Kind.EXECUTION, kind == Kind.KILLED, kind == Kind.DEFECTION],
+            [Status.EXECUTED, Status.KILLED, Status.DEFECTED],
+            Status.DEAD,
+        )
         for r, i, s in zip(rows[fatal], officer[fatal], status[fatal], strict=True):
             if self.gone_month[r, i] == NEVER:
                 self.gone_month[r, i] = t
@@ -156,8 +169,14 @@ ACCUSER = "a gone officer denounces someone in a later month"
 
 
 @pytest.mark.parametrize("doctrine", sorted(REGISTRY))
-@settings(max_examples=2, deadline=None, database=None, derandomize=True,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=2,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 @given(seed=st.integers(0, 2**32 - 1), first_run=st.integers(0, 10**6))
 def test_invariants_every_month(doctrine: str, seed: int, first_run: int) -> None:
     """Exact invariants after both halves of every month, 2 hypothesis examples x 8 runs per
@@ -181,9 +200,11 @@ def test_gone_officers_never_act_again_in_the_true_ledger(doctrine: str) -> None
     assert ev["run"].nunique() == RUNS
     named = ev.merge(_gone(ev), on=["run", "officer_id"])
     late = named[named["month"] > named["gone"]]
-    assert late.empty, (f"{doctrine}: {len(late)} events in later months name a gone officer "
-                        f"(kinds {late['kind'].value_counts().to_dict()}, "
-                        f"{late['run'].nunique()} of {RUNS} runs)")
+    assert late.empty, (
+        f"{doctrine}: {len(late)} events in later months name a gone officer "
+        f"(kinds {late['kind'].value_counts().to_dict()}, "
+        f"{late['run'].nunique()} of {RUNS} runs)"
+    )
 
 
 @pytest.mark.parametrize("doctrine", sorted(REGISTRY))
@@ -191,17 +212,18 @@ def test_gone_officers_never_denounce(doctrine: str) -> None:
     """On the true ledgers of 200 runs: after the month an officer is executed, killed, defects or
     dies, he is never the accuser (`other_id`) of a denunciation: the dead do not act."""
     ev = sim(doctrine).events
-    den = ev[ev["kind"] == "denunciation"].merge(_gone(ev).rename(columns={"officer_id": "other_id"}),
-                                                   on=["run", "other_id"])
+    den = ev[ev["kind"] == "denunciation"].merge(_gone(ev).rename(columns={"officer_id": "other_id"}), on=["run", "other_id"])
     late = den[den["month"] > den["gone"]]
     n_den = int((ev["kind"] == "denunciation").sum())
     fates = ev[ev["kind"].isin(list(FATAL))][["run", "officer_id", "kind"]]
     fates = fates.rename(columns={"officer_id": "other_id", "kind": "fate"})
     by_fate = late[["run", "other_id"]].merge(fates, on=["run", "other_id"])["fate"].value_counts().to_dict()
-    assert late.empty, (f"{doctrine}: {len(late)} of {n_den} denunciations ({len(late) / n_den:.2%}) come "
-                        f"from an accuser already executed/killed/defected/dead, in "
-                        f"{late['run'].nunique()} of {RUNS} runs "
-                        f"(accusers' fates: {by_fate})")
+    assert late.empty, (
+        f"{doctrine}: {len(late)} of {n_den} denunciations ({len(late) / n_den:.2%}) come "
+        f"from an accuser already executed/killed/defected/dead, in "
+        f"{late['run'].nunique()} of {RUNS} runs "
+        f"(accusers' fates: {by_fate})"
+    )
 
 
 def test_ranks_in_the_ledger_stay_on_the_ladder() -> None:

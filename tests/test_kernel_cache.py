@@ -50,8 +50,13 @@ def child_env(cache: Path) -> dict[str, str]:
 
 
 def run(code: str, cache: Path, prelude: str = "") -> dict:
-    done = subprocess.run([sys.executable, "-c", prelude + code.format(heavy=HEAVY)], env=child_env(cache),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + code.format(heavy=HEAVY)],
+        env=child_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", done.stderr  # quietly
     return json.loads(done.stdout)
@@ -84,8 +89,12 @@ def test_import_writes_nothing_in_the_package_and_uses_the_cache_folder(tmp_path
 def test_processes_compiling_at_once_share_the_folder(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     code = COMPILE.format(heavy=HEAVY)
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=child_env(cache), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=child_env(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, [err for _, err in outs]
     results = [json.loads(out) for out, _ in outs]
@@ -142,12 +151,14 @@ def test_cache_root_from_the_environment(monkeypatch) -> None:  # type: ignore[n
 
 
 def test_the_public_names_import_on_first_use() -> None:
-    code = ("import stavka, sys\n"
-            "assert 'stavka.api' not in sys.modules\n"
-            "from stavka import simulate, Simulation, Orders, Action, ConfigError, doctrines, load, rerun, Scenario\n"
-            "assert stavka.simulate is simulate and stavka.doctrines is sys.modules['stavka.doctrines']\n"
-            "assert set(stavka.__all__) <= set(dir(stavka))\n"
-            "assert stavka.engine.core.Engine and stavka.metrics.METRICS\n"
-            "try:\n    stavka.no_such_thing\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit(1)\n")
+    code = (
+        "import stavka, sys\n"
+        "assert 'stavka.api' not in sys.modules\n"
+        "from stavka import simulate, Simulation, Orders, Action, ConfigError, doctrines, load, rerun, Scenario\n"
+        "assert stavka.simulate is simulate and stavka.doctrines is sys.modules['stavka.doctrines']\n"
+        "assert set(stavka.__all__) <= set(dir(stavka))\n"
+        "assert stavka.engine.core.Engine and stavka.metrics.METRICS\n"
+        "try:\n    stavka.no_such_thing\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit(1)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -14,13 +14,16 @@ from stavka.overrides import qualified, qualify_all, split
 from stavka.sweep import save_results
 
 
-@pytest.mark.parametrize("key, full", [
-    ("rotate_popular", "doctrine.rotate_popular"),
-    ("doctrine.rotate_popular", "doctrine.rotate_popular"),
-    ("operations.noise_km", "scenario.operations.noise_km"),
-    ("operations__noise_km", "scenario.operations.noise_km"),
-    ("scenario.operations.noise_km", "scenario.operations.noise_km"),
-])
+@pytest.mark.parametrize(
+    "key, full",
+    [
+        ("rotate_popular", "doctrine.rotate_popular"),
+        ("doctrine.rotate_popular", "doctrine.rotate_popular"),
+        ("operations.noise_km", "scenario.operations.noise_km"),
+        ("operations__noise_km", "scenario.operations.noise_km"),
+        ("scenario.operations.noise_km", "scenario.operations.noise_km"),
+    ],
+)
 def test_every_spelling_has_one_full_name(key: str, full: str) -> None:
     assert qualified(key) == full
 
@@ -39,8 +42,7 @@ def test_split_sends_each_to_its_owner() -> None:
 
 
 def test_stored_cells_use_full_names(tmp_path: Path) -> None:
-    res = stavka.simulate(doctrine="meritocratic", runs=2, seed=1, events=False, operations__noise_km=30,
-                          rotate_popular=0.3)
+    res = stavka.simulate(doctrine="meritocratic", runs=2, seed=1, events=False, operations__noise_km=30, rotate_popular=0.3)
     db = tmp_path / "s.duckdb"
     save_results(db, "run", [res], 2, 1, 0)
     cell = stavka.load(db).cells.iloc[0]

@@ -14,7 +14,8 @@ from stavka.engine.policy import Knobs
 from stavka.params import SUBMODELS, parameter_rows
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
-    (name, info.annotation) for name, info in ScenarioConfig.model_fields.items()  # type: ignore[misc]
+    (name, info.annotation)
+    for name, info in ScenarioConfig.model_fields.items()  # type: ignore[misc]
 ]
 
 

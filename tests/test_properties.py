@@ -28,10 +28,12 @@ def paired(label: str, treated: np.ndarray, control: np.ndarray, alternative: st
     n = int(ok.sum())
     p = float(stats.wilcoxon(d, alternative=alternative).pvalue) if np.any(d != 0) else 1.0
     word = {"greater": "higher", "less": "lower"}[alternative]
-    msg = (f"{label}: expected {word} in the treated arm; means {treated[ok].mean():.4g} (treated) vs "
-           f"{control[ok].mean():.4g} (control), mean paired difference {d.mean():+.4g}, "
-           f"n = {n} paired runs; "
-           f"one-sided Wilcoxon signed-rank p = {p:.3g}, alpha = {ALPHA}")
+    msg = (
+        f"{label}: expected {word} in the treated arm; means {treated[ok].mean():.4g} (treated) vs "
+        f"{control[ok].mean():.4g} (control), mean paired difference {d.mean():+.4g}, "
+        f"n = {n} paired runs; "
+        f"one-sided Wilcoxon signed-rank p = {p:.3g}, alpha = {ALPHA}"
+    )
     assert n >= 100, f"{label}: only {n} paired runs where the quantity is defined\n{msg}"
     assert p < ALPHA, msg
 
@@ -42,9 +44,15 @@ def col(df: pd.DataFrame, name: str) -> np.ndarray:
 
 # --- property 3: terror against meritocratic -----------------------------------------------------
 
-P3 = [("executions", "greater"), ("arrests", "greater"), ("innocent_share", "greater"),
-      ("field_competence", "less"), ("meritocracy", "less"), ("challenges", "less"),
-      ("defections", "greater")]
+P3 = [
+    ("executions", "greater"),
+    ("arrests", "greater"),
+    ("innocent_share", "greater"),
+    ("field_competence", "less"),
+    ("meritocracy", "less"),
+    ("challenges", "less"),
+    ("defections", "greater"),
+]
 
 
 @pytest.mark.parametrize(("metric", "alternative"), P3, ids=[m for m, _ in P3])
@@ -80,8 +88,7 @@ def test_p4_rotation_lowers_peak_popularity() -> None:
 def test_p4_rotation_lowers_challenges() -> None:
     """Same arms: fewer challenges to the ruler.  Paired one-sided Wilcoxon, alpha = 0.01."""
     rot, base = rotation_arms()
-    paired("P4 challenges, rotation vs none", col(rot.metrics, "challenges"), col(base.metrics, "challenges"),
-           "less")
+    paired("P4 challenges, rotation vs none", col(rot.metrics, "challenges"), col(base.metrics, "challenges"), "less")
 
 
 def test_p4_rotation_costs_war_performance() -> None:
@@ -90,8 +97,7 @@ def test_p4_rotation_costs_war_performance() -> None:
     rot, base = rotation_arms()
     extra = {m: (col(rot.metrics, m).mean(), col(base.metrics, m).mean()) for m in ("losses", "max_depth_km")}
     try:
-        paired("P4 months to victory, rotation vs none", months_to_victory(rot), months_to_victory(base),
-               "greater")
+        paired("P4 months to victory, rotation vs none", months_to_victory(rot), months_to_victory(base), "greater")
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n(other war measures, rotation vs none: {extra})") from None
 
@@ -105,16 +111,16 @@ def test_p5_strict_hold_raises_encirclements_under_heavy_pressure() -> None:
     and the 1942 summer offensive).  Paired one-sided Wilcoxon, alpha = 0.01."""
     strict, base = tracked(BASE, hold_strictness=1.0), tracked(BASE)
     assert len(base.heavy_months) >= 6
-    paired("P5 encirclements under heavy pressure, strict hold vs default", strict.encircled_heavy,
-           base.encircled_heavy, "greater")
+    paired(
+        "P5 encirclements under heavy pressure, strict hold vs default", strict.encircled_heavy, base.encircled_heavy, "greater"
+    )
 
 
 def test_p5_initiative_lowers_encirclements_under_heavy_pressure() -> None:
     """meritocratic with hold_strictness=0 (initiative everywhere; treated) against its default 0.2:
     fewer encirclements under heavy pressure.  Paired one-sided Wilcoxon, alpha = 0.01."""
     free, base = tracked(BASE, hold_strictness=0.0), tracked(BASE)
-    paired("P5 encirclements under heavy pressure, initiative vs default", free.encircled_heavy,
-           base.encircled_heavy, "less")
+    paired("P5 encirclements under heavy pressure, initiative vs default", free.encircled_heavy, base.encircled_heavy, "less")
 
 
 # --- property 6: collated lessons and continuity -------------------------------------------------
@@ -132,15 +138,23 @@ def quality_rise(x: Tracked) -> np.ndarray:
 def test_p6_collated_lessons_make_command_quality_rise_faster() -> None:
     """meritocratic (collates lessons; treated) against meritocratic with collate_lessons=False:
     command quality rises faster per month of war.  Paired one-sided Wilcoxon, alpha = 0.01."""
-    paired("P6 monthly rise of command quality, collated vs not", quality_rise(tracked(BASE)),
-           quality_rise(tracked(BASE, collate_lessons=False)), "greater")
+    paired(
+        "P6 monthly rise of command quality, collated vs not",
+        quality_rise(tracked(BASE)),
+        quality_rise(tracked(BASE, collate_lessons=False)),
+        "greater",
+    )
 
 
 def test_p6_meritocratic_has_higher_continuity() -> None:
     """meritocratic (treated) against terror: higher continuity (share of the war's last front
     commanders who held a senior post when it began).  Paired one-sided Wilcoxon, alpha = 0.01."""
-    paired("P6 continuity, meritocratic vs terror", col(sim("meritocratic").metrics, "continuity"),
-           col(sim("terror").metrics, "continuity"), "greater")
+    paired(
+        "P6 continuity, meritocratic vs terror",
+        col(sim("meritocratic").metrics, "continuity"),
+        col(sim("terror").metrics, "continuity"),
+        "greater",
+    )
 
 
 # --- property 7: crisis appointments ------------------------------------------------------------
@@ -160,8 +174,12 @@ def test_p7_crisis_appointments_raise_appointee_competence(doctrine: str) -> Non
     CRISIS) is higher.  Per-run means, paired one-sided Wilcoxon, alpha = 0.01."""
     on, off = tracked(doctrine), tracked(doctrine, crisis_appointment=False)
     assert on.crisis_n.sum() > 0 and off.crisis_n.sum() > 0
-    paired(f"P7 true competence of crisis appointees, {doctrine} with vs without crisis appointments",
-           on.crisis_comp, off.crisis_comp, "greater")
+    paired(
+        f"P7 true competence of crisis appointees, {doctrine} with vs without crisis appointments",
+        on.crisis_comp,
+        off.crisis_comp,
+        "greater",
+    )
 
 
 # --- property 8: fear and defection; defectors erased -------------------------------------------
@@ -178,8 +196,12 @@ def test_p8_fear_raises_defection_among_the_captured() -> None:
     (0.15): a higher share of captured commanders defect (defections / commanders_captured per run).
     Paired one-sided Wilcoxon, alpha = 0.01."""
     afraid = tracked("terror", **{"politics.fear_baseline": 0.5})
-    paired("P8 share of the captured who defect, fear 0.5 vs 0.15", defection_share(afraid.metrics),
-           defection_share(sim("terror").metrics), "greater")
+    paired(
+        "P8 share of the captured who defect, fear 0.5 vs 0.15",
+        defection_share(afraid.metrics),
+        defection_share(sim("terror").metrics),
+        "greater",
+    )
 
 
 def _defectors(doctrine: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -199,12 +221,16 @@ def test_p8_no_official_event_names_a_defector(doctrine: str) -> None:
     events = off[off["kind"] != "erasure"]
     as_officer = events.merge(defectors, on=["run", "officer_id"])
     as_other = events.merge(defectors.rename(columns={"officer_id": "other_id"}), on=["run", "other_id"])
-    assert as_officer.empty, (f"{doctrine}: {len(as_officer)} official events name one of {len(defectors)} "
-                              f"defectors as officer (kinds {as_officer['kind'].value_counts().to_dict()})")
-    assert as_other.empty, (f"{doctrine}: {len(as_other)} official events name one of {len(defectors)} "
-                            f"defectors as second officer "
-                            f"(kinds {as_other['kind'].value_counts().to_dict()}, "
-                            f"{as_other['run'].nunique()} of {RUNS} runs)")
+    assert as_officer.empty, (
+        f"{doctrine}: {len(as_officer)} official events name one of {len(defectors)} "
+        f"defectors as officer (kinds {as_officer['kind'].value_counts().to_dict()})"
+    )
+    assert as_other.empty, (
+        f"{doctrine}: {len(as_other)} official events name one of {len(defectors)} "
+        f"defectors as second officer "
+        f"(kinds {as_other['kind'].value_counts().to_dict()}, "
+        f"{as_other['run'].nunique()} of {RUNS} runs)"
+    )
 
 
 @pytest.mark.parametrize("doctrine", sorted(REGISTRY))

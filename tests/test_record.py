@@ -18,8 +18,10 @@ from stavka.record.facts import checking_facts, facts, fitting_targets
 MONTH = r"^\d{4}(-\d{2})?$"  # a year alone where the sources give no month
 
 
-@pytest.mark.parametrize(("rows", "columns"), [(data.careers, data.CAREER_COLUMNS), (data.people, data.PEOPLE_COLUMNS),
-                                               (data.front_line, data.FRONT_LINE_COLUMNS)])
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [(data.careers, data.CAREER_COLUMNS), (data.people, data.PEOPLE_COLUMNS), (data.front_line, data.FRONT_LINE_COLUMNS)],
+)
 def test_datasets_parse_with_columns_sources_and_flags(rows, columns):
     table = rows()
     assert table and tuple(table[0].keys()) == columns
@@ -51,8 +53,11 @@ def test_every_fact_has_denominator_source_tolerance_use():
 
 def test_computed_facts_equal_the_data():
     by = {f.id: f for f in facts()}
-    shot_1941 = [p for p in data.people() if data.in_group(p, "front_commander_1941_45") and p["fate"] == "executed"
-                 and p["fate_month"].startswith("1941")]
+    shot_1941 = [
+        p
+        for p in data.people()
+        if data.in_group(p, "front_commander_1941_45") and p["fate"] == "executed" and p["fate_month"].startswith("1941")
+    ]
     assert [p["key"] for p in shot_1941] == ["pavlov_dg"]
     assert by["front_commanders_shot_1941"].value == 1
     assert by["marshals_1935_destroyed"].value == pytest.approx(3 / 5)
@@ -69,21 +74,25 @@ def _events(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_claim_testers_recognise_synthetic_runs():
-    holds = _events([
-        (0, "1941-06", "appointment", claims.PAVLOV, 9, "Western Front", "crisis"),
-        (0, "1941-07", "execution", claims.PAVLOV, 9, "", "trial"),
-        (0, "1942-07", "captured", claims.VLASOV, 46, "2nd Shock Army", ""),
-        (0, "1942-08", "defection", claims.VLASOV, 46, "", ""),
-        (0, "1945-05", "war", "", -1, "", "war won"),
-        (0, "1946-06", "transfer", claims.ZHUKOV, 0, "Odessa MD", "sideline"),
-    ])
-    fails = _events([
-        (1, "1941-06", "appointment", claims.PAVLOV, 9, "Western Front", "crisis"),
-        (1, "1943-07", "execution", claims.PAVLOV, 9, "", "trial"),
-        (1, "1942-07", "captured", claims.VLASOV, 46, "2nd Shock Army", ""),
-        (1, "1945-05", "war", "", -1, "", "war won"),
-        (1, "1947-12", "transfer", claims.ZHUKOV, 0, "Odessa MD", "sideline"),
-    ])
+    holds = _events(
+        [
+            (0, "1941-06", "appointment", claims.PAVLOV, 9, "Western Front", "crisis"),
+            (0, "1941-07", "execution", claims.PAVLOV, 9, "", "trial"),
+            (0, "1942-07", "captured", claims.VLASOV, 46, "2nd Shock Army", ""),
+            (0, "1942-08", "defection", claims.VLASOV, 46, "", ""),
+            (0, "1945-05", "war", "", -1, "", "war won"),
+            (0, "1946-06", "transfer", claims.ZHUKOV, 0, "Odessa MD", "sideline"),
+        ]
+    )
+    fails = _events(
+        [
+            (1, "1941-06", "appointment", claims.PAVLOV, 9, "Western Front", "crisis"),
+            (1, "1943-07", "execution", claims.PAVLOV, 9, "", "trial"),
+            (1, "1942-07", "captured", claims.VLASOV, 46, "2nd Shock Army", ""),
+            (1, "1945-05", "war", "", -1, "", "war won"),
+            (1, "1947-12", "transfer", claims.ZHUKOV, 0, "Odessa MD", "sideline"),
+        ]
+    )
     for test in (claims.pavlov_shot, claims.vlasov_defects, claims.zhukov_sidelined):
         assert test(holds) and not test(fails), test.__name__
     shares = claims.reproduction(pd.concat([holds, fails]))
@@ -101,8 +110,14 @@ def test_claims_table_is_complete():
 
 def test_evidence_json_command():
     env = dict(os.environ, PYTHONPATH=str(Path(record.__file__).parents[2]))
-    out = subprocess.run([sys.executable, "-m", "stavka.cli", "evidence", "--json"], capture_output=True, text=True, env=env,
-                         timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "stavka.cli", "evidence", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
     doc = json.loads(out.stdout)
     assert len(doc["facts"]) == len(facts()) and len(doc["claims"]) == len(claims.CLAIMS)
     assert {f["use"] for f in doc["facts"]} == {"fit", "check"}

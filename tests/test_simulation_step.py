@@ -9,9 +9,26 @@ import pytest
 import stavka
 from stavka import Action, Orders, Simulation
 
-REQUIRED_TRUE = {"denunciation", "arrest", "release", "execution", "interrogation", "promotion", "demotion",
-                 "transfer", "appointment", "removal", "directive", "victory", "defeat", "encirclement", "killed",
-                 "captured", "defection", "challenge"}
+REQUIRED_TRUE = {
+    "denunciation",
+    "arrest",
+    "release",
+    "execution",
+    "interrogation",
+    "promotion",
+    "demotion",
+    "transfer",
+    "appointment",
+    "removal",
+    "directive",
+    "victory",
+    "defeat",
+    "encirclement",
+    "killed",
+    "captured",
+    "defection",
+    "challenge",
+}
 REQUIRED_OFFICIAL = {"erasure", "reattribution", "relabelling"}
 
 

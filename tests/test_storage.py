@@ -116,8 +116,9 @@ def test_store_sql_and_arrow(stored: tuple[Path, str]) -> None:
             store.resolve("nope")
 
 
-def test_rerun_replaces_without_duplicates(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rerun_replaces_without_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "s.duckdb"
     for _ in range(2):
         res = cli(capsys, "run", "--runs", "3", "--seed", "2", "--keep-events", "1", "--db", str(db), "--json")
@@ -173,8 +174,9 @@ def test_cli_refuses_foreign_files_with_one_line(tmp_path: Path, capsys: pytest.
     _foreign_duckdb(db)
     sweep = tmp_path / "s.toml"
     sweep.write_text('doctrines = ["terror"]\nruns = 2\n')
-    cases = [(text, ("run", "--runs", "2"))] + [(db, args) for args in (
-        ("run", "--runs", "2"), ("compare", "--runs", "2"), ("sweep", str(sweep)), ("report",))]
+    cases = [(text, ("run", "--runs", "2"))] + [
+        (db, args) for args in (("run", "--runs", "2"), ("compare", "--runs", "2"), ("sweep", str(sweep)), ("report",))
+    ]
     before = {path: digest(path) for path in (text, db)}
     for path, args in cases:
         res = cli(capsys, *args, "--db", str(path))
@@ -243,8 +245,9 @@ def _mount_read_only(source: Path, target: Path) -> bool:
     return False
 
 
-def test_read_only_path_gives_one_line_and_keeps_the_store(tmp_path: Path, stored: tuple[Path, str],
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_read_only_path_gives_one_line_and_keeps_the_store(
+    tmp_path: Path, stored: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     rw, ro = tmp_path / "rw", tmp_path / "ro"
     rw.mkdir()
     (rw / "s.duckdb").write_bytes(stored[0].read_bytes())
@@ -280,8 +283,18 @@ def test_full_disk_gives_one_line_and_no_half_written_rows(tmp_path: Path, store
     script = tmp_path / "limited.py"
     script.write_text(FULL_DISK)
     limit = db.stat().st_size + 64 * 1024
-    res = run_cli("run", "--runs", "16", "--seed", "9", "--keep-events", "16", "--db", str(db),
-                  prefix=[sys.executable, str(script), str(limit)])
+    res = run_cli(
+        "run",
+        "--runs",
+        "16",
+        "--seed",
+        "9",
+        "--keep-events",
+        "16",
+        "--db",
+        str(db),
+        prefix=[sys.executable, str(script), str(limit)],
+    )
     assert res.returncode == 2, res.stderr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "cannot write" in lines[0] and "Traceback" not in res.stderr, res.stderr
@@ -295,8 +308,16 @@ def test_full_disk_gives_one_line_and_no_half_written_rows(tmp_path: Path, store
 def test_store_in_use_is_one_line(tmp_path: Path, stored: tuple[Path, str]) -> None:
     db = tmp_path / f"busy-{uuid.uuid4().hex}.duckdb"
     db.write_bytes(stored[0].read_bytes())
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                               "print('open', flush=True); time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(StoreError, match="in use by another process"):

@@ -61,8 +61,12 @@ def test_report_refuses_to_overwrite_the_store_or_a_foreign_file(tmp_path: Path,
     notes = tmp_path / "notes.html"
     notes.write_text("<html>my notes</html>")
     before = {p: digest(p) for p in (db, foreign, notes)}
-    for target, needle in ((db, "results store itself"), (foreign, "not a stavka HTML output"),
-                           (notes, "not a stavka HTML output"), (tmp_path, "is a directory")):
+    for target, needle in (
+        (db, "results store itself"),
+        (foreign, "not a stavka HTML output"),
+        (notes, "not a stavka HTML output"),
+        (tmp_path, "is a directory"),
+    ):
         with pytest.raises(ConfigError, match=needle):
             write_report(db, target)
     figures = tmp_path / "figs"
@@ -145,8 +149,13 @@ def test_readers_work_while_a_sweep_writes(tmp_path: Path) -> None:
     so far, and the sweep completes."""
     spec, db = tmp_path / "s.toml", tmp_path / "s.duckdb"
     spec.write_text(SWEEP)
-    proc = subprocess.Popen([*STAVKA, "sweep", str(spec), "--db", str(db), "--workers", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [*STAVKA, "sweep", str(spec), "--db", str(db), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     seen: list[int] = []
     try:
         assert proc.stderr is not None
@@ -173,9 +182,15 @@ def test_readers_work_while_a_sweep_writes(tmp_path: Path) -> None:
 
 def test_two_runs_writing_one_store_both_keep_their_results(tmp_path: Path) -> None:
     db = tmp_path / "s.duckdb"
-    procs = [subprocess.Popen([*STAVKA, "run", "--runs", "30", "--seed", str(seed), "--doctrine", doctrine,
-                               "--db", str(db), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for seed, doctrine in ((1, "passive"), (2, "terror"))]
+    procs = [
+        subprocess.Popen(
+            [*STAVKA, "run", "--runs", "30", "--seed", str(seed), "--doctrine", doctrine, "--db", str(db), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for seed, doctrine in ((1, "passive"), (2, "terror"))
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     for p, (_, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
@@ -210,15 +225,21 @@ def test_cli_on_a_truncated_store_is_one_line(tmp_path: Path, store: Path) -> No
 # --- 6, 10. bounds and leftovers ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, needle", [
-    (SWEEP.replace("runs = 48", "runs = 10000000000000"), "runs"),
-    (SWEEP.replace("seed = 5", "seed = 9223372036854775808"), "seed"),
-    (SWEEP.replace("seed = 5", "seed = 1.5"), "seed"),
-    (SWEEP.replace("runs = 48", "runs = true"), "runs"),
-    (SWEEP + '[lhs]\nsamples = 100000000\n"doctrine.rotate_popular" = [0.0, 1.0]\n', "lhs.samples"),
-    (SWEEP.replace("runs = 48", "runs = 100000000") + '[grid]\n"scenario.operations.noise_km" = [10, 11, 12, 13, 14, '
-     '15, 16, 17, 18, 19, 20]\n', "more than a sweep may have"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        (SWEEP.replace("runs = 48", "runs = 10000000000000"), "runs"),
+        (SWEEP.replace("seed = 5", "seed = 9223372036854775808"), "seed"),
+        (SWEEP.replace("seed = 5", "seed = 1.5"), "seed"),
+        (SWEEP.replace("runs = 48", "runs = true"), "runs"),
+        (SWEEP + '[lhs]\nsamples = 100000000\n"doctrine.rotate_popular" = [0.0, 1.0]\n', "lhs.samples"),
+        (
+            SWEEP.replace("runs = 48", "runs = 100000000") + '[grid]\n"scenario.operations.noise_km" = [10, 11, 12, 13, 14, '
+            "15, 16, 17, 18, 19, 20]\n",
+            "more than a sweep may have",
+        ),
+    ],
+)
 def test_sweep_bounds(tmp_path: Path, text: str, needle: str) -> None:
     spec = tmp_path / "big.toml"
     spec.write_text(text)
@@ -260,8 +281,9 @@ def test_failed_run_leaves_no_empty_store(tmp_path: Path) -> None:
     """`stavka run` checks the store before simulating but creates it only when it saves: interrupted
     while simulating, it leaves nothing."""
     db = tmp_path / "new.duckdb"
-    proc = subprocess.Popen([*STAVKA, "run", "--runs", "5000", "--db", str(db)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*STAVKA, "run", "--runs", "5000", "--db", str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(6)
     proc.send_signal(signal.SIGINT)
     try:

@@ -43,18 +43,19 @@ def write(folder: Path, text: str, name: str = "sweep.toml") -> Path:
 
 
 def test_grid_cells_and_keys(tmp_path: Path) -> None:
-    spec = load_sweep(write(tmp_path, SPEC + '[grid]\n"doctrine.rotate_popular" = [0.1, 0.5]\n'
-                                            '"scenario.operations.noise_km" = [10, 30]\n'))
+    spec = load_sweep(
+        write(tmp_path, SPEC + '[grid]\n"doctrine.rotate_popular" = [0.1, 0.5]\n"scenario.operations.noise_km" = [10, 30]\n')
+    )
     exp, plans = plan(spec)
     assert len(exp.cells) == 2 * 4 and exp.total_runs == 8 * RUNS
     first = exp.cells[0]
-    assert first.doctrine == "terror" and first.overrides == {"doctrine.rotate_popular": 0.1,
-                                                              "scenario.operations.noise_km": 10}
+    assert first.doctrine == "terror" and first.overrides == {"doctrine.rotate_popular": 0.1, "scenario.operations.noise_km": 10}
     assert first.doctrine_params["rotate_popular"] == 0.1
     assert plans[1].scenario.operations.noise_km == 30 and exp.cells[1].scenario_hash != first.scenario_hash
     assert exp.experiment.startswith("killed-")
-    assert plan(load_sweep(write(tmp_path, SPEC + '[grid]\nrotate_popular = [0.1, 0.5]\n')))[0].cells[1].overrides == {
-        "doctrine.rotate_popular": 0.5}  # plain names are doctrine parameters
+    assert plan(load_sweep(write(tmp_path, SPEC + "[grid]\nrotate_popular = [0.1, 0.5]\n")))[0].cells[1].overrides == {
+        "doctrine.rotate_popular": 0.5
+    }  # plain names are doctrine parameters
 
 
 def test_latin_hypercube_is_seeded_and_in_range(tmp_path: Path) -> None:
@@ -63,19 +64,21 @@ def test_latin_hypercube_is_seeded_and_in_range(tmp_path: Path) -> None:
     assert a == b and len(a) == 6
     r = sorted(p["doctrine.rotate_popular"] for p in a)
     assert all(k / 6 <= x <= (k + 1) / 6 for k, x in enumerate(r))  # one point in each stratum
-    assert all(isinstance(p["scenario.operations.noise_km"], int) and 5 <= p["scenario.operations.noise_km"] <= 50
-               for p in a)
+    assert all(isinstance(p["scenario.operations.noise_km"], int) and 5 <= p["scenario.operations.noise_km"] <= 50 for p in a)
 
 
-@pytest.mark.parametrize("extra, needle", [
-    ("colour = 3\n", "colour: unknown parameter"),
-    ('[grid]\n"doctrine.rotate_popular" = []\n', "non-empty"),
-    ('[grid]\n"doctrine.nonsense" = [1]\n', "unknown parameter 'nonsense'"),
-    ('[grid]\n"scenario.operations" = [1]\n', "scenario.SECTION.PARAMETER"),
-    ('[lhs]\n"doctrine.rotate_popular" = [0, 1]\n', "lhs.samples"),
-    ('[lhs]\nsamples = 3\n"doctrine.rotate_popular" = [1, 0]\n', "low <= high"),
-    ('[grid]\nrotate_popular = [0.1]\n[lhs]\nsamples = 2\nrotate_popular = [0, 1]\n', "not both"),
-])
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        ("colour = 3\n", "colour: unknown parameter"),
+        ('[grid]\n"doctrine.rotate_popular" = []\n', "non-empty"),
+        ('[grid]\n"doctrine.nonsense" = [1]\n', "unknown parameter 'nonsense'"),
+        ('[grid]\n"scenario.operations" = [1]\n', "scenario.SECTION.PARAMETER"),
+        ('[lhs]\n"doctrine.rotate_popular" = [0, 1]\n', "lhs.samples"),
+        ('[lhs]\nsamples = 3\n"doctrine.rotate_popular" = [1, 0]\n', "low <= high"),
+        ("[grid]\nrotate_popular = [0.1]\n[lhs]\nsamples = 2\nrotate_popular = [0, 1]\n", "not both"),
+    ],
+)
 def test_sweep_file_mistakes_name_file_and_field(tmp_path: Path, extra: str, needle: str) -> None:
     path = write(tmp_path, SPEC + extra)
     with pytest.raises(ConfigError, match=needle) as info:
@@ -161,13 +164,16 @@ def test_resumed_sweep_has_every_run_once(killed_and_resumed: tuple[Path, dict[s
 
 def _data(db: Path) -> dict[str, pd.DataFrame]:
     back = stavka.load(db)
-    keys = {"metrics": ["cell", "run"], "events": ["cell", "run", "seq"], "official": ["cell", "run", "seq"],
-            "series": ["cell", "run", "month"]}
+    keys = {
+        "metrics": ["cell", "run"],
+        "events": ["cell", "run", "seq"],
+        "official": ["cell", "run", "seq"],
+        "series": ["cell", "run", "month"],
+    }
     return {t: back[t].sort_values(keys[t]).reset_index(drop=True) for t in DATA}
 
 
-def test_two_workers_and_other_chunks_store_the_same(tmp_path: Path,
-                                                     killed_and_resumed: tuple[Path, dict[str, int]]) -> None:
+def test_two_workers_and_other_chunks_store_the_same(tmp_path: Path, killed_and_resumed: tuple[Path, dict[str, int]]) -> None:
     db2 = tmp_path / "two.duckdb"
     summary = run_sweep(write(tmp_path, SPEC), db=db2, workers=2, chunk=7)
     assert summary.simulated == TOTAL and summary.workers == 2
@@ -183,8 +189,14 @@ def test_existing_cluster_via_scheduler_address(tmp_path: Path, killed_and_resum
 
     small = SPEC.replace(f"runs = {RUNS}", "runs = 6").replace('["terror", "meritocratic"]', '["meritocratic"]')
     db = tmp_path / "remote.duckdb"
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}) as cluster:
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    ) as cluster:
         summary = run_sweep(write(tmp_path, small), db=db, scheduler=cluster.scheduler_address, chunk=3)
     assert summary.simulated == 6
     got = stavka.load(db).metrics.drop(columns=["experiment", "cell"]).reset_index(drop=True)

@@ -31,16 +31,45 @@ if TYPE_CHECKING:
 
 # Each public name and the module that defines it, imported when the name is first asked for.
 _LAZY = {
-    "Comparison": ".api", "Orders": ".api", "Simulation": ".api", "SimulationResult": ".api", "compare": ".api",
-    "simulate": ".api", "ConfigError": ".config", "ScenarioConfig": ".config", "load_scenario": ".config",
-    "Doctrine": ".doctrines", "get_doctrine": ".doctrines", "register": ".doctrines", "Action": ".engine.codes",
-    "Scenario": ".scenario", "StoredResults": ".storage", "load": ".storage", "rerun": ".experiments",
+    "Comparison": ".api",
+    "Orders": ".api",
+    "Simulation": ".api",
+    "SimulationResult": ".api",
+    "compare": ".api",
+    "simulate": ".api",
+    "ConfigError": ".config",
+    "ScenarioConfig": ".config",
+    "load_scenario": ".config",
+    "Doctrine": ".doctrines",
+    "get_doctrine": ".doctrines",
+    "register": ".doctrines",
+    "Action": ".engine.codes",
+    "Scenario": ".scenario",
+    "StoredResults": ".storage",
+    "load": ".storage",
+    "rerun": ".experiments",
 }
 
 __all__ = [
-    "Action", "Comparison", "ConfigError", "Doctrine", "Orders", "Scenario", "ScenarioConfig", "Simulation",
-    "SimulationResult", "StoredResults", "__version__", "compare", "doctrines", "get_doctrine", "load", "load_scenario",
-    "register", "rerun", "simulate",
+    "Action",
+    "Comparison",
+    "ConfigError",
+    "Doctrine",
+    "Orders",
+    "Scenario",
+    "ScenarioConfig",
+    "Simulation",
+    "SimulationResult",
+    "StoredResults",
+    "__version__",
+    "compare",
+    "doctrines",
+    "get_doctrine",
+    "load",
+    "load_scenario",
+    "register",
+    "rerun",
+    "simulate",
 ]
 
 

@@ -180,8 +180,9 @@ def _evaluate(coef: NDArray[np.float64], start: int, pieces: int, q: float) -> f
 
 
 @numba.njit(cache=True)
-def table_quantile(pair: NDArray[np.int64], start: NDArray[np.int64], pieces: NDArray[np.int64],
-                   coef: NDArray[np.float64], i: int, q: float) -> float:
+def table_quantile(
+    pair: NDArray[np.int64], start: NDArray[np.int64], pieces: NDArray[np.int64], coef: NDArray[np.float64], i: int, q: float
+) -> float:
     """The quantile at q of column i's pair by its table (`QuantileTables`); NaN where the pair has no
     table or q is outside it (the caller then uses scipy)."""
     p = pair[i]
@@ -191,8 +192,14 @@ def table_quantile(pair: NDArray[np.int64], start: NDArray[np.int64], pieces: ND
 
 
 @numba.njit(cache=True)
-def _evaluate_columns(q: NDArray[np.float64], pair: NDArray[np.int64], start: NDArray[np.int64],
-                      pieces: NDArray[np.int64], coef: NDArray[np.float64], out: NDArray[np.float64]) -> None:
+def _evaluate_columns(
+    q: NDArray[np.float64],
+    pair: NDArray[np.int64],
+    start: NDArray[np.int64],
+    pieces: NDArray[np.int64],
+    coef: NDArray[np.float64],
+    out: NDArray[np.float64],
+) -> None:
     """out[r, i] = quantile of column i's pair at q[r, i]; NaN where the pair has no table or q is outside it."""
     for r in range(q.shape[0]):
         for i in range(q.shape[1]):
@@ -225,8 +232,9 @@ def table(a: float, b: float) -> NDArray[np.float64] | None:
         pieces *= 2
     q = _check_points()
     got = np.empty((1, len(q)))
-    _evaluate_columns(q[None, :], np.zeros(len(q), dtype=np.int64), np.zeros(1, dtype=np.int64),
-                      np.array([pieces], dtype=np.int64), coef, got)
+    _evaluate_columns(
+        q[None, :], np.zeros(len(q), dtype=np.int64), np.zeros(1, dtype=np.int64), np.array([pieces], dtype=np.int64), coef, got
+    )
     if not np.max(np.abs(got[0] - betaincinv(a, b, q))) <= CHECK_TOL:
         return None
     coef.setflags(write=False)
@@ -269,8 +277,7 @@ def beta_quantiles(q: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np
     return out
 
 
-def fill_from_scipy(out: NDArray[np.float64], q: NDArray[np.float64], a: NDArray[np.float64],
-                    b: NDArray[np.float64]) -> None:
+def fill_from_scipy(out: NDArray[np.float64], q: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]) -> None:
     """Where `out` (rows, columns) is NaN (no table for the pair, or q outside the table), scipy's quantile
     of Beta(a[i], b[i]) at q[r, i]."""
     use_scipy = np.isnan(out)

@@ -37,9 +37,15 @@ class ChunkTask:
     source: tuple[str, str] | None = None
 
 
-def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, run_ids: Sequence[int], seed: int,
-                     keep_events: int, progress: Callable[[int], None] | None = None,
-                     workspace: Workspace | None = None) -> SimulationResult:
+def simulate_keeping(
+    scenario: str | ScenarioConfig,
+    doctrine: str | Doctrine,
+    run_ids: Sequence[int],
+    seed: int,
+    keep_events: int,
+    progress: Callable[[int], None] | None = None,
+    workspace: Workspace | None = None,
+) -> SimulationResult:
     """`simulate` of these runs, both ledgers kept only for run ids below `keep_events` (the same
     runs either way: a run depends on the seed and its id alone), on `workspace` if given."""
     from .api import SimulationResult, simulate
@@ -54,16 +60,19 @@ def simulate_keeping(scenario: str | ScenarioConfig, doctrine: str | Doctrine, r
             continue
         base = offset
         cb = (lambda done, base=base: progress(base + done)) if progress else None
-        parts.append(simulate(scenario, doctrine, seed=seed, run_ids=group, events=events, progress=cb,
-                              workspace=workspace))
+        parts.append(simulate(scenario, doctrine, seed=seed, run_ids=group, events=events, progress=cb, workspace=workspace))
         offset += len(group)
     if len(parts) == 1:
         return parts[0]
     first, last = parts
     return SimulationResult(
-        metrics=pd.concat([first.metrics, last.metrics], ignore_index=True), events=first.events,
-        official=first.official, series=pd.concat([first.series, last.series], ignore_index=True),
-        meta={**last.meta, "runs": len(ids)}, scenario=last.scenario)
+        metrics=pd.concat([first.metrics, last.metrics], ignore_index=True),
+        events=first.events,
+        official=first.official,
+        series=pd.concat([first.series, last.series], ignore_index=True),
+        meta={**last.meta, "runs": len(ids)},
+        scenario=last.scenario,
+    )
 
 
 # One engine workspace per worker thread, kept from chunk to chunk: a worker runs one chunk at a time on
@@ -80,15 +89,21 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     ids = range(task.first_run, task.first_run + task.n_runs)
     if not hasattr(_worker_memory, "workspace"):
         _worker_memory.workspace = Workspace()
-    res = simulate_keeping(task.scenario, task.doctrine, ids, task.seed, task.keep_events,
-                           workspace=_worker_memory.workspace)
-    return chunk_from_frames(task.cell, task.first_run, task.n_runs, res.metrics, res.events, res.official,
-                             res.series, seconds=time.perf_counter() - start,
-                             worker=f"{socket.gethostname()}:{os.getpid()}")
+    res = simulate_keeping(task.scenario, task.doctrine, ids, task.seed, task.keep_events, workspace=_worker_memory.workspace)
+    return chunk_from_frames(
+        task.cell,
+        task.first_run,
+        task.n_runs,
+        res.metrics,
+        res.events,
+        res.official,
+        res.series,
+        seconds=time.perf_counter() - start,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+    )
 
 
-def chunks_todo(runs: int, n_cells: int, done: dict[int, list[tuple[int, int]]],
-                chunk: int) -> Iterator[tuple[int, int, int]]:
+def chunks_todo(runs: int, n_cells: int, done: dict[int, list[tuple[int, int]]], chunk: int) -> Iterator[tuple[int, int, int]]:
     """(cell, first run, n runs) of the runs not yet stored, in contiguous ranges of at most `chunk`, given
     the stored ranges (first run, n runs) of each cell.  Lazy: memory does not grow with the sweep."""
     for cell in range(n_cells):

@@ -27,26 +27,38 @@ from rich.text import Text
 
 from .config import MAX_RUNS_IN_MEMORY, MAX_SEED, ConfigError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Stalin's command system as a simulation.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Stalin's command system as a simulation."
+)
 out = Console()
 err = Console(stderr=True)
 
 ScenarioOpt = Annotated[str, typer.Option("--scenario", help="built-in scenario name or a .toml file")]
-RunsOpt = Annotated[int, typer.Option("--runs", min=1, max=MAX_RUNS_IN_MEMORY,
-                                       help="number of runs (held in memory; more: stavka sweep)")]
+RunsOpt = Annotated[
+    int, typer.Option("--runs", min=1, max=MAX_RUNS_IN_MEMORY, help="number of runs (held in memory; more: stavka sweep)")
+]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, max=MAX_SEED, help="root seed")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON only")]
 DbOpt = Annotated[str, typer.Option("--db", help="results store (DuckDB file) to write to")]
 NoDbOpt = Annotated[bool, typer.Option("--no-db", help="store nothing")]
-KeepEventsOpt = Annotated[int, typer.Option("--keep-events", min=0,
-                                            help="runs (per doctrine) whose true and official ledgers are stored")]
+KeepEventsOpt = Annotated[
+    int, typer.Option("--keep-events", min=0, help="runs (per doctrine) whose true and official ledgers are stored")
+]
 DEFAULT_DB = "stavka.duckdb"
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    )
 
 
 def _stats_json(summary: Any, cal: Any) -> dict[str, Any]:
@@ -55,8 +67,11 @@ def _stats_json(summary: Any, cal: Any) -> dict[str, Any]:
     res: dict[str, Any] = {}
     for name, row in summary.iterrows():
         if name == "victory_month":
-            res[name] = {"mean": format_value(name, row["mean"], cal), "ci95": [format_value(name, row["lo"], cal),
-                         format_value(name, row["hi"], cal)], "n": int(row["n"])}
+            res[name] = {
+                "mean": format_value(name, row["mean"], cal),
+                "ci95": [format_value(name, row["lo"], cal), format_value(name, row["hi"], cal)],
+                "n": int(row["n"]),
+            }
         else:
             res[name] = {"mean": _num(row["mean"]), "ci95": [_num(row["lo"]), _num(row["hi"])], "n": int(row["n"])}
     return res
@@ -72,9 +87,16 @@ def _num(x: float) -> float | None:
 
 
 @app.command()
-def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
-        runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False, db: DbOpt = DEFAULT_DB,
-        no_db: NoDbOpt = False, keep_events: KeepEventsOpt = 10) -> None:
+def run(
+    scenario: ScenarioOpt = "default",
+    doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
+    runs: RunsOpt = 100,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+    no_db: NoDbOpt = False,
+    keep_events: KeepEventsOpt = 10,
+) -> None:
     """Simulate runs of one doctrine, print every metric's mean and 95% interval, and store the runs."""
     from .chunks import simulate_keeping
     from .config import load_scenario
@@ -88,16 +110,15 @@ def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option
     keep = 0 if no_db else min(keep_events, runs)
     with _progress(runs, doctrine, json_out) as bar:
         task = bar.add_task(f"{doctrine}", total=runs)
-        res = simulate_keeping(scenario, doctrine, range(runs), seed, keep,
-                               progress=lambda done: bar.update(task, completed=done))
-    stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None,
-                                      {"scenario": scenario, "doctrine": doctrine})
+        res = simulate_keeping(
+            scenario, doctrine, range(runs), seed, keep, progress=lambda done: bar.update(task, completed=done)
+        )
+    stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None, {"scenario": scenario, "doctrine": doctrine})
     summary = res.summary()
     cal = res.scenario.calendar
     if json_out:
         victories = res.metrics["victory_month"].notna().mean()
-        data: dict[str, Any] = {"metrics": _stats_json(summary, cal), "victory_share": float(victories),
-                                "meta": res.meta}
+        data: dict[str, Any] = {"metrics": _stats_json(summary, cal), "victory_share": float(victories), "meta": res.meta}
         if stored:
             data["store"] = {"db": db, "experiment": stored}
         print(json.dumps(data))
@@ -106,12 +127,17 @@ def run(scenario: ScenarioOpt = "default", doctrine: Annotated[str, typer.Option
     for col in ("metric", "mean", "95% interval", "runs"):
         table.add_column(col, justify="left" if col == "metric" else "right")
     for name, row in summary.iterrows():
-        table.add_row(str(name), format_value(str(name), row["mean"], cal),
-                      f"{format_value(str(name), row['lo'], cal)} .. {format_value(str(name), row['hi'], cal)}",
-                      str(int(row["n"])))
+        table.add_row(
+            str(name),
+            format_value(str(name), row["mean"], cal),
+            f"{format_value(str(name), row['lo'], cal)} .. {format_value(str(name), row['hi'], cal)}",
+            str(int(row["n"])),
+        )
     out.print(table)
-    out.print(f"victory in {res.metrics['victory_month'].notna().mean():.0%} of runs; stavka {res.meta['version']}, "
-              f"scenario hash {res.meta['scenario_hash']}")
+    out.print(
+        f"victory in {res.metrics['victory_month'].notna().mean():.0%} of runs; stavka {res.meta['version']}, "
+        f"scenario hash {res.meta['scenario_hash']}"
+    )
     if stored:
         out.print(f"stored in {db} as experiment {stored}", highlight=False, soft_wrap=True)
 
@@ -124,17 +150,25 @@ def _check_store(db: str) -> None:
     Store.check_writable(db)
 
 
-def _save(db: str, kind: str, results: list[Any], runs: int, seed: int, keep: int, ledgers: list[Any] | None,
-          spec: dict[str, Any]) -> str:
+def _save(
+    db: str, kind: str, results: list[Any], runs: int, seed: int, keep: int, ledgers: list[Any] | None, spec: dict[str, Any]
+) -> str:
     from .experiments import save_results
 
     return save_results(db, kind, results, runs, seed, keep, ledgers, spec)
 
 
 @app.command()
-def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrine names")] = "terror,meritocratic",
-            scenario: ScenarioOpt = "default", runs: RunsOpt = 100, seed: SeedOpt = 0, json_out: JsonOpt = False,
-            db: DbOpt = DEFAULT_DB, no_db: NoDbOpt = False, keep_events: KeepEventsOpt = 10) -> None:
+def compare(
+    doctrines: Annotated[str, typer.Option(help="comma-separated doctrine names")] = "terror,meritocratic",
+    scenario: ScenarioOpt = "default",
+    runs: RunsOpt = 100,
+    seed: SeedOpt = 0,
+    json_out: JsonOpt = False,
+    db: DbOpt = DEFAULT_DB,
+    no_db: NoDbOpt = False,
+    keep_events: KeepEventsOpt = 10,
+) -> None:
     """Paired comparison of doctrines on the same seeds (run k meets the same luck under each); stored."""
     from .api import compare as compare_
     from .api import simulate
@@ -165,10 +199,10 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
         keep = min(keep_events, runs)
         # the first runs again, with both ledgers (the same runs: a run depends on its seed and id alone)
         specs = names if len(names) == len(cmp.results) else list(cmp.results)
-        ledgers = [simulate(scenario, spec, seed=seed, run_ids=range(keep), events=True) if keep else None
-                   for spec in specs]
-        stored = _save(db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers,
-                       {"scenario": scenario, "doctrines": names})
+        ledgers = [simulate(scenario, spec, seed=seed, run_ids=range(keep), events=True) if keep else None for spec in specs]
+        stored = _save(
+            db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers, {"scenario": scenario, "doctrines": names}
+        )
     first = next(iter(cmp.results.values()))
     cal = first.scenario.calendar
     tab = cmp.table
@@ -176,9 +210,14 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
         res: dict[str, Any] = {"doctrines": list(cmp.results), "runs": runs, "seed": seed, "metrics": {}}
         for metric, grp in tab.groupby("metric", sort=False):
             res["metrics"][metric] = {
-                row.doctrine: {"mean": _num(row.mean), "ci95": [_num(row.lo), _num(row.hi)],
-                               "diff_vs_first": _num(row.diff), "diff_ci95": [_num(row.diff_lo), _num(row.diff_hi)]}
-                for row in _rows(grp)}
+                row.doctrine: {
+                    "mean": _num(row.mean),
+                    "ci95": [_num(row.lo), _num(row.hi)],
+                    "diff_vs_first": _num(row.diff),
+                    "diff_ci95": [_num(row.diff_lo), _num(row.diff_hi)],
+                }
+                for row in _rows(grp)
+            }
         res["meta"] = {k: v for k, v in first.meta.items() if k not in ("doctrine", "doctrine_params")}
         if stored:
             res["store"] = {"db": db, "experiment": stored}
@@ -189,8 +228,10 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
     for name in cmp.results:
         table.add_column(name, justify="right")
     for metric, grp in ((str(m), g) for m, g in tab.groupby("metric", sort=False)):
-        cells = [f"{format_value(metric, r.mean, cal)} [{format_value(metric, r.lo, cal)}, {format_value(metric, r.hi, cal)}]"
-                 for r in _rows(grp)]
+        cells = [
+            f"{format_value(metric, r.mean, cal)} [{format_value(metric, r.lo, cal)}, {format_value(metric, r.hi, cal)}]"
+            for r in _rows(grp)
+        ]
         table.add_row(metric, *cells)
     out.print(table)
     out.print(f"Paired differences against {names[0]} (with intervals): stavka compare ... --json")
@@ -199,12 +240,15 @@ def compare(doctrines: Annotated[str, typer.Option(help="comma-separated doctrin
 
 
 @app.command()
-def chronicle(doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
-              seed: SeedOpt = 0, run: Annotated[int, typer.Option("--run", min=0, max=MAX_SEED)] = 0,
-              scenario: ScenarioOpt = "default",
-              true_only: Annotated[bool, typer.Option("--true", help="only the true chronicle")] = False,
-              official_only: Annotated[bool, typer.Option("--official", help="only the official history")] = False,
-              denunciations: Annotated[bool, typer.Option(help="include denunciations")] = False) -> None:
+def chronicle(
+    doctrine: Annotated[str, typer.Option(help="doctrine name or file")] = "historical",
+    seed: SeedOpt = 0,
+    run: Annotated[int, typer.Option("--run", min=0, max=MAX_SEED)] = 0,
+    scenario: ScenarioOpt = "default",
+    true_only: Annotated[bool, typer.Option("--true", help="only the true chronicle")] = False,
+    official_only: Annotated[bool, typer.Option("--official", help="only the official history")] = False,
+    denunciations: Annotated[bool, typer.Option(help="include denunciations")] = False,
+) -> None:
     """One run told in dated sentences: the true chronicle and the official one side by side."""
     from .api import simulate
     from .history import chronicle as tell
@@ -232,6 +276,7 @@ def _by_month(lines: list[str]) -> dict[str, list[str]]:
         grouped.setdefault(line[:7], []).append(line)
     return grouped
 
+
 class RateColumn(ProgressColumn):
     """Runs per second."""
 
@@ -241,12 +286,14 @@ class RateColumn(ProgressColumn):
 
 
 @app.command()
-def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_default=False)],
-          db: DbOpt = DEFAULT_DB,
-          workers: Annotated[int, typer.Option("--workers", min=1, help="local worker processes")] = 2,
-          scheduler: Annotated[str | None, typer.Option("--scheduler", help="existing Dask cluster, tcp://host:port")] = None,
-          chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="runs per chunk (default: the file's)")] = None,
-          quiet: Annotated[bool, typer.Option("--quiet", help="no progress output")] = False) -> None:
+def sweep(
+    file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_default=False)],
+    db: DbOpt = DEFAULT_DB,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="local worker processes")] = 2,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="existing Dask cluster, tcp://host:port")] = None,
+    chunk: Annotated[int | None, typer.Option("--chunk", min=1, help="runs per chunk (default: the file's)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress output")] = False,
+) -> None:
     """Run (or resume) a sweep on Dask, streaming each chunk into the store as it finishes."""
     from .cluster import scheduler_address, silence_dask
     from .sweep import SweepError, SweepProgress, run_sweep
@@ -258,9 +305,18 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
     _check_store(db)
     silence_dask()  # a lost scheduler or worker, or the shutdown after a signal, is one line below, not pages
     live = err.is_terminal and not quiet
-    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                   RateColumn(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=err,
-                   disable=not live)
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not live,
+    )
     task = None
 
     def tick(state: SweepProgress) -> None:
@@ -268,9 +324,12 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
         if task is None:
             task = bar.add_task(spec.name, total=state.total, completed=state.done)
             if not quiet:
-                err.print(f"sweep {state.experiment}: {state.total} runs"
-                          + (f", {state.resumed} already stored (resuming)" if state.resumed else ""), highlight=False,
-                          soft_wrap=True)
+                err.print(
+                    f"sweep {state.experiment}: {state.total} runs"
+                    + (f", {state.resumed} already stored (resuming)" if state.resumed else ""),
+                    highlight=False,
+                    soft_wrap=True,
+                )
             return
         bar.update(task, completed=state.done)
         if not live and not quiet:
@@ -281,23 +340,28 @@ def sweep(file: Annotated[str, typer.Argument(help="sweep file (.toml)", show_de
             summary = run_sweep(spec, db=db, workers=workers, scheduler=scheduler, chunk=chunk, progress=tick)
     except (KeyboardInterrupt, Interrupted) as exc:
         stop = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-        _say(f"interrupted by {stop.name}: the chunks stored in {db} are kept; run the same command again to "
-             f"resume")
+        _say(f"interrupted by {stop.name}: the chunks stored in {db} are kept; run the same command again to resume")
         raise typer.Exit(stop.exit_code) from None
     except SweepError as exc:
         err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     rate = f", {summary.runs_per_second:,.1f} runs/s on {summary.workers} workers" if summary.simulated else ""
-    out.print(f"sweep {summary.experiment}: {summary.total} runs stored in {db} "
-              f"({summary.simulated} simulated now, {summary.resumed} resumed{rate})", highlight=False, soft_wrap=True)
+    out.print(
+        f"sweep {summary.experiment}: {summary.total} runs stored in {db} "
+        f"({summary.simulated} simulated now, {summary.resumed} resumed{rate})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()
-def report(db: DbOpt = DEFAULT_DB,
-           out_path: Annotated[str | None, typer.Option("--out", help="report.html, or a directory for png/pdf")] = None,
-           experiment: Annotated[str | None, typer.Option("--experiment", help="experiment id (default: the latest)")] = None,
-           fmt: Annotated[str, typer.Option("--format", help="html, png or pdf")] = "html",
-           run: Annotated[int | None, typer.Option("--run", min=0, help="the run told in careers and histories")] = None) -> None:
+def report(
+    db: DbOpt = DEFAULT_DB,
+    out_path: Annotated[str | None, typer.Option("--out", help="report.html, or a directory for png/pdf")] = None,
+    experiment: Annotated[str | None, typer.Option("--experiment", help="experiment id (default: the latest)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html, png or pdf")] = "html",
+    run: Annotated[int | None, typer.Option("--run", min=0, help="the run told in careers and histories")] = None,
+) -> None:
     """A self-contained HTML report of an experiment (or its figures as PNG/PDF files)."""
     from .report import write_report
 
@@ -315,11 +379,13 @@ def experiments(db: DbOpt = DEFAULT_DB, json_out: JsonOpt = False) -> None:
     from .storage import Store, frame_of
 
     with Store(db, read_only=True) as store, store.reading():
-        df = frame_of(store.sql("""SELECT e.experiment, e.kind, e.created, e.version, e.scenario, e.seed, e.n_cells,
+        df = frame_of(
+            store.sql("""SELECT e.experiment, e.kind, e.created, e.version, e.scenario, e.seed, e.n_cells,
                                  e.total_runs, e.status, (SELECT count(*) FROM runs r WHERE r.experiment = e.experiment)
                                  AS stored, (SELECT string_agg(DISTINCT c.doctrine, ',') FROM cells c
                                  WHERE c.experiment = e.experiment) AS doctrines
-                          FROM experiments e ORDER BY e.created"""))
+                          FROM experiments e ORDER BY e.created""")
+        )
     if json_out:
         print(df.assign(created=df["created"].astype(str)).to_json(orient="records"))
         return
@@ -328,8 +394,15 @@ def experiments(db: DbOpt = DEFAULT_DB, json_out: JsonOpt = False) -> None:
     for col in ("kind", "doctrines", "cells", "runs stored", "status", "created"):
         table.add_column(col)
     for r in df.to_dict("records"):
-        table.add_row(str(r["experiment"]), str(r["kind"]), str(r["doctrines"] or ""), str(r["n_cells"]),
-                      f"{r['stored']}/{r['total_runs']}", str(r["status"]), str(r["created"])[:19])
+        table.add_row(
+            str(r["experiment"]),
+            str(r["kind"]),
+            str(r["doctrines"] or ""),
+            str(r["n_cells"]),
+            f"{r['stored']}/{r['total_runs']}",
+            str(r["status"]),
+            str(r["created"])[:19],
+        )
     out.print(table)
 
 
@@ -357,8 +430,10 @@ def list_params(scenario: ScenarioOpt = "default", json_out: JsonOpt = False) ->
     for section in type(cfg).model_fields:
         values = getattr(cfg, section)
         groups[section] = {"submodel": SUBMODELS[section], "params": parameter_rows(type(values), values)}
-    groups["doctrine"] = {"submodel": "§7.11 doctrine policy rules (the ruler's choice; defaults of the shared policy)",
-                          "params": parameter_rows(PolicyParams)}
+    groups["doctrine"] = {
+        "submodel": "§7.11 doctrine policy rules (the ruler's choice; defaults of the shared policy)",
+        "params": parameter_rows(PolicyParams),
+    }
     if json_out:
         print(json.dumps(json_safe(groups)))
         return
@@ -381,8 +456,9 @@ def list_doctrines(json_out: JsonOpt = False) -> None:
         doctrine = cls()
         info = doctrine.describe() | {"doc": (cls.__doc__ or "").strip().split("\n\n")[0]}
         rows = parameter_rows(type(doctrine.params), doctrine.params)
-        info["meanings"] = {r["name"]: {"meaning": r["meaning"], "unit": r["unit"], "prior": r["prior"],
-                                        "source": r["source"]} for r in rows}
+        info["meanings"] = {
+            r["name"]: {"meaning": r["meaning"], "unit": r["unit"], "prior": r["prior"], "source": r["source"]} for r in rows
+        }
         docs[name] = info
     if json_out:
         print(json.dumps(json_safe(docs)))
@@ -408,10 +484,12 @@ def _fmt(v: object) -> str:
 
 
 @app.command("evidence")
-def evidence_cmd(runs: Annotated[int, typer.Option(help="free runs per doctrine for the claims' reproduction (0: none)")] = 0,
-                 seed: Annotated[int, typer.Option(help="seed of the free runs")] = 0,
-                 doctrines: Annotated[str, typer.Option(help="comma-separated doctrines")] = ALL_DOCTRINES,
-                 json_out: JsonOpt = False) -> None:
+def evidence_cmd(
+    runs: Annotated[int, typer.Option(help="free runs per doctrine for the claims' reproduction (0: none)")] = 0,
+    seed: Annotated[int, typer.Option(help="seed of the free runs")] = 0,
+    doctrines: Annotated[str, typer.Option(help="comma-separated doctrines")] = ALL_DOCTRINES,
+    json_out: JsonOpt = False,
+) -> None:
     """The record: stylised facts (value, range, unit, denominator, use, source) and the seeds' claims table; with
     --runs N, the share of N free runs of each doctrine that reproduce each testable claim (default: no simulation)."""
     from . import record
@@ -426,16 +504,29 @@ def evidence_cmd(runs: Annotated[int, typer.Option(help="free runs per doctrine 
     for col in ("id", "value", "range", "unit", "denominator", "use", "source"):
         facts_table.add_column(col, overflow="fold")
     for f in data["facts"]:
-        facts_table.add_row(f["id"], _fmt(f["value"]), f"{_fmt(f['lo'])}-{_fmt(f['hi'])}", f["unit"], f["denominator"], f["use"],
-                            "; ".join(f["sources"]))
+        facts_table.add_row(
+            f["id"],
+            _fmt(f["value"]),
+            f"{_fmt(f['lo'])}-{_fmt(f['hi'])}",
+            f["unit"],
+            f["denominator"],
+            f["use"],
+            "; ".join(f["sources"]),
+        )
     out.print(facts_table)
     claims_table = Table(title="Claims of the seeds" + (f" (share of {runs} free runs, seed {seed})" if shares else ""))
     for col in ("seed", "claim", "verdict", "record", "source", *(names if shares else [])):
         claims_table.add_column(col, overflow="fold")
     for c in data["claims"]:
         rep = c.get("reproduced") or {}
-        claims_table.add_row(c["seed"], c["claim"], c["verdict"], c["record"], c["source"],
-                             *([f"{rep[d]:.2f}" if d in rep else "-" for d in names] if shares else []))
+        claims_table.add_row(
+            c["seed"],
+            c["claim"],
+            c["verdict"],
+            c["record"],
+            c["source"],
+            *([f"{rep[d]:.2f}" if d in rep else "-" for d in names] if shares else []),
+        )
     out.print(claims_table)
 
 

@@ -44,12 +44,25 @@ CLOSE_TIMEOUT = 10.0
 SOURCE_FILES = ("**/*.py", "data/*.csv", "data/*.toml", "scenarios/*.toml")
 # Loggers that speak of a cluster's comings and goings (reconnecting, a lost scheduler, closed comms,
 # workers restarting): silenced while a sweep holds a cluster, which reports what matters in one line.
-DASK_LOGGERS = ("distributed", "distributed.client", "distributed.comm", "distributed.worker", "distributed.nanny",
-                "distributed.scheduler", "distributed.core", "distributed.batched", "distributed.deploy",
-                "tornado", "tornado.application", "asyncio")
+DASK_LOGGERS = (
+    "distributed",
+    "distributed.client",
+    "distributed.comm",
+    "distributed.worker",
+    "distributed.nanny",
+    "distributed.scheduler",
+    "distributed.core",
+    "distributed.batched",
+    "distributed.deploy",
+    "tornado",
+    "tornado.application",
+    "asyncio",
+)
 
-_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
-                      r":(?P<port>[0-9]{1,5})")
+_ADDRESS = re.compile(
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+    r":(?P<port>[0-9]{1,5})"
+)
 
 
 class SourceMismatch(RuntimeError):
@@ -86,8 +99,10 @@ def identity() -> tuple[str, str]:
 
 
 def _differs(where: str, theirs: tuple[str, str], mine: tuple[str, str]) -> str:
-    return (f"{where} runs stavka {theirs[0]} with source {theirs[1][:12]}, this client {mine[0]} with source "
-            f"{mine[1][:12]}; start the workers from the same stavka")
+    return (
+        f"{where} runs stavka {theirs[0]} with source {theirs[1][:12]}, this client {mine[0]} with source "
+        f"{mine[1][:12]}; start the workers from the same stavka"
+    )
 
 
 def one_line(exc: BaseException) -> str:
@@ -103,8 +118,9 @@ def check_workers(client: Client) -> int:
     answers: dict[str, Any] = client.run(identity, on_error="return")
     for address, theirs in sorted(answers.items()):
         if isinstance(theirs, BaseException):
-            raise ConfigError(f"worker {address} cannot tell its stavka ({one_line(theirs)}); start the workers "
-                              f"from the same stavka")
+            raise ConfigError(
+                f"worker {address} cannot tell its stavka ({one_line(theirs)}); start the workers from the same stavka"
+            )
         theirs = tuple(theirs)
         if theirs != mine:
             raise ConfigError(_differs(f"worker {address}", theirs, mine))
@@ -142,8 +158,7 @@ def scheduler_address(address: str) -> str:
             hint = " (http:// is the dashboard's; the scheduler listens on tcp://, port 8786 by default)"
         elif "://" in text and not text.lower().startswith("tcp://"):
             hint = " (only tcp:// clusters are supported)"
-        raise ConfigError(f"--scheduler {address!r}: expected a Dask scheduler's address, tcp://HOST:PORT or "
-                          f"HOST:PORT{hint}")
+        raise ConfigError(f"--scheduler {address!r}: expected a Dask scheduler's address, tcp://HOST:PORT or HOST:PORT{hint}")
     return f"tcp://{match.group('host')}:{int(match.group('port'))}"
 
 
@@ -166,7 +181,7 @@ def probe_scheduler(address: str, timeout: float | None = None) -> None:
     wait = CONNECT_TIMEOUT if timeout is None else timeout
     silent = f"--scheduler: no Dask scheduler answered at {address} within {wait:g} s"
     refused = f"--scheduler: cannot connect to {address}"
-    host, port = address[len("tcp://"):].rsplit(":", 1)
+    host, port = address[len("tcp://") :].rsplit(":", 1)
     host = host.strip("[]")
     try:
         with socket.create_connection((host, int(port)), timeout=wait):
@@ -300,9 +315,15 @@ def open_cluster(workers: int, scheduler: str | None) -> Iterator[tuple[Client, 
         # Worker processes inherit an ignored SIGINT: Ctrl-C stops the sweep here, once, and the cluster
         # is closed below (workers left without their scheduler also exit by themselves).
         with _ignoring("SIGINT"):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR,
-                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            )
         try:
             client = Client(cluster)
         except BaseException:

@@ -138,8 +138,7 @@ class MonteCarlo:
         return float(self.q[int(np.argmax(self.utility))])
 
 
-def monte_carlo(g: Game, q: NDArray[np.float64] = GRID, replicates: int = 20_000,
-                seed: int = 0) -> MonteCarlo:
+def monte_carlo(g: Game, q: NDArray[np.float64] = GRID, replicates: int = 20_000, seed: int = 0) -> MonteCarlo:
     """Play the game `replicates` times at every grid point, with common random numbers."""
     if replicates < 1:
         raise ValueError("replicates must be positive")
@@ -163,7 +162,6 @@ def monte_carlo(g: Game, q: NDArray[np.float64] = GRID, replicates: int = 20_000
     return MonteCarlo(q=q, survival=surv, utility=util, replicates=replicates)
 
 
-def choose_competence(g: Game, q: NDArray[np.float64] = GRID, replicates: int = 20_000,
-                      seed: int = 0) -> float:
+def choose_competence(g: Game, q: NDArray[np.float64] = GRID, replicates: int = 20_000, seed: int = 0) -> float:
     """The competence the ruler picks: argmax over `q` of the simulated expected utility."""
     return monte_carlo(g, q, replicates, seed).best

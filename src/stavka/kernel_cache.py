@@ -59,8 +59,11 @@ def kernel_sources(package: Path = PACKAGE) -> list[Path]:
     imports numba at module level, and every file of ``engine/`` (the kernels compile in the constants of
     ``engine/codes.py``, which does not import numba itself).  A module importing numba inside a function
     only (``cluster.py``, to set the thread count) defines no kernel."""
-    return [p for p in sorted(package.rglob("*.py"))
-            if "__pycache__" not in p.parts and (p.parent.name == "engine" or _IMPORTS_NUMBA.search(p.read_bytes()))]
+    return [
+        p
+        for p in sorted(package.rglob("*.py"))
+        if "__pycache__" not in p.parts and (p.parent.name == "engine" or _IMPORTS_NUMBA.search(p.read_bytes()))
+    ]
 
 
 def source_digest(package: Path = PACKAGE) -> str:

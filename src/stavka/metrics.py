@@ -11,12 +11,37 @@ from .engine.core import BatchLog
 from .engine.state import World
 
 METRICS = (
-    "victory_month", "max_depth_km", "losses", "encirclements", "commanders_killed", "commanders_captured",
-    "defections", "arrests", "executions", "interrogations", "releases", "innocent_share", "field_competence",
-    "meritocracy", "continuity", "challenges", "ruler_survived", "history_distortion", "erased_names",
+    "victory_month",
+    "max_depth_km",
+    "losses",
+    "encirclements",
+    "commanders_killed",
+    "commanders_captured",
+    "defections",
+    "arrests",
+    "executions",
+    "interrogations",
+    "releases",
+    "innocent_share",
+    "field_competence",
+    "meritocracy",
+    "continuity",
+    "challenges",
+    "ruler_survived",
+    "history_distortion",
+    "erased_names",
 )
-COUNTS = ("encirclements", "commanders_killed", "commanders_captured", "defections", "arrests", "executions",
-          "interrogations", "releases", "challenges")
+COUNTS = (
+    "encirclements",
+    "commanders_killed",
+    "commanders_captured",
+    "defections",
+    "arrests",
+    "executions",
+    "interrogations",
+    "releases",
+    "challenges",
+)
 
 
 def run_metrics(world: World, log: BatchLog, run_ids: np.ndarray, cal: Calendar) -> pd.DataFrame:

@@ -22,7 +22,7 @@ def qualified(key: str, where: str = "") -> str:
     accepted spelling.  `where` prefixes the one-line error ("purge.toml: grid")."""
     context = f"{where}.{key}" if where else key
     if key.startswith(DOCTRINE):
-        rest = key[len(DOCTRINE):]
+        rest = key[len(DOCTRINE) :]
         if not rest or "." in rest:
             raise ConfigError(f"{context}: expected doctrine.PARAMETER")
         return key
@@ -43,9 +43,9 @@ def split(overrides: dict[str, Any], where: str = "") -> tuple[dict[str, Any], d
     for key, value in overrides.items():
         full = qualified(key, where)
         if full.startswith(SCENARIO):
-            scenario[full[len(SCENARIO):]] = value
+            scenario[full[len(SCENARIO) :]] = value
         else:
-            doctrine[full[len(DOCTRINE):]] = value
+            doctrine[full[len(DOCTRINE) :]] = value
     return scenario, doctrine
 
 

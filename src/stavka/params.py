@@ -36,8 +36,7 @@ SUBMODELS = {  # scenario section -> the submodels of docs/model.md §7 (and MOD
 }
 
 
-def param(default: Any, meaning: str, unit: str, prior: tuple[float, float] | None, source: str,
-          **bounds: Any) -> Any:
+def param(default: Any, meaning: str, unit: str, prior: tuple[float, float] | None, source: str, **bounds: Any) -> Any:
     """A field with its metadata (see the module's docstring); `bounds` go to `pydantic.Field` (ge, le, ...)."""
     extra = {"unit": unit, "prior": None if prior is None else [prior[0], prior[1]], "source": source}
     return Field(default, description=meaning, json_schema_extra=extra, **bounds)  # type: ignore[arg-type]
@@ -61,15 +60,17 @@ def parameter_rows(model: type[BaseModel], values: BaseModel | None = None) -> l
     rows = []
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        rows.append({
-            "name": name,
-            "value": getattr(values, name) if values is not None else info.default,
-            "unit": extra.get("unit"),
-            "prior": extra.get("prior"),
-            "bounds": list(_bounds(info)),
-            "meaning": info.description,
-            "source": extra.get("source"),
-        })
+        rows.append(
+            {
+                "name": name,
+                "value": getattr(values, name) if values is not None else info.default,
+                "unit": extra.get("unit"),
+                "prior": extra.get("prior"),
+                "bounds": list(_bounds(info)),
+                "meaning": info.description,
+                "source": extra.get("source"),
+            }
+        )
     return rows
 
 

@@ -50,8 +50,7 @@ ENDINGS = {  # event kind -> (how a career ended, colour, marker)
     "retirement": ("retired", "#2166ac", "s"),
     "captured": ("taken prisoner", "#878787", "^"),
 }
-COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
-           "#1f78b4", "#b15928"]
+COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4", "#b15928"]
 
 
 # --- data ------------------------------------------------------------------------------------------------
@@ -102,8 +101,9 @@ def _x(months: pd.Series | np.ndarray | list[str]) -> np.ndarray:
     return np.array([int(m[:4]) + (int(m[5:7]) - 1) / 12 for m in arr], dtype=float)
 
 
-def read_report_data(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
-                     run: int | None = None) -> ReportData:
+def read_report_data(
+    db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None, run: int | None = None
+) -> ReportData:
     """Gather the report's figures' data for one experiment (the latest by default)."""
     with Store(db, read_only=True) as store, store.reading():
         exp_id = store.resolve(experiment)
@@ -122,46 +122,77 @@ def read_report_data(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | 
         def bands(col: str) -> pd.DataFrame:
             if col not in cols:
                 return pd.DataFrame(columns=["arm", "month", "lo", "mid", "hi"])
-            q = (f"SELECT {arm} AS arm, s.month, quantile_cont(s.{col}, {BAND[0]}) AS lo, "
-                 f"quantile_cont(s.{col}, 0.5) AS mid, quantile_cont(s.{col}, {BAND[1]}) AS hi "
-                 f"FROM series s JOIN __cells c USING (cell) WHERE s.experiment = ? GROUP BY ALL ORDER BY ALL")
+            q = (
+                f"SELECT {arm} AS arm, s.month, quantile_cont(s.{col}, {BAND[0]}) AS lo, "
+                f"quantile_cont(s.{col}, 0.5) AS mid, quantile_cont(s.{col}, {BAND[1]}) AS hi "
+                f"FROM series s JOIN __cells c USING (cell) WHERE s.experiment = ? GROUP BY ALL ORDER BY ALL"
+            )
             return frame_of(store.con.execute(q, [exp_id]))
 
         front, fear = bands("front_line"), bands("fear")
-        repression = (frame_of(store.con.execute(
-            f"SELECT {arm} AS arm, s.month, avg(s.repression) AS mean FROM series s JOIN __cells c USING (cell) "
-            "WHERE s.experiment = ? GROUP BY ALL ORDER BY ALL", [exp_id]))
-            if "repression" in cols else pd.DataFrame(columns=["arm", "month", "mean"]))
-        ledger = frame_of(store.con.execute(
-            f"SELECT {arm} AS arm, count(DISTINCT (e.cell, e.run)) AS n FROM events e JOIN __cells c USING (cell) "
-            "WHERE e.experiment = ? GROUP BY ALL", [exp_id]))
-        ledger_runs = int(store.con.execute("SELECT count(DISTINCT (cell, run)) FROM events WHERE experiment = ?",
-                                            [exp_id]).fetchone()[0])  # type: ignore[index]
+        repression = (
+            frame_of(
+                store.con.execute(
+                    f"SELECT {arm} AS arm, s.month, avg(s.repression) AS mean FROM series s JOIN __cells c USING (cell) "
+                    "WHERE s.experiment = ? GROUP BY ALL ORDER BY ALL",
+                    [exp_id],
+                )
+            )
+            if "repression" in cols
+            else pd.DataFrame(columns=["arm", "month", "mean"])
+        )
+        ledger = frame_of(
+            store.con.execute(
+                f"SELECT {arm} AS arm, count(DISTINCT (e.cell, e.run)) AS n FROM events e JOIN __cells c USING (cell) "
+                "WHERE e.experiment = ? GROUP BY ALL",
+                [exp_id],
+            )
+        )
+        ledger_runs = int(
+            store.con.execute("SELECT count(DISTINCT (cell, run)) FROM events WHERE experiment = ?", [exp_id]).fetchall()[0][0]
+        )
         defections = pd.DataFrame(columns=["arm", "month", "per_run"])
         if ledger_runs:
-            monthly = frame_of(store.con.execute(
-                f"SELECT {arm} AS arm, e.month, count(*) AS n FROM events e JOIN __cells c USING (cell) "
-                "WHERE e.experiment = ? AND e.kind = 'defection' GROUP BY ALL", [exp_id]))
+            monthly = frame_of(
+                store.con.execute(
+                    f"SELECT {arm} AS arm, e.month, count(*) AS n FROM events e JOIN __cells c USING (cell) "
+                    "WHERE e.experiment = ? AND e.kind = 'defection' GROUP BY ALL",
+                    [exp_id],
+                )
+            )
             rows = []
             labels = cal.labels()
             for a, n_runs in zip(ledger["arm"], ledger["n"], strict=True):
                 counts = monthly[monthly["arm"] == a].set_index("month")["n"].reindex(labels, fill_value=0)
-                rows.append(pd.DataFrame({"arm": a, "month": labels,
-                                          "per_run": counts.cumsum().to_numpy(float) / max(int(n_runs), 1)}))
+                rows.append(
+                    pd.DataFrame({"arm": a, "month": labels, "per_run": counts.cumsum().to_numpy(float) / max(int(n_runs), 1)})
+                )
             defections = pd.concat(rows, ignore_index=True)
         metrics = store.table("metrics", exp_id)
-        data = ReportData(db=store.path, experiment=exp, cells=cells.drop(columns="scenario_config"), calendar=cal,
-                          war_start=cfg["scenario"].get("war_start", "1941-06"), arm_by=arm_by, front=front, fear=fear,
-                          repression=repression, defections=defections, ledger_runs=ledger_runs, metrics=metrics)
+        data = ReportData(
+            db=store.path,
+            experiment=exp,
+            cells=cells.drop(columns="scenario_config"),
+            calendar=cal,
+            war_start=cfg["scenario"].get("war_start", "1941-06"),
+            arm_by=arm_by,
+            front=front,
+            fear=fear,
+            repression=repression,
+            defections=defections,
+            ledger_runs=ledger_runs,
+            metrics=metrics,
+        )
         # the run told in careers and histories: the asked-for run id (first cell that kept it), else the first kept
         if ledger_runs:
             cond = "experiment = ?" + (" AND run = ?" if run is not None else "")
             args: list[Any] = [exp_id] + ([run] if run is not None else [])
-            row = store.con.execute(f"SELECT cell, run FROM events WHERE {cond} ORDER BY cell, run LIMIT 1",
-                                    args).fetchone()
+            row = store.con.execute(f"SELECT cell, run FROM events WHERE {cond} ORDER BY cell, run LIMIT 1", args).fetchone()
             if row is None and run is not None:
-                raise StoreError(f"{store.path}: run {run} of {exp_id} has no stored ledgers "
-                                 f"(the experiment keeps them for runs below {exp['keep_events']})")
+                raise StoreError(
+                    f"{store.path}: run {run} of {exp_id} has no stored ledgers "
+                    f"(the experiment keeps them for runs below {exp['keep_events']})"
+                )
             if row is not None:
                 data.run_cell, data.run = int(row[0]), int(row[1])
                 where, params = "cell = ? AND run = ?", [data.run_cell, data.run]
@@ -235,8 +266,17 @@ def fig_frontier(d: ReportData) -> Figure:
     for r in t.to_dict("records"):
         c = _colour(doctrines.index(str(r["doctrine"])))
         x, y = float(r["x"]), float(r["y"])
-        ax.errorbar(x, y, xerr=[[x - r["x_lo"]], [r["x_hi"] - x]], yerr=[[y - r["y_lo"]], [r["y_hi"] - y]],
-                    fmt="o", color=c, ms=6, capsize=3, lw=1)
+        ax.errorbar(
+            x,
+            y,
+            xerr=[[x - r["x_lo"]], [r["x_hi"] - x]],
+            yerr=[[y - r["y_lo"]], [r["y_hi"] - y]],
+            fmt="o",
+            color=c,
+            ms=6,
+            capsize=3,
+            lw=1,
+        )
         if len(t) <= 24:
             ax.annotate(str(r["label"]), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=8, color=c)
     for i, doc in enumerate(doctrines):  # a legend of doctrines when the cells are many
@@ -329,11 +369,19 @@ def careers(d: ReportData) -> list[Career]:
                 end, ending = m, k
         if not ending and captivity and captivity[-1][1] is None:
             end, ending = captivity[-1][0], "captured"
-        out.append(Career(officer_id=int(str(oid)), name=str(g["officer"].iloc[0]), start=first, end=end, ending=ending,
-                          arrests=arrests, captivity=captivity,
-                          promotions=[m for k, m in zip(kinds, months, strict=True) if k == "promotion"],
-                          commands=[m for k, m, f in zip(kinds, months, g["front"], strict=True)
-                                    if k == "appointment" and f]))
+        out.append(
+            Career(
+                officer_id=int(str(oid)),
+                name=str(g["officer"].iloc[0]),
+                start=first,
+                end=end,
+                ending=ending,
+                arrests=arrests,
+                captivity=captivity,
+                promotions=[m for k, m in zip(kinds, months, strict=True) if k == "promotion"],
+                commands=[m for k, m, f in zip(kinds, months, g["front"], strict=True) if k == "appointment" and f],
+            )
+        )
     # the most eventful careers, told in the order they ended
     out.sort(key=lambda c: -(len(c.arrests) * 3 + len(c.promotions) + len(c.commands) * 2 + (5 if c.ending else 0)))
     out = out[:MAX_CAREERS]
@@ -408,8 +456,7 @@ def fig_histories(d: ReportData) -> Figure:
     years = sorted({m[:4] for m in d.events["month"]} | {m[:4] for m in d.official["month"]})
     ty = d.events.assign(year=d.events["month"].str[:4])
     oy = d.official.assign(year=d.official["month"].str[:4])
-    shown = [(lab, tk, ok) for lab, tk, ok in HISTORY_KINDS
-             if ty["kind"].isin(tk).any() or oy["kind"].isin(ok).any()]
+    shown = [(lab, tk, ok) for lab, tk, ok in HISTORY_KINDS if ty["kind"].isin(tk).any() or oy["kind"].isin(ok).any()]
     x = np.arange(len(years))
     width = 0.8 / max(len(shown), 1)
     for i, (lab, tk, ok) in enumerate(shown):
@@ -421,8 +468,10 @@ def fig_histories(d: ReportData) -> Figure:
     from matplotlib.patches import Patch
 
     handles, _ = top.get_legend_handles_labels()
-    handles += [Patch(color="#cccccc", label="wide, pale: what happened"),
-                Patch(color="#333333", label="narrow, dark: the official history")]
+    handles += [
+        Patch(color="#cccccc", label="wide, pale: what happened"),
+        Patch(color="#333333", label="narrow, dark: the official history"),
+    ]
     top.set_xticks(x, years)
     top.set_ylabel("events per year")
     top.legend(handles=handles, fontsize=7, frameon=False, ncol=2, loc="upper left")
@@ -445,7 +494,10 @@ def fig_histories(d: ReportData) -> Figure:
 
 
 FIGURE_MAKERS: dict[str, Callable[[ReportData], Figure]] = {
-    "front_line": fig_front_line, "frontier": fig_frontier, "terror": fig_terror, "careers": fig_careers,
+    "front_line": fig_front_line,
+    "frontier": fig_frontier,
+    "terror": fig_terror,
+    "careers": fig_careers,
     "histories": fig_histories,
 }
 
@@ -462,8 +514,7 @@ def metric_table(d: ReportData) -> pd.DataFrame:
             if metric not in m:
                 continue
             mean, lo, hi, n = interval(numeric(m, d.calendar, metric))
-            rows.append({"cell": cell.cell, "label": cell.label, "metric": metric, "mean": mean, "lo": lo, "hi": hi,
-                         "n": n})
+            rows.append({"cell": cell.cell, "label": cell.label, "metric": metric, "mean": mean, "lo": lo, "hi": hi, "n": n})
     return pd.DataFrame(rows)
 
 
@@ -480,8 +531,10 @@ def _table_html(d: ReportData) -> str:
             mean, lo, hi = (format_value(str(metric), float(r[k]), d.calendar) for k in ("mean", "lo", "hi"))
             cells.append(f"<td>{mean}<br><span class=ci>[{lo}, {hi}]</span></td>")
         body.append(f"<tr><th>{html.escape(str(metric))}</th>{''.join(cells)}</tr>")
-    return (f"<div class=scroll><table class=metrics><thead><tr><th>metric</th>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+    return (
+        f"<div class=scroll><table class=metrics><thead><tr><th>metric</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def _chronicle_html(d: ReportData) -> str:
@@ -508,10 +561,12 @@ def _chronicle_html(d: ReportData) -> str:
         rows.append(f"<tr><th>{month}</th><td>{t}</td><td>{o}</td></tr>")
     erased = d.official.loc[d.official["kind"] == "erasure", "officer"].dropna().tolist()
     names = ", ".join(html.escape(str(n)) for n in erased[:60]) + (" ..." if len(erased) > 60 else "")
-    return (f"<h3>The first year of the war in both ledgers ({start} to {end})</h3>"
-            f"<div class=scroll><table class=chronicle><thead><tr><th>month</th><th>What happened</th>"
-            f"<th>What the official history says</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-            f"<p><b>Erased from the official history ({len(erased)}):</b> {names or 'nobody'}</p>")
+    return (
+        f"<h3>The first year of the war in both ledgers ({start} to {end})</h3>"
+        f"<div class=scroll><table class=chronicle><thead><tr><th>month</th><th>What happened</th>"
+        f"<th>What the official history says</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<p><b>Erased from the official history ({len(erased)}):</b> {names or 'nobody'}</p>"
+    )
 
 
 # --- output ----------------------------------------------------------------------------------------------------
@@ -543,48 +598,64 @@ table.meta th{text-align:left;background:#f7f7f7} table.chronicle td{min-width:1
 
 CAPTIONS = {
     "front_line": "Mean depth of the active fronts (km east of the 22 June 1941 border) in each month of war: the "
-                  "median run and the band holding 90% of runs.",
+    "median run and the band holding 90% of runs.",
     "frontier": "Each point is a doctrine or a grid cell: the share of runs in which the ruler survives against the "
-                "deepest enemy advance; bars are 95% intervals of the mean.",
+    "deepest enemy advance; bars are 95% intervals of the mean.",
     "terror": "Officers repressed per month, the corps' fear (median and 90% band), and defections to the enemy so "
-              "far per run (from the runs whose ledgers are stored).",
+    "far per run (from the runs whose ledgers are stored).",
     "careers": "Named officers of one run: bars run from 1937 to the end of a career; red stretches under arrest, grey "
-               "in captivity; the marker and text at the right end say how and when it ended.",
+    "in captivity; the marker and text at the right end say how and when it ended.",
     "histories": "The run's true ledger against its official history, year by year, and the officers each ledger names: "
-                 "the censor erases, relabels and reattributes.",
+    "the censor erases, relabels and reattributes.",
 }
 
 
 def render_html(d: ReportData, figures: dict[str, str]) -> str:
     e = d.experiment
     cells = d.cells
-    meta_rows = [("experiment", e["experiment"]), ("kind", e["kind"]), ("stavka version", e["version"]),
-                 ("scenario", f"{e['scenario']} (hash {e['scenario_hash']})"), ("root seed", e["seed"]),
-                 ("runs per cell", e["runs_per_cell"]), ("cells", e["n_cells"]),
-                 ("runs stored", len(d.metrics)), ("runs with ledgers", d.ledger_runs), ("status", e["status"]),
-                 ("created", str(e["created"])[:19]), ("store", str(d.db))]
+    meta_rows = [
+        ("experiment", e["experiment"]),
+        ("kind", e["kind"]),
+        ("stavka version", e["version"]),
+        ("scenario", f"{e['scenario']} (hash {e['scenario_hash']})"),
+        ("root seed", e["seed"]),
+        ("runs per cell", e["runs_per_cell"]),
+        ("cells", e["n_cells"]),
+        ("runs stored", len(d.metrics)),
+        ("runs with ledgers", d.ledger_runs),
+        ("status", e["status"]),
+        ("created", str(e["created"])[:19]),
+        ("store", str(d.db)),
+    ]
     meta = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta_rows)
     cell_rows = "".join(
         f"<tr><td>{c['cell']}</td><td>{html.escape(str(c['doctrine']))}</td>"
         f"<td>{html.escape(', '.join(f'{k} = {v}' for k, v in c['overrides'].items()) or '-')}</td></tr>"
-        for c in cells.to_dict("records"))
-    parts = [f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>{GENERATOR_TAG}"
-             f"<meta name=viewport content='width=device-width, initial-scale=1'>"
-             f"<title>stavka report: {html.escape(e['experiment'])}</title><style>{CSS}</style></head><body>",
-             f"<h1>stavka: {html.escape(e['experiment'])}</h1>",
-             f"<p>{html.escape(str(e['kind']))} of {len(cells)} cell(s) on the {html.escape(str(e['scenario']))} scenario, "
-             f"{len(d.metrics)} runs.</p>",
-             f"<table class=meta>{meta}</table>",
-             f"<h2>Cells</h2><div class=scroll><table><thead><tr><th>cell</th><th>doctrine</th><th>parameters set</th>"
-             f"</tr></thead><tbody>{cell_rows}</tbody></table></div>"]
+        for c in cells.to_dict("records")
+    )
+    parts = [
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8>{GENERATOR_TAG}"
+        f"<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>stavka report: {html.escape(e['experiment'])}</title><style>{CSS}</style></head><body>",
+        f"<h1>stavka: {html.escape(e['experiment'])}</h1>",
+        f"<p>{html.escape(str(e['kind']))} of {len(cells)} cell(s) on the {html.escape(str(e['scenario']))} scenario, "
+        f"{len(d.metrics)} runs.</p>",
+        f"<table class=meta>{meta}</table>",
+        f"<h2>Cells</h2><div class=scroll><table><thead><tr><th>cell</th><th>doctrine</th><th>parameters set</th>"
+        f"</tr></thead><tbody>{cell_rows}</tbody></table></div>",
+    ]
     for key, title in FIGURES.items():
-        parts.append(f"<h2>{html.escape(title)}</h2><figure id='fig-{key}'>{figures[key]}"
-                     f"<figcaption>{html.escape(CAPTIONS[key])}</figcaption></figure>")
+        parts.append(
+            f"<h2>{html.escape(title)}</h2><figure id='fig-{key}'>{figures[key]}"
+            f"<figcaption>{html.escape(CAPTIONS[key])}</figcaption></figure>"
+        )
         if key == "histories":
             parts.append(_chronicle_html(d))
     parts.append("<h2>Metrics: mean and 95% interval per cell</h2>" + _table_html(d))
-    parts.append("<p class=ci>Made by stavka from the results store; figures are inline SVG, and the file needs "
-                 "nothing else to open.</p></body></html>")
+    parts.append(
+        "<p class=ci>Made by stavka from the results store; figures are inline SVG, and the file needs "
+        "nothing else to open.</p></body></html>"
+    )
     return "\n".join(parts)
 
 
@@ -615,12 +686,19 @@ def _refuse_foreign(path: Path, fmt: str, db: Path) -> None:
     if path.is_dir():
         raise ConfigError(f"--out {path}: is a directory; give a file name such as {path / 'report.html'}")
     if not _is_own_output(path, fmt):
-        raise ConfigError(f"--out {path}: the file exists and is not a stavka {fmt.upper()} output; refusing to "
-                          "overwrite it (choose another path or remove it)")
+        raise ConfigError(
+            f"--out {path}: the file exists and is not a stavka {fmt.upper()} output; refusing to "
+            "overwrite it (choose another path or remove it)"
+        )
 
 
-def write_report(db: str | os.PathLike[str] = DEFAULT_DB, out: str | os.PathLike[str] = "report.html",
-                 experiment: str | None = None, fmt: str = "html", run: int | None = None) -> list[Path]:
+def write_report(
+    db: str | os.PathLike[str] = DEFAULT_DB,
+    out: str | os.PathLike[str] = "report.html",
+    experiment: str | None = None,
+    fmt: str = "html",
+    run: int | None = None,
+) -> list[Path]:
     """Write the report of an experiment: one self-contained HTML file (`fmt="html"`), or one file per
     figure in the directory `out` (`fmt="png"` or `"pdf"`).  Returns the paths written.  An existing file
     is replaced only if stavka wrote it (an earlier report or figure); the store and any other file are

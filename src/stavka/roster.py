@@ -45,7 +45,7 @@ def prior_means(row: dict[str, str]) -> tuple[float, float, float]:
     competence, loyalty, ambition = 0.5, 0.8, 0.35
     end_front = _int(row.get("front_commander_may_1945", "")) or 0
     relieved = _int(row.get("times_relieved", "")) or 0
-    commanded_front = (row.get("fronts_commanded", "").strip().lower() not in ("", "none", "n/a"))
+    commanded_front = row.get("fronts_commanded", "").strip().lower() not in ("", "none", "n/a")
     if end_front:
         competence += 0.28
         ambition += 0.2
@@ -74,9 +74,17 @@ def load_roster(date: str = "1937") -> tuple[RosterEntry, ...]:
         c, lo, a = prior_means(row)
         entries.append(
             RosterEntry(
-                key=row["key"], short_name=row["short_name"], full_name=row["name"], rank=rank, post=post,
-                born_year=_int(row.get("born_year", "")), competence=c, loyalty=lo, ambition=a,
-                fate=row.get("fate", ""), source=row.get("source", ""),
+                key=row["key"],
+                short_name=row["short_name"],
+                full_name=row["name"],
+                rank=rank,
+                post=post,
+                born_year=_int(row.get("born_year", "")),
+                competence=c,
+                loyalty=lo,
+                ambition=a,
+                fate=row.get("fate", ""),
+                source=row.get("source", ""),
             )
         )
     return tuple(entries)

@@ -20,22 +20,62 @@ from .rng import Purpose, stream_keys, uniform, uniforms
 from .roster import RosterEntry, load_roster
 
 FRONT_NAMES = (
-    "Northwestern", "Western", "Southwestern", "Northern", "Southern", "Reserve", "Central", "Bryansk",
-    "Leningrad", "Kalinin", "Volkhov", "Stalingrad", "Voronezh", "Don",
+    "Northwestern",
+    "Western",
+    "Southwestern",
+    "Northern",
+    "Southern",
+    "Reserve",
+    "Central",
+    "Bryansk",
+    "Leningrad",
+    "Kalinin",
+    "Volkhov",
+    "Stalingrad",
+    "Voronezh",
+    "Don",
 )
 BORDER_DISTRICTS = ("Baltic Special MD", "Western Special MD", "Kiev Special MD", "Leningrad MD", "Odessa MD")
 N_BORDER = len(BORDER_DISTRICTS)
 REAR_DISTRICTS = (
-    "Moscow", "Kharkov", "North Caucasus", "Transcaucasian", "Volga", "Ural", "Siberian", "Central Asian",
-    "Transbaikal", "Far Eastern", "Arkhangelsk", "Orel",
+    "Moscow",
+    "Kharkov",
+    "North Caucasus",
+    "Transcaucasian",
+    "Volga",
+    "Ural",
+    "Siberian",
+    "Central Asian",
+    "Transbaikal",
+    "Far Eastern",
+    "Arkhangelsk",
+    "Orel",
 )
 # Roster district codes of 1937 and 1941 -> border front slot (pre-war border districts).
-_BORDER_CODES = {"Baltic": 0, "BalticSpecial": 0, "Belorussian": 1, "WesternSpecial": 1, "Kiev": 2,
-                 "KievSpecial": 2, "Leningrad": 3, "Odessa": 4}
-_REAR_CODES = {"Moscow": "Moscow", "Kharkov": "Kharkov", "NorthCaucasus": "North Caucasus",
-               "Transcaucasian": "Transcaucasian", "Volga": "Volga", "Ural": "Ural", "Siberian": "Siberian",
-               "CentralAsian": "Central Asian", "Transbaikal": "Transbaikal", "FarEast": "Far Eastern",
-               "Arkhangelsk": "Arkhangelsk", "Orel": "Orel"}
+_BORDER_CODES = {
+    "Baltic": 0,
+    "BalticSpecial": 0,
+    "Belorussian": 1,
+    "WesternSpecial": 1,
+    "Kiev": 2,
+    "KievSpecial": 2,
+    "Leningrad": 3,
+    "Odessa": 4,
+}
+_REAR_CODES = {
+    "Moscow": "Moscow",
+    "Kharkov": "Kharkov",
+    "NorthCaucasus": "North Caucasus",
+    "Transcaucasian": "Transcaucasian",
+    "Volga": "Volga",
+    "Ural": "Ural",
+    "Siberian": "Siberian",
+    "CentralAsian": "Central Asian",
+    "Transbaikal": "Transbaikal",
+    "FarEast": "Far Eastern",
+    "Arkhangelsk": "Arkhangelsk",
+    "Orel": "Orel",
+}
 MIN_RANK = {PostKind.STAFF: 2, PostKind.FRONT: 3, PostKind.ARMY: 2, PostKind.DISTRICT: 2, PostKind.CORPS: 0}
 
 
@@ -89,13 +129,12 @@ def step_series(points: Sequence[tuple[str, float]], cal: Calendar, before: floa
     """A dated step function over the scenario's months."""
     out = np.full(cal.n_months, before, dtype=np.float64)
     for label, value in points:
-        out[max(cal.index(label), 0):] = value
+        out[max(cal.index(label), 0) :] = value
     return out
 
 
 @numba.njit(cache=True, parallel=True)
-def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, senior,
-                patron_share, age):  # type: ignore[no-untyped-def]
+def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, senior, patron_share, age):  # type: ignore[no-untyped-def]
     """The part of the initial corps that differs from run to run, from the run's stream `keys[r]` (draw d
     of slot i: `uniform(keys[r], i, d)`):
 
@@ -114,8 +153,7 @@ def _draw_corps(keys, off, pair, start, pieces, coef, born, start_year, rank, se
             o = off[r, i]
             o.comp = table_quantile(pair, start, pieces, coef, i, min(max(uniform(key, i, 1), 1e-9), 1 - 1e-9))
             o.loyal = table_quantile(pair, start, pieces, coef, n + i, min(max(uniform(key, i, 2), 1e-9), 1 - 1e-9))
-            o.ambition = table_quantile(pair, start, pieces, coef, 2 * n + i,
-                                        min(max(uniform(key, i, 3), 1e-9), 1 - 1e-9))
+            o.ambition = table_quantile(pair, start, pieces, coef, 2 * n + i, min(max(uniform(key, i, 3), 1e-9), 1 - 1e-9))
             if born[i] > 0:
                 o.age = start_year - born[i]
             else:
@@ -180,9 +218,7 @@ class Scenario:
         self.war_start = self.calendar.index(c.scenario.war_start)
         self.roster = load_roster(_roster_date(c)) if c.corps.use_roster else ()
         cal = c.calendar
-        self.fronts_target = np.minimum(step_series(cal.fronts, self.calendar, 0.0), c.posts.n_fronts).astype(
-            np.int64
-        )
+        self.fronts_target = np.minimum(step_series(cal.fronts, self.calendar, 0.0), c.posts.n_fronts).astype(np.int64)
         self.pressure = step_series(cal.enemy_pressure, self.calendar, cal.enemy_pressure[0][1])
         self.enemy_quality = step_series(cal.enemy_quality, self.calendar, cal.enemy_quality[0][1])
         self.mobilisation = step_series(cal.mobilisation, self.calendar, cal.mobilisation[0][1])
@@ -208,9 +244,20 @@ class Scenario:
         off.view(np.uint8).reshape(n_runs, -1)[:] = lay.row.view(np.uint8)  # a byte copy: far faster than by field
         # Hidden traits, age and patron of every officer of every run, in one compiled pass (`_draw_corps`).
         t = lay.traits
-        _draw_corps(keys, off, t.pair, t.start, t.pieces, t.coef, lay.born, self.calendar.start_year,
-                    lay.row["rank"], lay.senior, c.corps.patron_share,
-                    np.array([c.corps.age_base, c.corps.age_per_rank, c.corps.age_span]))
+        _draw_corps(
+            keys,
+            off,
+            t.pair,
+            t.start,
+            t.pieces,
+            t.coef,
+            lay.born,
+            self.calendar.start_year,
+            lay.row["rank"],
+            lay.senior,
+            c.corps.patron_share,
+            np.array([c.corps.age_base, c.corps.age_per_rank, c.corps.age_span]),
+        )
         for k, name in enumerate(("comp", "loyal", "ambition")):
             if np.isnan(off[name]).any():  # a Beta pair without a table: scipy's quantile
                 q = np.clip(uniforms(keys, n, 1 + k), 1e-9, 1 - 1e-9)
@@ -232,8 +279,7 @@ class Scenario:
         run["listening"] = 0.5
         run["enemy_pool"] = c.operations.enemy_reserve * c.operations.enemy_strength * N_BORDER
         run["max_depth"] = 0.0
-        return World(off=off, holder=holder, fronts=fronts, run=run,
-                     generation=np.zeros((n_runs, n), dtype=np.int32))
+        return World(off=off, holder=holder, fronts=fronts, run=run, generation=np.zeros((n_runs, n), dtype=np.int32))
 
     @cached_property
     def _corps_layout(self) -> _CorpsLayout:
@@ -243,8 +289,10 @@ class Scenario:
         slot_post, slot_rank, slot_named, slot_status = self._placement()
         n_fixed = len(slot_rank)
         if n_fixed > n:  # refused when the scenario is loaded (`config.validate_scenario`), unless built by hand
-            raise ConfigError(f"corps.n_officers: {n} is too few for the {n_fixed} posts and named officers of this "
-                              f"scenario; expected at least {n_fixed}")
+            raise ConfigError(
+                f"corps.n_officers: {n} is too few for the {n_fixed} posts and named officers of this "
+                f"scenario; expected at least {n_fixed}"
+            )
         rank = np.zeros(n, dtype=np.int8)
         rank[:n_fixed] = slot_rank
         # Reserve officers (no post): mostly colonels.
@@ -271,8 +319,11 @@ class Scenario:
         row["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
 
         # The Beta parameters of the hidden traits: means by rank, or the roster's, with concentration kappa.
-        comp_mean = np.clip(c.corps.competence_mean + c.corps.rank_competence_gain * rank, c.corps.competence_mean_min,
-                            c.corps.competence_mean_max)
+        comp_mean = np.clip(
+            c.corps.competence_mean + c.corps.rank_competence_gain * rank,
+            c.corps.competence_mean_min,
+            c.corps.competence_mean_max,
+        )
         loyal_mean = np.full(n, c.corps.loyalty_mean)
         amb_mean = np.full(n, c.corps.ambition_mean)
         kappa = np.full(n, c.corps.trait_concentration)
@@ -340,12 +391,16 @@ class Scenario:
             slots.append((p, e.rank, idx, status))
         for p in range(posts.n):
             if active[p] and p not in taken:
-                rank = {PostKind.STAFF: 4 if p == 0 else 3, PostKind.FRONT: 4, PostKind.ARMY: 2,
-                        PostKind.DISTRICT: 3, PostKind.CORPS: 1}[PostKind(posts.kind[p])]
+                rank = {
+                    PostKind.STAFF: 4 if p == 0 else 3,
+                    PostKind.FRONT: 4,
+                    PostKind.ARMY: 2,
+                    PostKind.DISTRICT: 3,
+                    PostKind.CORPS: 1,
+                }[PostKind(posts.kind[p])]
                 slots.append((p, rank, -1, Status.ACTIVE))
         arr = np.array(slots, dtype=np.int64).reshape(-1, 4)
-        return (arr[:, 0].astype(np.int16), arr[:, 1].astype(np.int8), arr[:, 2].astype(np.int16),
-                arr[:, 3].astype(np.int8))
+        return (arr[:, 0].astype(np.int16), arr[:, 1].astype(np.int8), arr[:, 2].astype(np.int16), arr[:, 3].astype(np.int8))
 
     def _active_posts_at_start(self) -> NDArray[np.bool_]:
         posts = self.posts

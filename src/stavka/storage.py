@@ -61,6 +61,7 @@ LOCK_WAIT = 60.0  # seconds a reader or writer waits for a store another process
 MEMORY_LIMIT = "512MB"  # the writer's DuckDB buffer (its cache of the store's blocks); it spills beyond that
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 
+
 # Upgrades of older stores: MIGRATIONS[v] takes a store of schema v to schema v + 1 (run inside one
 # transaction, in order, when a newer package opens the store for writing or reading).
 def _to_v2(con: duckdb.DuckDBPyConnection) -> None:
@@ -111,9 +112,14 @@ KEY_COLUMNS = {
     "series": ("experiment", "cell", "run"),
 }
 ORDER = {
-    "experiments": "created, experiment", "cells": "experiment, cell", "runs": "experiment, cell, run",
-    "chunks": "experiment, chunk", "metrics": "experiment, cell, run", "events": "experiment, cell, run, seq",
-    "official": "experiment, cell, run, seq", "series": "experiment, cell, run, month",
+    "experiments": "created, experiment",
+    "cells": "experiment, cell",
+    "runs": "experiment, cell, run",
+    "chunks": "experiment, chunk",
+    "metrics": "experiment, cell, run",
+    "events": "experiment, cell, run, seq",
+    "official": "experiment, cell, run, seq",
+    "series": "experiment, cell, run, month",
 }
 
 
@@ -193,18 +199,34 @@ def to_arrow(df: pd.DataFrame) -> pa.Table:
     return table
 
 
-def chunk_from_frames(cell: int, first_run: int, n_runs: int, metrics: pd.DataFrame, events: pd.DataFrame,
-                      official: pd.DataFrame, series: pd.DataFrame, seconds: float = 0.0,
-                      worker: str = "") -> ChunkResult:
+def chunk_from_frames(
+    cell: int,
+    first_run: int,
+    n_runs: int,
+    metrics: pd.DataFrame,
+    events: pd.DataFrame,
+    official: pd.DataFrame,
+    series: pd.DataFrame,
+    seconds: float = 0.0,
+    worker: str = "",
+) -> ChunkResult:
     """Package a simulation's frames for the store; `seq` numbers each ledger's events within a run."""
     ledgers = []
     for ev in (events, official):
         ev = ev.reset_index(drop=True)
         ev.insert(1, "seq", ev.groupby("run").cumcount().astype(np.int32) if len(ev) else pd.Series([], dtype=np.int32))
         ledgers.append(to_arrow(ev))
-    return ChunkResult(cell=cell, first_run=first_run, n_runs=n_runs, metrics=to_arrow(metrics),
-                       events=ledgers[0], official=ledgers[1], series=to_arrow(series), seconds=seconds,
-                       worker=worker or socket.gethostname())
+    return ChunkResult(
+        cell=cell,
+        first_run=first_run,
+        n_runs=n_runs,
+        metrics=to_arrow(metrics),
+        events=ledgers[0],
+        official=ledgers[1],
+        series=to_arrow(series),
+        seconds=seconds,
+        worker=worker or socket.gethostname(),
+    )
 
 
 # --- the store ------------------------------------------------------------------------------------------
@@ -221,10 +243,17 @@ def _q(name: str) -> str:
 def _reason(exc: BaseException) -> str:
     """A DuckDB or OS error as one short line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    for prefix in ("IO Error: ", "Permission Error: ", "Invalid Input Error: ", "Serialization Error: ",
-                   "FATAL Error: ", "Catalog Error: ", "Error: "):
+    for prefix in (
+        "IO Error: ",
+        "Permission Error: ",
+        "Invalid Input Error: ",
+        "Serialization Error: ",
+        "FATAL Error: ",
+        "Catalog Error: ",
+        "Error: ",
+    ):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return text
 
 
@@ -255,8 +284,9 @@ class Store:
     """An open results store.  `Store(path)` opens (or creates) it for writing, `Store(path,
     read_only=True)` for reading; use it as a context manager or call `close()`."""
 
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_DB, read_only: bool = False,
-                 create: bool = True, wait: float = LOCK_WAIT) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] = DEFAULT_DB, read_only: bool = False, create: bool = True, wait: float = LOCK_WAIT
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.wait = wait
@@ -335,19 +365,25 @@ class Store:
                         continue
                     pid = reason.rsplit("(PID ", 1)[-1].split(")")[0] if "(PID " in reason else "?"
                     waited = f" (waited {self.wait:g} s)" if self.wait > 0 else ""
-                    raise StoreError(f"{self.path}: the store is in use by another process (PID {pid}){waited}; "
-                                     "try again when it has finished") from None
+                    raise StoreError(
+                        f"{self.path}: the store is in use by another process (PID {pid}){waited}; try again when it has finished"
+                    ) from None
                 if read_only and self._inspecting:
-                    raise StoreError(f"{self.path}: not a stavka store or a damaged one (DuckDB cannot read it: "
-                                     f"{reason}); refusing to touch it") from None
+                    raise StoreError(
+                        f"{self.path}: not a stavka store or a damaged one (DuckDB cannot read it: "
+                        f"{reason}); refusing to touch it"
+                    ) from None
                 raise StoreError(f"{self.path}: cannot open the store: {reason}") from None
 
     def _check(self, con: duckdb.DuckDBPyConnection) -> int:
         """The schema version of a stavka store; anything else is refused."""
         try:
-            has_meta = _first(con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                "AND schema_name = 'main' AND table_name = 'stavka_meta'").fetchall())
+            has_meta = _first(
+                con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                    "AND schema_name = 'main' AND table_name = 'stavka_meta'"
+                ).fetchall()
+            )
             meta = dict(con.execute("SELECT key, value FROM stavka_meta").fetchall()) if has_meta and has_meta[0] else {}
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot read the store: {_reason(exc)}") from None
@@ -358,8 +394,10 @@ class Store:
         except ValueError:
             raise StoreError(f"{self.path}: stavka store without a valid schema version") from None
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: made by a newer stavka (store schema {version}, this stavka "
-                             f"{__version__} reads up to {SCHEMA_VERSION}); upgrade stavka")
+            raise StoreError(
+                f"{self.path}: made by a newer stavka (store schema {version}, this stavka "
+                f"{__version__} reads up to {SCHEMA_VERSION}); upgrade stavka"
+            )
         if any(v not in MIGRATIONS for v in range(version, SCHEMA_VERSION)):
             raise StoreError(f"{self.path}: store schema {version} cannot be upgraded to {SCHEMA_VERSION}")
         return version
@@ -380,9 +418,16 @@ class Store:
                 con.execute("BEGIN")
                 con.execute(_SCHEMA)
                 stamp = _now().isoformat()
-                con.executemany("INSERT INTO stavka_meta VALUES (?, ?)", [
-                    ("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("created", stamp),
-                    ("created_by", f"stavka {__version__}"), ("updated_by", f"stavka {__version__}")])
+                con.executemany(
+                    "INSERT INTO stavka_meta VALUES (?, ?)",
+                    [
+                        ("format", FORMAT),
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("created", stamp),
+                        ("created_by", f"stavka {__version__}"),
+                        ("updated_by", f"stavka {__version__}"),
+                    ],
+                )
                 con.execute("COMMIT")
                 con.execute("CHECKPOINT")
             finally:
@@ -441,7 +486,9 @@ class Store:
         if table not in self._columns:
             rows = self.con.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [table]).fetchall()
+                "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+                [table],
+            ).fetchall()
             self._columns[table] = [r[0] for r in rows]
         return self._columns[table]
 
@@ -498,15 +545,41 @@ class Store:
             "INSERT INTO experiments BY NAME SELECT ? AS experiment, ? AS kind, ? AS name, ? AS created, ? AS version, "
             "? AS scenario, ? AS scenario_hash, ? AS seed, ? AS runs_per_cell, ? AS n_cells, ? AS total_runs, "
             "? AS keep_events, ? AS spec, 'running' AS status, ? AS source_hash",
-            [exp.experiment, exp.kind, exp.name, _now(), exp.version, first.scenario, first.scenario_hash,
-             exp.seed, exp.runs, len(exp.cells), exp.total_runs, exp.keep_events, _json(exp.spec),
-             exp.source_hash or None])
+            [
+                exp.experiment,
+                exp.kind,
+                exp.name,
+                _now(),
+                exp.version,
+                first.scenario,
+                first.scenario_hash,
+                exp.seed,
+                exp.runs,
+                len(exp.cells),
+                exp.total_runs,
+                exp.keep_events,
+                _json(exp.spec),
+                exp.source_hash or None,
+            ],
+        )
         self.con.executemany(
             "INSERT INTO cells BY NAME SELECT ? AS experiment, ? AS cell, ? AS doctrine, ? AS doctrine_params, "
-            "? AS overrides, ? AS scenario, ? AS scenario_hash, ? AS scenario_config, ? AS doctrine_record", [
-                [exp.experiment, c.cell, c.doctrine, _json(c.doctrine_params), _json(c.overrides), c.scenario,
-                 c.scenario_hash, _json(c.scenario_config), _json(c.doctrine_record) if c.doctrine_record else None]
-                for c in exp.cells])
+            "? AS overrides, ? AS scenario, ? AS scenario_hash, ? AS scenario_config, ? AS doctrine_record",
+            [
+                [
+                    exp.experiment,
+                    c.cell,
+                    c.doctrine,
+                    _json(c.doctrine_params),
+                    _json(c.overrides),
+                    c.scenario,
+                    c.scenario_hash,
+                    _json(c.scenario_config),
+                    _json(c.doctrine_record) if c.doctrine_record else None,
+                ]
+                for c in exp.cells
+            ],
+        )
 
     def _delete(self, experiment: str) -> None:
         for table in ("cells", "runs", "chunks", *DATA_TABLES, "experiments"):
@@ -523,22 +596,25 @@ class Store:
 
     def finish_experiment(self, experiment: str) -> None:
         with self._transaction(f"experiment {experiment}"):
-            self.con.execute("UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?",
-                             [_now(), experiment])
+            self.con.execute(
+                "UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?", [_now(), experiment]
+            )
 
     def completed_ranges(self, experiment: str) -> dict[int, list[tuple[int, int]]]:
         """The (first run, n runs) ranges already stored, per cell, from the completed-chunk records (one
         row per chunk, so a resumed sweep of any size reads little)."""
-        rows = self.con.execute("SELECT cell, first_run, n_runs FROM chunks WHERE experiment = ? "
-                                "ORDER BY cell, first_run", [experiment]).fetchall()
+        rows = self.con.execute(
+            "SELECT cell, first_run, n_runs FROM chunks WHERE experiment = ? ORDER BY cell, first_run", [experiment]
+        ).fetchall()
         done: dict[int, list[tuple[int, int]]] = {}
         for cell, first, n in rows:
             done.setdefault(int(cell), []).append((int(first), int(n)))
         return done
 
     def next_chunk_id(self, experiment: str) -> int:
-        row = _first(self.con.execute("SELECT coalesce(max(chunk) + 1, 0) FROM chunks WHERE experiment = ?",
-                               [experiment]).fetchall())
+        row = _first(
+            self.con.execute("SELECT coalesce(max(chunk) + 1, 0) FROM chunks WHERE experiment = ?", [experiment]).fetchall()
+        )
         return int(row[0]) if row else 0
 
     # -- writing results -------------------------------------------------------------------------------
@@ -560,8 +636,9 @@ class Store:
             self._record(exp)
             for i, result in enumerate(results):
                 self._insert_chunk(exp, i, result)
-            self.con.execute("UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?",
-                             [_now(), exp.experiment])
+            self.con.execute(
+                "UPDATE experiments SET status = 'complete', finished = ? WHERE experiment = ?", [_now(), exp.experiment]
+            )
 
     def _insert_chunk(self, exp: Experiment, chunk_id: int, res: ChunkResult) -> None:
         cell = exp.cells[res.cell]
@@ -572,16 +649,28 @@ class Store:
         try:
             self.con.execute(
                 "INSERT INTO runs SELECT ?, ?, ?, run, ?, ?, ?, ?, ?, ?, ? FROM __stavka_runs",
-                [exp.experiment, cell.doctrine, cell.cell, exp.seed, cell.scenario, cell.scenario_hash,
-                 cell.parameters, exp.version, now, chunk_id])
+                [
+                    exp.experiment,
+                    cell.doctrine,
+                    cell.cell,
+                    exp.seed,
+                    cell.scenario,
+                    cell.scenario_hash,
+                    cell.parameters,
+                    exp.version,
+                    now,
+                    chunk_id,
+                ],
+            )
         finally:
             self.con.unregister("__stavka_runs")
         keys = {"experiment": exp.experiment, "doctrine": cell.doctrine, "cell": cell.cell, "seed": exp.seed}
         for table in DATA_TABLES:
             self._insert(table, getattr(res, table), keys)
-        self.con.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         [exp.experiment, chunk_id, cell.cell, res.first_run, res.n_runs, now, res.seconds,
-                          res.worker])
+        self.con.execute(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [exp.experiment, chunk_id, cell.cell, res.first_run, res.n_runs, now, res.seconds, res.worker],
+        )
 
     _KEY_TYPES = {"experiment": "VARCHAR", "doctrine": "VARCHAR", "cell": "INTEGER", "seed": "BIGINT"}
 
@@ -606,8 +695,9 @@ class Store:
                 cols.append(_q(name))
             wanted = [k for k in KEY_COLUMNS[table] if k in keys]
             consts = [f"?::{self._KEY_TYPES[k]} AS {k}" for k in wanted]
-            self.con.execute(f"INSERT INTO {table} BY NAME SELECT {', '.join(consts + cols)} FROM {view}",
-                             [keys[k] for k in wanted])
+            self.con.execute(
+                f"INSERT INTO {table} BY NAME SELECT {', '.join(consts + cols)} FROM {view}", [keys[k] for k in wanted]
+            )
         finally:
             self.con.unregister(view)
 
@@ -619,9 +709,13 @@ class Store:
     def latest_experiment(self) -> str | None:
         """The latest experiment with at least one stored run (an experiment that stored nothing, such as
         a sweep stopped before its first chunk, is never picked by default)."""
-        row = _first(self.con.execute("SELECT e.experiment FROM experiments e WHERE EXISTS (SELECT 1 FROM runs r "
-                               "WHERE r.experiment = e.experiment) ORDER BY e.created DESC, e.experiment DESC "
-                               "LIMIT 1").fetchall())
+        row = _first(
+            self.con.execute(
+                "SELECT e.experiment FROM experiments e WHERE EXISTS (SELECT 1 FROM runs r "
+                "WHERE r.experiment = e.experiment) ORDER BY e.created DESC, e.experiment DESC "
+                "LIMIT 1"
+            ).fetchall()
+        )
         return None if row is None else str(row[0])
 
     def resolve(self, experiment: str | None) -> str:
@@ -640,11 +734,9 @@ class Store:
         if len(matches) == 1:
             return str(matches[0])
         listing = ", ".join(ids[-8:])
-        raise StoreError(f"{self.path}: no experiment {experiment!r}{' (ambiguous)' if matches else ''}; "
-                         f"stored: {listing}")
+        raise StoreError(f"{self.path}: no experiment {experiment!r}{' (ambiguous)' if matches else ''}; stored: {listing}")
 
-    def table(self, name: str, experiment: str | None = None, where: str = "",
-              params: Sequence[Any] = ()) -> pd.DataFrame:
+    def table(self, name: str, experiment: str | None = None, where: str = "", params: Sequence[Any] = ()) -> pd.DataFrame:
         """One table as a DataFrame, in a stable order, optionally for one experiment."""
         if name not in TABLES:
             raise StoreError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
@@ -683,8 +775,9 @@ class StoredResults:
         return getattr(self, table)  # type: ignore[no-any-return]
 
 
-def load(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
-         tables: Sequence[str] | None = None) -> StoredResults:
+def load(
+    db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None, tables: Sequence[str] | None = None
+) -> StoredResults:
     """The tables of a results store as DataFrames: `stavka.load("stavka.duckdb").metrics`.
 
     `experiment` keeps one experiment (an id or a unique prefix; all of them by default); `tables`
@@ -696,6 +789,5 @@ def load(db: str | os.PathLike[str] = DEFAULT_DB, experiment: str | None = None,
         raise StoreError(f"unknown tables {sorted(unknown)}; expected some of {', '.join(TABLES)}")
     with Store(db, read_only=True) as store, store.reading():
         exp = store.resolve(experiment) if experiment is not None else None
-        frames = {name: store.table(name, exp) if name in wanted else store.table(name, exp, "false")
-                  for name in TABLES}
+        frames = {name: store.table(name, exp) if name in wanted else store.table(name, exp, "false") for name in TABLES}
         return StoredResults(path=store.path, experiment=exp, meta=store.meta(), **frames)

@@ -30,8 +30,22 @@ from .storage import DEFAULT_DB, ChunkResult, Experiment, Store
 from .sweep_file import SweepSpec, load_sweep
 
 # The sweep's parts, importable from here as before the split
-__all__ = ["ChunkTask", "SweepError", "SweepProgress", "SweepSpec", "SweepSummary", "chunks_todo", "load_sweep",
-           "make_cell", "plan", "rerun", "run_chunk", "run_sweep", "save_results", "simulate_keeping"]
+__all__ = [
+    "ChunkTask",
+    "SweepError",
+    "SweepProgress",
+    "SweepSpec",
+    "SweepSummary",
+    "chunks_todo",
+    "load_sweep",
+    "make_cell",
+    "plan",
+    "rerun",
+    "run_chunk",
+    "run_sweep",
+    "save_results",
+    "simulate_keeping",
+]
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -67,9 +81,14 @@ class SweepSummary:
         return self.simulated / self.seconds if self.seconds > 0 else float("nan")
 
 
-def run_sweep(spec: SweepSpec | str | os.PathLike[str], db: str | os.PathLike[str] = DEFAULT_DB,
-              workers: int = 2, scheduler: str | None = None, chunk: int | None = None,
-              progress: Callable[[SweepProgress], None] | None = None) -> SweepSummary:
+def run_sweep(
+    spec: SweepSpec | str | os.PathLike[str],
+    db: str | os.PathLike[str] = DEFAULT_DB,
+    workers: int = 2,
+    scheduler: str | None = None,
+    chunk: int | None = None,
+    progress: Callable[[SweepProgress], None] | None = None,
+) -> SweepSummary:
     """Run (or resume) a sweep into the store at `db`; returns what was done.  Chunks go to a local
     Dask cluster of `workers` processes, or to the cluster at `scheduler` ('tcp://host:port')."""
     if not isinstance(spec, SweepSpec):
@@ -107,9 +126,19 @@ def run_sweep(spec: SweepSpec | str | os.PathLike[str], db: str | os.PathLike[st
                 warm = max(client.run(warm_up, threads).values(), default=0.0)
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})))
                 source = identity() if scheduler else None  # workers not our own: each chunk checks its worker
-                tasks = (ChunkTask(cell=c, first_run=f, n_runs=n, seed=exp.seed, keep_events=exp.keep_events,
-                                   scenario=plans[c].scenario, doctrine=plans[c].doctrine, source=source)
-                         for c, f, n in itertools.chain([first], todo))
+                tasks = (
+                    ChunkTask(
+                        cell=c,
+                        first_run=f,
+                        n_runs=n,
+                        seed=exp.seed,
+                        keep_events=exp.keep_events,
+                        scenario=plans[c].scenario,
+                        doctrine=plans[c].doctrine,
+                        source=source,
+                    )
+                    for c, f, n in itertools.chain([first], todo)
+                )
                 _stream(client, Path(db), exp, tasks, IN_FLIGHT_PER_WORKER * n_workers, state, progress)
         with Store(db) as store:
             store.finish_experiment(exp.experiment)
@@ -117,9 +146,16 @@ def run_sweep(spec: SweepSpec | str | os.PathLike[str], db: str | os.PathLike[st
         if state.done == resumed:
             _forget_empty(Path(db), exp.experiment, created=not existed)
         raise
-    return SweepSummary(experiment=exp.experiment, db=Path(db), total=exp.total_runs, resumed=resumed,
-                        simulated=state.done - resumed, seconds=time.perf_counter() - start, workers=n_workers,
-                        warm_up_seconds=warm)
+    return SweepSummary(
+        experiment=exp.experiment,
+        db=Path(db),
+        total=exp.total_runs,
+        resumed=resumed,
+        simulated=state.done - resumed,
+        seconds=time.perf_counter() - start,
+        workers=n_workers,
+        warm_up_seconds=warm,
+    )
 
 
 def _forget_empty(db: Path, experiment: str, created: bool) -> None:
@@ -141,12 +177,20 @@ def _scheduler_lost(exc: BaseException) -> bool:
     from distributed.client import FutureCancelledError
     from distributed.comm.core import CommClosedError
 
-    return isinstance(exc, CommClosedError) or (isinstance(exc, FutureCancelledError)
-                                                and exc.reason == "scheduler-connection-lost")
+    return isinstance(exc, CommClosedError) or (
+        isinstance(exc, FutureCancelledError) and exc.reason == "scheduler-connection-lost"
+    )
 
 
-def _stream(client: Client, db: Path, exp: Experiment, tasks: Iterator[ChunkTask], in_flight: int,
-            state: SweepProgress, progress: Callable[[SweepProgress], None] | None) -> None:
+def _stream(
+    client: Client,
+    db: Path,
+    exp: Experiment,
+    tasks: Iterator[ChunkTask],
+    in_flight: int,
+    state: SweepProgress,
+    progress: Callable[[SweepProgress], None] | None,
+) -> None:
     """Keep `in_flight` chunks submitted; store each as it finishes, then let it go.  The store is held
     only while a chunk is written (readers may open it in between; see `stavka.storage`)."""
     from distributed import as_completed

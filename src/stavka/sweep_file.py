@@ -49,7 +49,6 @@ MAX_SEED = 2**63 - 1  # the store's seed column is a signed 64-bit integer
 MAX_CELLS = 100_000  # grid or hypercube points times doctrines: each cell is a row the plan holds in memory
 
 
-
 class _SweepFile(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -147,22 +146,35 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
         if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= MAX_CELLS:
             raise ConfigError(f"{source}: lhs.samples: expected a number of points from 1 to {MAX_CELLS}")
         if not table:
-            raise ConfigError(f"{source}: lhs: expected at least one \"parameter\" = [low, high]")
+            raise ConfigError(f'{source}: lhs: expected at least one "parameter" = [low, high]')
         for key, rng in table.items():
-            ok = (isinstance(rng, list) and len(rng) == 2
-                  and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng) and rng[0] <= rng[1])
+            ok = (
+                isinstance(rng, list)
+                and len(rng) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) for x in rng)
+                and rng[0] <= rng[1]
+            )
             if not ok:
                 raise ConfigError(f"{source}: lhs.{key}: expected [low, high] numbers, low <= high (got {rng!r})")
             lhs.append((qualified(key, f"{source}: lhs"), (rng[0], rng[1])))
     points = samples or math.prod(len(v) for v in data.grid.values())
     if points * len(data.doctrines) > MAX_CELLS:
-        raise ConfigError(f"{source}: {points} points x {len(data.doctrines)} doctrines: more cells than a sweep may "
-                          f"have ({MAX_CELLS})")
+        raise ConfigError(
+            f"{source}: {points} points x {len(data.doctrines)} doctrines: more cells than a sweep may have ({MAX_CELLS})"
+        )
     keep = data.events
     keep_events = (data.runs if keep else 0) if isinstance(keep, bool) else min(int(keep), data.runs)
     return SweepSpec(
-        name=data.name or file.stem, scenario=near(data.scenario), doctrines=tuple(near(d) for d in data.doctrines),
-        runs=data.runs, seed=data.seed, chunk=data.chunk, keep_events=keep_events,
+        name=data.name or file.stem,
+        scenario=near(data.scenario),
+        doctrines=tuple(near(d) for d in data.doctrines),
+        runs=data.runs,
+        seed=data.seed,
+        chunk=data.chunk,
+        keep_events=keep_events,
         params=tuple((qualified(k, f"{source}: params"), v) for k, v in data.params.items()),
         grid=tuple((qualified(k, f"{source}: grid"), tuple(v)) for k, v in data.grid.items()),
-        lhs=tuple(lhs), lhs_samples=samples, source=source)
+        lhs=tuple(lhs),
+        lhs_samples=samples,
+        source=source,
+    )

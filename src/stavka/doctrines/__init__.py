@@ -46,8 +46,10 @@ def _check_class(cls: type[Doctrine], where: str) -> None:
 def _check_name(name: object, where: str, label: str) -> str:
     """A user doctrine's name: identifier-like, and not a built-in's."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ConfigError(f"{where}: {label}: expected a name of letters, digits, '_' or '-', starting with a "
-                          f"letter, at most 64 characters (got {name!r})")
+        raise ConfigError(
+            f"{where}: {label}: expected a name of letters, digits, '_' or '-', starting with a "
+            f"letter, at most 64 characters (got {name!r})"
+        )
     if name in BUILTINS:
         raise ConfigError(f"{where}: {label} {name!r} is a built-in doctrine; choose another name")
     return name
@@ -63,8 +65,10 @@ def register(cls: type[Doctrine]) -> type[Doctrine]:
         if cls.name in BUILTINS:
             raise ConfigError(f"register: doctrine name {cls.name!r} is a built-in doctrine; choose another name")
         if (existing.__module__, existing.__qualname__) != (cls.__module__, cls.__qualname__):
-            raise ConfigError(f"register: doctrine name {cls.name!r} is already registered by "
-                              f"{existing.__module__}.{existing.__qualname__}; choose another name")
+            raise ConfigError(
+                f"register: doctrine name {cls.name!r} is already registered by "
+                f"{existing.__module__}.{existing.__qualname__}; choose another name"
+            )
     REGISTRY[cls.name] = cls
     return cls
 
@@ -141,8 +145,11 @@ def _exec_python(source: str, filename: str, where: str, stem: str) -> type[Doct
         raise ConfigError(f"{where}: cannot import: {type(exc).__name__}: {_one_line(str(exc))}{line}") from None
     finally:
         sys.modules.pop(module_name, None)
-    found = [c for _, c in inspect.getmembers(module, inspect.isclass)
-             if issubclass(c, Doctrine) and c.__module__ == module_name and c.name]
+    found = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if issubclass(c, Doctrine) and c.__module__ == module_name and c.name
+    ]
     if len(found) != 1:
         raise ConfigError(f"{where}: expected exactly one Doctrine subclass with a name, found {len(found)}")
     cls = found[0]
@@ -182,8 +189,11 @@ def _toml_class(text: str, where: str) -> tuple[type[Doctrine], dict[str, Any]]:
         raise ConfigError(f"{where}: doctrine.params: expected a table of parameters, [doctrine.params] (got {params!r})")
     name = _check_name(table.get("name", f"{base}_custom"), where, "doctrine.name")
     parent = REGISTRY[base]
-    namespace = {"name": name, "__doc__": f"{name}: {base} with overrides from {where}.",
-                 "_origin": ("toml", base, text, _sha256(text))}
+    namespace = {
+        "name": name,
+        "__doc__": f"{name}: {base} with overrides from {where}.",
+        "_origin": ("toml", base, text, _sha256(text)),
+    }
     cls: type[Doctrine] = type(parent.__name__ + "Custom", (parent,), namespace)
     return cls, params
 
@@ -226,5 +236,17 @@ def doctrine_from_record(record: dict[str, Any]) -> Doctrine:
     return _instantiate(cls, params, where)
 
 
-__all__ = ["BUILTINS", "REGISTRY", "TRAITS", "Censorship", "Doctrine", "DoctrineParams", "PolicyDoctrine",
-           "PolicyParams", "doctrine_from_record", "get_doctrine", "names", "register"]
+__all__ = [
+    "BUILTINS",
+    "REGISTRY",
+    "TRAITS",
+    "Censorship",
+    "Doctrine",
+    "DoctrineParams",
+    "PolicyDoctrine",
+    "PolicyParams",
+    "doctrine_from_record",
+    "get_doctrine",
+    "names",
+    "register",
+]

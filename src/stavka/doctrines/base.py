@@ -106,8 +106,14 @@ class Doctrine:
             kind, base, source, sha = "builtin", cls.name, None, None
         else:
             kind, base, source, sha = "python", None, None, None
-        return {"name": self.name, "kind": kind, "base": base, "params": self.params.model_dump(mode="json"),
-                "source": source, "source_sha256": sha}
+        return {
+            "name": self.name,
+            "kind": kind,
+            "base": base,
+            "params": self.params.model_dump(mode="json"),
+            "source": source,
+            "source_sha256": sha,
+        }
 
     def _identity(self) -> object:
         """What makes two doctrines the same apart from their parameters: the class, or for a class made

@@ -13,15 +13,37 @@ from .policy import PolicyDoctrine, params_with_defaults
 
 class BreakAndUse(PolicyDoctrine):
     name = "break_and_use"
-    traits = frozenset({"purges", "interrogates", "rotates_winners", "crisis_appointments", "strict_hold", "censors",
-                        "scapegoats"})
+    traits = frozenset(
+        {"purges", "interrogates", "rotates_winners", "crisis_appointments", "strict_hold", "censors", "scapegoats"}
+    )
     Params = params_with_defaults(
         "BreakAndUseParams",
-        purge_quota=0.006, purge_window=("1937-05", "1938-11"), execute_share=0.3, organ_trust=0.7,
-        arrest_disloyalty=0.5, paranoia_weight=0.3, release_rate=0.02, interrogate_autonomy=0.8,
-        interrogate_in_war=False, crisis_appointment=True, crisis_release=0.6, scapegoat=0.4,
-        scapegoat_execute=0.3, relieve_below=0.45, demote_failures=0.2, hold_strictness=0.7, punish_withdrawal=0.4,
+        purge_quota=0.006,
+        purge_window=("1937-05", "1938-11"),
+        execute_share=0.3,
+        organ_trust=0.7,
+        arrest_disloyalty=0.5,
+        paranoia_weight=0.3,
+        release_rate=0.02,
+        interrogate_autonomy=0.8,
+        interrogate_in_war=False,
+        crisis_appointment=True,
+        crisis_release=0.6,
+        scapegoat=0.4,
+        scapegoat_execute=0.3,
+        relieve_below=0.45,
+        demote_failures=0.2,
+        hold_strictness=0.7,
+        punish_withdrawal=0.4,
         credit_taken=0.5,
-        rotate_popular=0.6, listening=0.4, w_competence=2.0, w_loyalty=1.5, w_seniority=1.0,
-        promote_winners=0.3, punish_returnees=0.4, censor_erase=0.6, censor_relabel=True, censor_secret=True,
+        rotate_popular=0.6,
+        listening=0.4,
+        w_competence=2.0,
+        w_loyalty=1.5,
+        w_seniority=1.0,
+        promote_winners=0.3,
+        punish_returnees=0.4,
+        censor_erase=0.6,
+        censor_relabel=True,
+        censor_secret=True,
     )

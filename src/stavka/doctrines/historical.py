@@ -21,23 +21,63 @@ PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1941-06", "1941-10"), dict(scapegoat=1.0, scapegoat_execute=0.8, hold_strictness=0.9)),
     (("1941-08", "1948-12"), dict(hostage=True)),
     (("1942-07", "1943-01"), dict(hold_strictness=1.0, punish_withdrawal=0.6)),
-    (("1943-02", "1948-12"), dict(listening=0.7, listening_growth=0.005, collate_lessons=True, scapegoat=0.0,
-                                  relieve_below=0.3, charm=3, w_competence=2.5, hold_strictness=0.3,
-                                  talent_promotions=1)),
+    (
+        ("1943-02", "1948-12"),
+        dict(
+            listening=0.7,
+            listening_growth=0.005,
+            collate_lessons=True,
+            scapegoat=0.0,
+            relieve_below=0.3,
+            charm=3,
+            w_competence=2.5,
+            hold_strictness=0.3,
+            talent_promotions=1,
+        ),
+    ),
 )
 ORDERS = {"1941-08": 270, "1942-07": 227}
 
 
 class Historical(PolicyDoctrine):
     name = "historical"
-    traits = frozenset({"purges", "scapegoats", "keeps_loyal_failures", "sidelines_victors", "crisis_appointments",
-                        "strict_hold", "censors", "collates_lessons", "listens", "charms", "hostage_clause"})
+    traits = frozenset(
+        {
+            "purges",
+            "scapegoats",
+            "keeps_loyal_failures",
+            "sidelines_victors",
+            "crisis_appointments",
+            "strict_hold",
+            "censors",
+            "collates_lessons",
+            "listens",
+            "charms",
+            "hostage_clause",
+        }
+    )
     Params = params_with_defaults(
         "HistoricalParams",
-        organ_trust=0.6, arrest_disloyalty=0.6, paranoia_weight=0.2, execute_share=0.3, hold_strictness=0.6,
-        credit_taken=0.5, listening=0.4, w_competence=1.5, w_loyalty=1.5, keep_loyal_failures=True,
-        relieve_below=0.4, promote_winners=0.3, sideline_after_war=12, punish_returnees=0.5,
-        crisis_appointment=True, charm=1, demote_failures=0.3, censor_erase=0.7, censor_relabel=True, censor_secret=True,
+        organ_trust=0.6,
+        arrest_disloyalty=0.6,
+        paranoia_weight=0.2,
+        execute_share=0.3,
+        hold_strictness=0.6,
+        credit_taken=0.5,
+        listening=0.4,
+        w_competence=1.5,
+        w_loyalty=1.5,
+        keep_loyal_failures=True,
+        relieve_below=0.4,
+        promote_winners=0.3,
+        sideline_after_war=12,
+        punish_returnees=0.5,
+        crisis_appointment=True,
+        charm=1,
+        demote_failures=0.3,
+        censor_erase=0.7,
+        censor_relabel=True,
+        censor_secret=True,
     )
 
     def params_at(self, label: str) -> PolicyParams:

@@ -33,138 +33,302 @@ def in_window(label: str, window: Window) -> bool:
 
 
 CHOICE = "modelling choice"
-PRIORITY = ("modelling choice: which of the month's orders the ruler's attention (ruler.attention) reaches first; "
-            "the defaults rank terror over review")
+PRIORITY = (
+    "modelling choice: which of the month's orders the ruler's attention (ruler.attention) reaches first; "
+    "the defaults rank terror over review"
+)
 
 
 class PolicyParams(DoctrineParams):
     # M10, M14: the purge and the organ
-    purge_quota: float = param(0.0, "organ's monthly arrest quota, share of corps", "share/month", (0.0, 0.03),
-                               "seeds 001, 003 (M10); facts A1-A5: 3.7-7.7 % removed in 1937-38", ge=0, le=0.2)
-    purge_window: Window = param(None, "months (YYYY-MM, YYYY-MM) of the purge quota; None: always", "months", None,
-                                 "facts A: the Yezhovshchina, May 1937 - November 1938")
-    execute_share: float = param(0.0, "share of the arrested shot at trial", "share", (0.0, 0.8), "facts A",
-                                 ge=0, le=1)
-    organ_trust: float = param(0.5, "weight of the organ's reports in loyalty beliefs", "share", (0.1, 0.95),
-                               f"{CHOICE} (M14)", ge=0, le=1)
-    arrest_disloyalty: float = param(1.0, "arrest when believed disloyalty exceeds this", "disloyalty on [0, 1]",
-                                     (0.3, 1.0), f"{CHOICE} (M14 -> M1)", ge=0, le=1)
+    purge_quota: float = param(
+        0.0,
+        "organ's monthly arrest quota, share of corps",
+        "share/month",
+        (0.0, 0.03),
+        "seeds 001, 003 (M10); facts A1-A5: 3.7-7.7 % removed in 1937-38",
+        ge=0,
+        le=0.2,
+    )
+    purge_window: Window = param(
+        None,
+        "months (YYYY-MM, YYYY-MM) of the purge quota; None: always",
+        "months",
+        None,
+        "facts A: the Yezhovshchina, May 1937 - November 1938",
+    )
+    execute_share: float = param(0.0, "share of the arrested shot at trial", "share", (0.0, 0.8), "facts A", ge=0, le=1)
+    organ_trust: float = param(
+        0.5, "weight of the organ's reports in loyalty beliefs", "share", (0.1, 0.95), f"{CHOICE} (M14)", ge=0, le=1
+    )
+    arrest_disloyalty: float = param(
+        1.0,
+        "arrest when believed disloyalty exceeds this",
+        "disloyalty on [0, 1]",
+        (0.3, 1.0),
+        f"{CHOICE} (M14 -> M1)",
+        ge=0,
+        le=1,
+    )
     paranoia_weight: float = param(0.0, "paranoia lowers that threshold", "share", (0.0, 0.5), CHOICE, ge=0, le=1)
-    release_rate: float = param(0.0, "monthly chance a sentenced officer is released", "probability/month",
-                                (0.0, 0.1), "seed 003: Rokossovsky released in 1940 (M10)", ge=0, le=1)
+    release_rate: float = param(
+        0.0,
+        "monthly chance a sentenced officer is released",
+        "probability/month",
+        (0.0, 0.1),
+        "seed 003: Rokossovsky released in 1940 (M10)",
+        ge=0,
+        le=1,
+    )
     release_window: Window = param(None, "months of the release reviews; None: always", "months", None, CHOICE)
-    release_after: int = param(3, "months in custody before a review can release him", "months", (1, 12),
-                               f"{CHOICE}: after the trial (scenario security.trial_delay)", ge=0, le=120)
+    release_after: int = param(
+        3,
+        "months in custody before a review can release him",
+        "months",
+        (1, 12),
+        f"{CHOICE}: after the trial (scenario security.trial_delay)",
+        ge=0,
+        le=120,
+    )
     # M3, M2: failure
-    scapegoat: float = param(0.0, "chance the commander of a collapsed front is arrested", "probability",
-                             (0.0, 1.0), "seed 000, facts B10: Pavlov, July 1941 (M3)", ge=0, le=1)
+    scapegoat: float = param(
+        0.0,
+        "chance the commander of a collapsed front is arrested",
+        "probability",
+        (0.0, 1.0),
+        "seed 000, facts B10: Pavlov, July 1941 (M3)",
+        ge=0,
+        le=1,
+    )
     scapegoat_execute: float = param(0.0, "... and shot", "probability", (0.0, 1.0), "facts B10", ge=0, le=1)
-    relieve_below: float = param(0.0, "relieve a defeated commander believed less competent", "competence on [0, 1]",
-                                 (0.0, 0.6), CHOICE, ge=0, le=1)
-    failure_km: float = param(60.0, "a reported month's retreat the ruler reads as a defeat", "km", (40.0, 120.0),
-                              f"{CHOICE}: the scenario's operations.defeat_km", gt=0, le=1000)
-    keep_loyal_failures: bool = param(False, "a failing loyalist is recalled to staff, not punished", "switch", None,
-                                      "seed 000: Voroshilov, Budyonny (M2)")
-    demote_failures: float = param(0.0, "chance a relieved failure is demoted in rank instead", "probability",
-                                   (0.0, 0.5), "Kulik, 1942 (facts C)", ge=0, le=1)
-    loyal_bar: float = param(0.8, "belief in loyalty that makes a 'loyal' failure", "loyalty on [0, 1]", (0.6, 0.95),
-                             f"{CHOICE} (M2)", ge=0, le=1)
+    relieve_below: float = param(
+        0.0, "relieve a defeated commander believed less competent", "competence on [0, 1]", (0.0, 0.6), CHOICE, ge=0, le=1
+    )
+    failure_km: float = param(
+        60.0,
+        "a reported month's retreat the ruler reads as a defeat",
+        "km",
+        (40.0, 120.0),
+        f"{CHOICE}: the scenario's operations.defeat_km",
+        gt=0,
+        le=1000,
+    )
+    keep_loyal_failures: bool = param(
+        False, "a failing loyalist is recalled to staff, not punished", "switch", None, "seed 000: Voroshilov, Budyonny (M2)"
+    )
+    demote_failures: float = param(
+        0.0,
+        "chance a relieved failure is demoted in rank instead",
+        "probability",
+        (0.0, 0.5),
+        "Kulik, 1942 (facts C)",
+        ge=0,
+        le=1,
+    )
+    loyal_bar: float = param(
+        0.8, "belief in loyalty that makes a 'loyal' failure", "loyalty on [0, 1]", (0.6, 0.95), f"{CHOICE} (M2)", ge=0, le=1
+    )
     # M4: popularity
-    rotate_popular: float = param(math.inf, "popularity above which a winner is rotated; inf: never", "popularity",
-                                  (0.2, math.inf), "seed 000: the brilliant promoted, then moved (M4)", ge=0,
-                                  allow_inf_nan=True)
-    sideline_after_war: int = param(-1, "months after victory to sideline the top marshal; -1 never", "months",
-                                    (-1, 18), "facts G21: Zhukov sent to Odessa, June 1946 (M4)", ge=-1)
-    sideline_popularity: float = param(0.2, "least popularity of the marshal who is sidelined", "popularity",
-                                       (0.05, 0.6), CHOICE, ge=0, le=1.5)
-    sideline_rank: int = param(4, "least rank of the men the sideline rule looks at", "rank", (3, 5),
-                               f"{CHOICE}: Army General and Marshal", ge=0, le=5)
-    credit_taken: float = param(0.0, "share of victory credit taken by the centre", "share", (0.0, 0.9),
-                                "seeds 000, 003: 'collective leadership' (M9, M4)", ge=0, le=1)
+    rotate_popular: float = param(
+        math.inf,
+        "popularity above which a winner is rotated; inf: never",
+        "popularity",
+        (0.2, math.inf),
+        "seed 000: the brilliant promoted, then moved (M4)",
+        ge=0,
+        allow_inf_nan=True,
+    )
+    sideline_after_war: int = param(
+        -1,
+        "months after victory to sideline the top marshal; -1 never",
+        "months",
+        (-1, 18),
+        "facts G21: Zhukov sent to Odessa, June 1946 (M4)",
+        ge=-1,
+    )
+    sideline_popularity: float = param(
+        0.2, "least popularity of the marshal who is sidelined", "popularity", (0.05, 0.6), CHOICE, ge=0, le=1.5
+    )
+    sideline_rank: int = param(
+        4, "least rank of the men the sideline rule looks at", "rank", (3, 5), f"{CHOICE}: Army General and Marshal", ge=0, le=5
+    )
+    credit_taken: float = param(
+        0.0,
+        "share of victory credit taken by the centre",
+        "share",
+        (0.0, 0.9),
+        "seeds 000, 003: 'collective leadership' (M9, M4)",
+        ge=0,
+        le=1,
+    )
     # M5, M6: break and use
-    interrogate_autonomy: float = param(0.0, "chance to interrogate who asks for autonomy", "probability",
-                                        (0.0, 1.0), "seed 001 (M5)", ge=0, le=1)
+    interrogate_autonomy: float = param(
+        0.0, "chance to interrogate who asks for autonomy", "probability", (0.0, 1.0), "seed 001 (M5)", ge=0, le=1
+    )
     interrogate_in_war: bool = param(True, "also interrogate during the war", "switch", None, "seed 001")
-    crisis_appointment: bool = param(False, "after a collapse, appoint by believed competence only", "switch", None,
-                                     "seed 001 (M6)")
-    crisis_release: float = param(1.0, "believed competence that releases a prisoner in a crisis",
-                                  "competence on [0, 1]", (0.4, 1.0), "seed 001 (M6)", ge=0, le=1)
-    crisis_w_competence: float = param(3.0, "crisis appointment weight of believed competence", "weight",
-                                       (1.5, 5.0), f"{CHOICE}: need beats suspicion (M6)", ge=-100, le=100)
-    crisis_w_seniority: float = param(0.5, "crisis appointment weight of rank and experience", "weight", (0.0, 1.5),
-                                      CHOICE, ge=-100, le=100)
+    crisis_appointment: bool = param(
+        False, "after a collapse, appoint by believed competence only", "switch", None, "seed 001 (M6)"
+    )
+    crisis_release: float = param(
+        1.0,
+        "believed competence that releases a prisoner in a crisis",
+        "competence on [0, 1]",
+        (0.4, 1.0),
+        "seed 001 (M6)",
+        ge=0,
+        le=1,
+    )
+    crisis_w_competence: float = param(
+        3.0,
+        "crisis appointment weight of believed competence",
+        "weight",
+        (1.5, 5.0),
+        f"{CHOICE}: need beats suspicion (M6)",
+        ge=-100,
+        le=100,
+    )
+    crisis_w_seniority: float = param(
+        0.5, "crisis appointment weight of rank and experience", "weight", (0.0, 1.5), CHOICE, ge=-100, le=100
+    )
     # M7, Order 270
-    hold_strictness: float = param(0.5, "share of fronts under hold orders", "share", (0.1, 1.0),
-                                   "seeds 001, 003 (M7)", ge=0, le=1)
-    punish_withdrawal: float = param(0.0, "chance to arrest who withdrew against orders", "probability", (0.0, 1.0),
-                                     "facts C15: Order 227", ge=0, le=1)
+    hold_strictness: float = param(
+        0.5, "share of fronts under hold orders", "share", (0.1, 1.0), "seeds 001, 003 (M7)", ge=0, le=1
+    )
+    punish_withdrawal: float = param(
+        0.0, "chance to arrest who withdrew against orders", "probability", (0.0, 1.0), "facts C15: Order 227", ge=0, le=1
+    )
     hostage: bool = param(False, "family-hostage clause for the captured", "switch", None, "facts B13: Order 270")
-    punish_returnees: float = param(0.0, "chance a returning captive is arrested", "probability", (0.0, 0.8),
-                                    "facts B13: Order 270", ge=0, le=1)
+    punish_returnees: float = param(
+        0.0, "chance a returning captive is arrested", "probability", (0.0, 0.8), "facts B13: Order 270", ge=0, le=1
+    )
     # M11, M12: learning, listening, charm, talent
     collate_lessons: bool = param(False, "lessons of combat are collated into reform", "switch", None, "seed 002 (M11)")
-    listening: float = param(0.5, "how much the ruler listens to his commanders", "share", (0.1, 0.9),
-                             "seed 002 (M11)", ge=0, le=1)
-    listening_growth: float = param(0.0, "listening gained per victory of the war so far", "share per victory",
-                                    (0.0, 0.02), "seed 002: he listens more as the war goes on", ge=0, le=1)
-    charm: int = param(0, "commanders given personal attention each month", "officers/month", (0, 5),
-                       "seed 002 (M12)", ge=0, le=50)
-    promote_winners: float = param(0.0, "chance a victorious commander is promoted", "probability", (0.0, 0.6),
-                                   "seeds 000, 002 (M12, M4)", ge=0, le=1)
-    success_km: float = param(40.0, "a reported month's advance the ruler rewards", "km", (25.0, 80.0),
-                              f"{CHOICE}: the scenario's operations.victory_km", gt=0, le=1000)
-    talent_promotions: int = param(0, "officers promoted each month for believed talent", "officers/month", (0, 4),
-                                   "seed 002 (M12)", ge=0, le=50)
-    talent_bar: float = param(0.6, "believed competence that makes a talent", "competence on [0, 1]", (0.5, 0.8),
-                              CHOICE, ge=0, le=1)
-    talent_rank_penalty: float = param(0.08, "believed competence a rank step costs in the talent search", "competence",
-                                       (0.0, 0.15), f"{CHOICE}: raised from below (M12)", ge=0, le=1)
+    listening: float = param(
+        0.5, "how much the ruler listens to his commanders", "share", (0.1, 0.9), "seed 002 (M11)", ge=0, le=1
+    )
+    listening_growth: float = param(
+        0.0,
+        "listening gained per victory of the war so far",
+        "share per victory",
+        (0.0, 0.02),
+        "seed 002: he listens more as the war goes on",
+        ge=0,
+        le=1,
+    )
+    charm: int = param(
+        0, "commanders given personal attention each month", "officers/month", (0, 5), "seed 002 (M12)", ge=0, le=50
+    )
+    promote_winners: float = param(
+        0.0, "chance a victorious commander is promoted", "probability", (0.0, 0.6), "seeds 000, 002 (M12, M4)", ge=0, le=1
+    )
+    success_km: float = param(
+        40.0,
+        "a reported month's advance the ruler rewards",
+        "km",
+        (25.0, 80.0),
+        f"{CHOICE}: the scenario's operations.victory_km",
+        gt=0,
+        le=1000,
+    )
+    talent_promotions: int = param(
+        0, "officers promoted each month for believed talent", "officers/month", (0, 4), "seed 002 (M12)", ge=0, le=50
+    )
+    talent_bar: float = param(
+        0.6, "believed competence that makes a talent", "competence on [0, 1]", (0.5, 0.8), CHOICE, ge=0, le=1
+    )
+    talent_rank_penalty: float = param(
+        0.08,
+        "believed competence a rank step costs in the talent search",
+        "competence",
+        (0.0, 0.15),
+        f"{CHOICE}: raised from below (M12)",
+        ge=0,
+        le=1,
+    )
     # appointment weights: any sign; |w| <= 100 (defaults are at most 3) keeps every score finite
-    w_competence: float = param(1.0, "appointment weight of believed competence", "weight", (0.0, 3.0), CHOICE,
-                                ge=-100, le=100)
-    w_loyalty: float = param(1.0, "appointment weight of believed loyalty", "weight", (0.0, 3.0), CHOICE,
-                             ge=-100, le=100)
-    w_seniority: float = param(1.0, "appointment weight of rank and experience", "weight", (0.0, 3.0), CHOICE,
-                               ge=-100, le=100)
-    w_popularity: float = param(0.0, "appointment weight of popularity (negative: avoid the popular)", "weight",
-                                (-3.0, 1.0), f"{CHOICE} (M4)", ge=-100, le=100)
-    seniority_months: float = param(48.0, "months of war experience that count fully in seniority", "months",
-                                    (24.0, 72.0), CHOICE, gt=0, le=1000)
-    score_noise: float = param(0.01, "random part of an appointment score (breaks ties)", "weight", (0.0, 0.05),
-                               f"{CHOICE}: small against the weights", ge=0, le=100)
+    w_competence: float = param(1.0, "appointment weight of believed competence", "weight", (0.0, 3.0), CHOICE, ge=-100, le=100)
+    w_loyalty: float = param(1.0, "appointment weight of believed loyalty", "weight", (0.0, 3.0), CHOICE, ge=-100, le=100)
+    w_seniority: float = param(1.0, "appointment weight of rank and experience", "weight", (0.0, 3.0), CHOICE, ge=-100, le=100)
+    w_popularity: float = param(
+        0.0,
+        "appointment weight of popularity (negative: avoid the popular)",
+        "weight",
+        (-3.0, 1.0),
+        f"{CHOICE} (M4)",
+        ge=-100,
+        le=100,
+    )
+    seniority_months: float = param(
+        48.0, "months of war experience that count fully in seniority", "months", (24.0, 72.0), CHOICE, gt=0, le=1000
+    )
+    score_noise: float = param(
+        0.01,
+        "random part of an appointment score (breaks ties)",
+        "weight",
+        (0.0, 0.05),
+        f"{CHOICE}: small against the weights",
+        ge=0,
+        le=100,
+    )
     # priorities: the order in which the ruler's attention reaches the month's orders (highest first)
-    priority_scapegoat: float = param(10.0, "priority of arresting or shooting a scapegoat", "priority", (5.0, 12.0),
-                                      PRIORITY, ge=-1000, le=1000)
-    priority_crisis_release: float = param(9.5, "priority of a crisis release", "priority", (5.0, 12.0), PRIORITY,
-                                           ge=-1000, le=1000)
-    priority_loyal_recall: float = param(9.0, "priority of recalling a loyal scapegoat to staff", "priority",
-                                         (5.0, 12.0), PRIORITY, ge=-1000, le=1000)
-    priority_withdrawal: float = param(8.0, "priority of arresting who withdrew against orders", "priority",
-                                       (4.0, 12.0), PRIORITY, ge=-1000, le=1000)
-    priority_sideline: float = param(7.0, "priority of sidelining the top marshal", "priority", (3.0, 12.0), PRIORITY,
-                                     ge=-1000, le=1000)
-    priority_rotate: float = param(6.0, "priority of rotating a popular winner (his popularity is added)",
-                                   "priority", (3.0, 12.0), PRIORITY, ge=-1000, le=1000)
-    priority_failure: float = param(5.0, "priority of relieving, demoting or recalling a failure", "priority",
-                                    (2.0, 10.0), PRIORITY, ge=-1000, le=1000)
-    priority_interrogate: float = param(4.0, "priority of interrogating who asks for autonomy", "priority",
-                                        (1.0, 8.0), PRIORITY, ge=-1000, le=1000)
-    priority_merit: float = param(3.0, "priority of promoting a winner", "priority", (1.0, 8.0), PRIORITY,
-                                  ge=-1000, le=1000)
-    priority_talent: float = param(2.0, "priority of promoting a talent", "priority", (1.0, 8.0), PRIORITY,
-                                   ge=-1000, le=1000)
-    priority_charm: float = param(1.0, "priority of charming a commander", "priority", (0.0, 5.0), PRIORITY,
-                                  ge=-1000, le=1000)
-    priority_review: float = param(0.5, "priority of releasing a prisoner on review (an arrest for disloyalty has "
-                                   "1 - believed loyalty, on (0, 1])", "priority", (0.0, 5.0), PRIORITY,
-                                   ge=-1000, le=1000)
+    priority_scapegoat: float = param(
+        10.0, "priority of arresting or shooting a scapegoat", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_crisis_release: float = param(
+        9.5, "priority of a crisis release", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_loyal_recall: float = param(
+        9.0, "priority of recalling a loyal scapegoat to staff", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_withdrawal: float = param(
+        8.0, "priority of arresting who withdrew against orders", "priority", (4.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_sideline: float = param(
+        7.0, "priority of sidelining the top marshal", "priority", (3.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_rotate: float = param(
+        6.0,
+        "priority of rotating a popular winner (his popularity is added)",
+        "priority",
+        (3.0, 12.0),
+        PRIORITY,
+        ge=-1000,
+        le=1000,
+    )
+    priority_failure: float = param(
+        5.0, "priority of relieving, demoting or recalling a failure", "priority", (2.0, 10.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_interrogate: float = param(
+        4.0, "priority of interrogating who asks for autonomy", "priority", (1.0, 8.0), PRIORITY, ge=-1000, le=1000
+    )
+    priority_merit: float = param(3.0, "priority of promoting a winner", "priority", (1.0, 8.0), PRIORITY, ge=-1000, le=1000)
+    priority_talent: float = param(2.0, "priority of promoting a talent", "priority", (1.0, 8.0), PRIORITY, ge=-1000, le=1000)
+    priority_charm: float = param(1.0, "priority of charming a commander", "priority", (0.0, 5.0), PRIORITY, ge=-1000, le=1000)
+    priority_review: float = param(
+        0.5,
+        "priority of releasing a prisoner on review (an arrest for disloyalty has 1 - believed loyalty, on (0, 1])",
+        "priority",
+        (0.0, 5.0),
+        PRIORITY,
+        ge=-1000,
+        le=1000,
+    )
     # M9: the official history
-    censor_erase: float = param(0.0, "chance the name of an executed officer is erased from the official history",
-                                "probability", (0.0, 1.0), "seeds 000, 003 (M9)", ge=0, le=1)
-    censor_relabel: bool = param(False, "transfers called 'reorganisation', executions 'discipline'", "switch", None,
-                                 "seeds 000, 003 (M9)")
-    censor_secret: bool = param(False, "denunciations, arrests, interrogations and releases left out", "switch", None,
-                                "seeds 000, 003 (M9)")
+    censor_erase: float = param(
+        0.0,
+        "chance the name of an executed officer is erased from the official history",
+        "probability",
+        (0.0, 1.0),
+        "seeds 000, 003 (M9)",
+        ge=0,
+        le=1,
+    )
+    censor_relabel: bool = param(
+        False, "transfers called 'reorganisation', executions 'discipline'", "switch", None, "seeds 000, 003 (M9)"
+    )
+    censor_secret: bool = param(
+        False, "denunciations, arrests, interrogations and releases left out", "switch", None, "seeds 000, 003 (M9)"
+    )
 
     @field_validator("purge_window", "release_window")
     @classmethod
@@ -217,10 +381,14 @@ class PolicyDoctrine(Doctrine):
 def run_settings(p: PolicyParams, label: str, directive: int = 0) -> RunSettings:
     """The run-level settings of month `label` (the same for every run of a batch)."""
     return RunSettings(
-        credit=float(p.credit_taken), collate=int(p.collate_lessons),
+        credit=float(p.credit_taken),
+        collate=int(p.collate_lessons),
         purge_quota=float(p.purge_quota) if in_window(label, p.purge_window) else 0.0,
-        execute_share=float(p.execute_share), hostage=int(p.hostage), punish_returnees=float(p.punish_returnees),
-        organ_trust=float(p.organ_trust), directive=int(directive),
+        execute_share=float(p.execute_share),
+        hostage=int(p.hostage),
+        punish_returnees=float(p.punish_returnees),
+        organ_trust=float(p.organ_trust),
+        directive=int(directive),
     )
 
 
@@ -232,26 +400,57 @@ def knobs(p: PolicyParams, label: str) -> Knobs:
 
 def _knob_values(p: PolicyParams, label: str) -> Knobs:
     return Knobs(
-        arrest_disloyalty=p.arrest_disloyalty, paranoia_weight=p.paranoia_weight,
-        release_on=float(in_window(label, p.release_window) and p.release_rate > 0), release_rate=p.release_rate,
-        scapegoat=p.scapegoat, scapegoat_execute=p.scapegoat_execute, relieve_below=p.relieve_below,
-        keep_loyal_failures=float(p.keep_loyal_failures), demote_failures=p.demote_failures, loyal_bar=p.loyal_bar,
-        punish_withdrawal=p.punish_withdrawal, rotate_on=float(math.isfinite(p.rotate_popular)),
-        rotate_popular=p.rotate_popular, sideline_after_war=float(p.sideline_after_war),
-        interrogate_autonomy=p.interrogate_autonomy, interrogate_in_war=float(p.interrogate_in_war),
-        promote_winners=p.promote_winners, talent_promotions=float(p.talent_promotions), charm=float(p.charm),
-        w_competence=p.w_competence, w_loyalty=p.w_loyalty, w_seniority=p.w_seniority, w_popularity=p.w_popularity,
-        crisis_appointment=float(p.crisis_appointment), crisis_release=p.crisis_release,
-        hold_strictness=p.hold_strictness, listening=p.listening, listening_growth=p.listening_growth,
-        release_after=p.release_after, failure_km=p.failure_km, sideline_popularity=p.sideline_popularity,
-        sideline_rank=p.sideline_rank, crisis_w_competence=p.crisis_w_competence,
-        crisis_w_seniority=p.crisis_w_seniority, success_km=p.success_km, talent_bar=p.talent_bar,
-        talent_rank_penalty=p.talent_rank_penalty, seniority_months=p.seniority_months, score_noise=p.score_noise,
-        priority_scapegoat=p.priority_scapegoat, priority_crisis_release=p.priority_crisis_release,
-        priority_loyal_recall=p.priority_loyal_recall, priority_withdrawal=p.priority_withdrawal,
-        priority_sideline=p.priority_sideline, priority_rotate=p.priority_rotate, priority_failure=p.priority_failure,
-        priority_interrogate=p.priority_interrogate, priority_merit=p.priority_merit,
-        priority_talent=p.priority_talent, priority_charm=p.priority_charm, priority_review=p.priority_review,
+        arrest_disloyalty=p.arrest_disloyalty,
+        paranoia_weight=p.paranoia_weight,
+        release_on=float(in_window(label, p.release_window) and p.release_rate > 0),
+        release_rate=p.release_rate,
+        scapegoat=p.scapegoat,
+        scapegoat_execute=p.scapegoat_execute,
+        relieve_below=p.relieve_below,
+        keep_loyal_failures=float(p.keep_loyal_failures),
+        demote_failures=p.demote_failures,
+        loyal_bar=p.loyal_bar,
+        punish_withdrawal=p.punish_withdrawal,
+        rotate_on=float(math.isfinite(p.rotate_popular)),
+        rotate_popular=p.rotate_popular,
+        sideline_after_war=float(p.sideline_after_war),
+        interrogate_autonomy=p.interrogate_autonomy,
+        interrogate_in_war=float(p.interrogate_in_war),
+        promote_winners=p.promote_winners,
+        talent_promotions=float(p.talent_promotions),
+        charm=float(p.charm),
+        w_competence=p.w_competence,
+        w_loyalty=p.w_loyalty,
+        w_seniority=p.w_seniority,
+        w_popularity=p.w_popularity,
+        crisis_appointment=float(p.crisis_appointment),
+        crisis_release=p.crisis_release,
+        hold_strictness=p.hold_strictness,
+        listening=p.listening,
+        listening_growth=p.listening_growth,
+        release_after=p.release_after,
+        failure_km=p.failure_km,
+        sideline_popularity=p.sideline_popularity,
+        sideline_rank=p.sideline_rank,
+        crisis_w_competence=p.crisis_w_competence,
+        crisis_w_seniority=p.crisis_w_seniority,
+        success_km=p.success_km,
+        talent_bar=p.talent_bar,
+        talent_rank_penalty=p.talent_rank_penalty,
+        seniority_months=p.seniority_months,
+        score_noise=p.score_noise,
+        priority_scapegoat=p.priority_scapegoat,
+        priority_crisis_release=p.priority_crisis_release,
+        priority_loyal_recall=p.priority_loyal_recall,
+        priority_withdrawal=p.priority_withdrawal,
+        priority_sideline=p.priority_sideline,
+        priority_rotate=p.priority_rotate,
+        priority_failure=p.priority_failure,
+        priority_interrogate=p.priority_interrogate,
+        priority_merit=p.priority_merit,
+        priority_talent=p.priority_talent,
+        priority_charm=p.priority_charm,
+        priority_review=p.priority_review,
     )
 
 
@@ -261,17 +460,42 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     fr, run = view.front, view.run
     s = run_settings(p, view.label)
     d = Decisions(
-        action=np.empty((n_runs, n), dtype=np.int8), priority=np.empty((n_runs, n)),
-        cause=np.empty((n_runs, n), dtype=np.int8), appoint_score=np.empty((n_runs, n)),
-        hold=np.empty(fr["hold"].shape, dtype=np.int8), credit=np.full(n_runs, s.credit),
-        collate=np.full(n_runs, s.collate, dtype=np.int8), listening=np.empty(n_runs),
-        purge_quota=np.full(n_runs, s.purge_quota), execute_share=np.full(n_runs, s.execute_share),
-        hostage=np.full(n_runs, s.hostage, dtype=np.int8), punish_returnees=np.full(n_runs, s.punish_returnees),
-        organ_trust=np.full(n_runs, s.organ_trust), directive=np.full(n_runs, s.directive, dtype=np.int64),
+        action=np.empty((n_runs, n), dtype=np.int8),
+        priority=np.empty((n_runs, n)),
+        cause=np.empty((n_runs, n), dtype=np.int8),
+        appoint_score=np.empty((n_runs, n)),
+        hold=np.empty(fr["hold"].shape, dtype=np.int8),
+        credit=np.full(n_runs, s.credit),
+        collate=np.full(n_runs, s.collate, dtype=np.int8),
+        listening=np.empty(n_runs),
+        purge_quota=np.full(n_runs, s.purge_quota),
+        execute_share=np.full(n_runs, s.execute_share),
+        hostage=np.full(n_runs, s.hostage, dtype=np.int8),
+        punish_returnees=np.full(n_runs, s.punish_returnees),
+        organ_trust=np.full(n_runs, s.organ_trust),
+        directive=np.full(n_runs, s.directive, dtype=np.int64),
     )
-    decide_kernel(view.seed, view.run_ids, view.month, view.records, run["war"], run["war_end"], run["paranoia"],
-                  run["crisis"], fr["collapsed"], fr["reported"], view.posts.kind, view.posts.front,
-                  knobs(p, view.label), d.action, d.priority, d.cause, d.appoint_score, d.hold, d.listening)
+    decide_kernel(
+        view.seed,
+        view.run_ids,
+        view.month,
+        view.records,
+        run["war"],
+        run["war_end"],
+        run["paranoia"],
+        run["crisis"],
+        fr["collapsed"],
+        fr["reported"],
+        view.posts.kind,
+        view.posts.front,
+        knobs(p, view.label),
+        d.action,
+        d.priority,
+        d.cause,
+        d.appoint_score,
+        d.hold,
+        d.listening,
+    )
     return d
 
 

@@ -14,14 +14,46 @@ from .policy import PolicyDoctrine, params_with_defaults
 
 class Terror(PolicyDoctrine):
     name = "terror"
-    traits = frozenset({"purges", "scapegoats", "keeps_loyal_failures", "rotates_winners", "sidelines_victors",
-                        "strict_hold", "censors", "hostage_clause"})
+    traits = frozenset(
+        {
+            "purges",
+            "scapegoats",
+            "keeps_loyal_failures",
+            "rotates_winners",
+            "sidelines_victors",
+            "strict_hold",
+            "censors",
+            "hostage_clause",
+        }
+    )
     Params = params_with_defaults(
         "TerrorParams",
-        purge_quota=0.012, purge_window=("1937-05", "1938-11"), execute_share=0.7, organ_trust=0.9,
-        arrest_disloyalty=0.5, paranoia_weight=0.3, scapegoat=0.9, scapegoat_execute=0.8, relieve_below=0.5,
-        keep_loyal_failures=True, loyal_bar=0.8, demote_failures=0.3, rotate_popular=0.3, sideline_after_war=8, credit_taken=0.85,
-        hold_strictness=0.95, punish_withdrawal=0.8, hostage=True, punish_returnees=0.7, listening=0.2,
-        w_competence=0.5, w_loyalty=3.0, w_seniority=1.0, w_popularity=-2.0, promote_winners=0.1,
-        censor_erase=0.9, censor_relabel=True, censor_secret=True,
+        purge_quota=0.012,
+        purge_window=("1937-05", "1938-11"),
+        execute_share=0.7,
+        organ_trust=0.9,
+        arrest_disloyalty=0.5,
+        paranoia_weight=0.3,
+        scapegoat=0.9,
+        scapegoat_execute=0.8,
+        relieve_below=0.5,
+        keep_loyal_failures=True,
+        loyal_bar=0.8,
+        demote_failures=0.3,
+        rotate_popular=0.3,
+        sideline_after_war=8,
+        credit_taken=0.85,
+        hold_strictness=0.95,
+        punish_withdrawal=0.8,
+        hostage=True,
+        punish_returnees=0.7,
+        listening=0.2,
+        w_competence=0.5,
+        w_loyalty=3.0,
+        w_seniority=1.0,
+        w_popularity=-2.0,
+        promote_winners=0.1,
+        censor_erase=0.9,
+        censor_relabel=True,
+        censor_secret=True,
     )

@@ -62,16 +62,23 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
             continue
         if post_kind[o.post] == PostKind.CORPS:
             continue
-        pull = (P.politics_challenge_base + P.politics_challenge_popularity * o.pop
-                + P.politics_challenge_ambition * o.ambition
-                + P.politics_challenge_disloyalty * (1.0 - o.loyal)
-                + P.politics_challenge_grievance * o.griev + P.politics_challenge_fear * o.fear)
+        pull = (
+            P.politics_challenge_base
+            + P.politics_challenge_popularity * o.pop
+            + P.politics_challenge_ambition * o.ambition
+            + P.politics_challenge_disloyalty * (1.0 - o.loyal)
+            + P.politics_challenge_grievance * o.griev
+            + P.politics_challenge_fear * o.fear
+        )
         if uniform(k, i, 0) >= sigmoid(pull):
             continue
         R.challenges += 1
         R.challenges_month += 1
-        success = sigmoid(P.politics_challenge_success_base + P.politics_challenge_success_popularity * o.pop
-                          + P.politics_challenge_success_paranoia * R.paranoia)
+        success = sigmoid(
+            P.politics_challenge_success_base
+            + P.politics_challenge_success_popularity * o.pop
+            + P.politics_challenge_success_paranoia * R.paranoia
+        )
         if uniform(k, i, 1) < success:
             R.ruler_alive = 0
             R.purge_quota = 0.0  # the new leadership ends the old one's quotas
@@ -99,16 +106,37 @@ def morale_step(r, off, run, P):  # type: ignore[no-untyped-def]
             ps = off[r, o.patron].status
             if ps == Status.ARRESTED or ps == Status.EXECUTED:
                 assoc = P.politics_association_exposure
-        o.fear = clip01(o.fear + P.politics_fear_repression * rate + P.politics_fear_association * assoc
-                        + P.politics_fear_recovery * (P.politics_fear_baseline - o.fear))
+        o.fear = clip01(
+            o.fear
+            + P.politics_fear_repression * rate
+            + P.politics_fear_association * assoc
+            + P.politics_fear_recovery * (P.politics_fear_baseline - o.fear)
+        )
         o.griev *= P.politics_grievance_decay
         o.loyal = clip01(o.loyal - P.politics_loyalty_erosion * o.griev * o.loyal)
     R.repressed_month = 0
 
 
 @numba.njit(cache=True)
-def turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, run, P, corps_comp,
-                  corps_loyal, corps_ambition, corps_kappa, prior_var, ev, ev_n):  # type: ignore[no-untyped-def]
+def turnover_step(
+    r,
+    t,
+    seed,
+    run_id,
+    calendar_month,
+    off,
+    holder,
+    generation,
+    run,
+    P,
+    corps_comp,
+    corps_loyal,
+    corps_ambition,
+    corps_kappa,
+    prior_var,
+    ev,
+    ev_n,
+):  # type: ignore[no-untyped-def]
     """Step 11: ageing, retirement, natural loss; once a year empty slots take new colonels."""
     k = stream_key(seed, run_id, t, Purpose.AGEING)
     n = off.shape[1]
@@ -143,8 +171,7 @@ def turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, r
         o.post = -1
         o.comp = min(max(corps_comp + sd_c * normal(k_in, i, 0), P.turnover_trait_min), P.turnover_trait_max)
         o.loyal = min(max(corps_loyal + sd_l * normal(k_in, i, 1), P.turnover_trait_min), P.turnover_trait_max)
-        o.ambition = min(max(corps_ambition + sd_a * normal(k_in, i, 2), P.turnover_trait_min),
-                         P.turnover_trait_max)
+        o.ambition = min(max(corps_ambition + sd_a * normal(k_in, i, 2), P.turnover_trait_min), P.turnover_trait_max)
         o.age = P.turnover_intake_age + P.turnover_intake_age_span * uniform(k_in, i, 6)
         o.exper = 0.0
         o.tenure = 0

@@ -13,8 +13,7 @@ N_BORDER = 5
 
 
 @numba.njit(cache=True)
-def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength,
-                  P, ev, ev_n):  # type: ignore[no-untyped-def]
+def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
     """Step 1: war begins, fronts open and close."""
     R = run[r]
     if R.war == War.PEACE and t == war_start:
@@ -104,15 +103,19 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             ps = off[r, o.patron].status
             if ps == Status.ARRESTED or ps == Status.EXECUTED:
                 patron_hit = 1.0
-        hazard = (P.security_denounce_rate * (1.0 + P.security_quota_denounce_boost * quota_on)
-                  * (1.0 + P.security_fear_denounce_boost * mean_fear) * (1.0 + P.security_rank_denounce * o.rank)
-                  * (1.0 + P.security_association_boost * patron_hit) * (1.0 + P.security_watched_denounce * o.watched))
+        hazard = (
+            P.security_denounce_rate
+            * (1.0 + P.security_quota_denounce_boost * quota_on)
+            * (1.0 + P.security_fear_denounce_boost * mean_fear)
+            * (1.0 + P.security_rank_denounce * o.rank)
+            * (1.0 + P.security_association_boost * patron_hit)
+            * (1.0 + P.security_watched_denounce * o.watched)
+        )
         u = uniform(k_den, i, 0)
         # 1 - exp(-h) <= h (to within an ulp): a draw above h + 1e-12 cannot be a denunciation, and the
         # exact test, exp and all, is needed only below it.  Same outcome, a twentieth of the exps.
         if u < hazard + 1e-12 and u < 1.0 - np.exp(-hazard):
-            signal = (P.security_accuracy * (1.0 - o.loyal)
-                      + P.security_false_accusation * uniform(k_sig, i, 0))
+            signal = P.security_accuracy * (1.0 - o.loyal) + P.security_false_accusation * uniform(k_sig, i, 0)
             o.susp += signal
             other = -1
             start = int(uniform(k_den, i, 1) * n)
@@ -211,12 +214,16 @@ def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_f
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_organ_noise / np.sqrt(trust))
         if o.withdrew:
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, P.ruler_withdrawal_loyalty, P.ruler_withdrawal_noise)
-        ask = (P.ruler_autonomy_rate * o.comp * P.ruler_autonomy_competence * o.ambition * P.ruler_autonomy_ambition
-               * (1.0 - o.fear))
+        ask = (
+            P.ruler_autonomy_rate * o.comp * P.ruler_autonomy_competence * o.ambition * P.ruler_autonomy_ambition * (1.0 - o.fear)
+        )
         o.requests = 1 if (o.post >= 0 and uniform(k_a, i, 0) < ask) else 0
         if o.post >= 0 and o.pop > top_pop:
             top_pop = o.pop
-    R.paranoia = clip01(R.paranoia + P.ruler_paranoia_decay * (P.ruler_paranoia_start - R.paranoia)
-                        + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
-                        + P.ruler_paranoia_challenge * R.challenges_month)
+    R.paranoia = clip01(
+        R.paranoia
+        + P.ruler_paranoia_decay * (P.ruler_paranoia_start - R.paranoia)
+        + P.ruler_paranoia_popularity * max(0.0, top_pop - P.ruler_paranoia_popularity_floor)
+        + P.ruler_paranoia_challenge * R.challenges_month
+    )
     R.challenges_month = 0

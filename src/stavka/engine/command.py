@@ -13,8 +13,9 @@ from .common import clip01, emit, kalman, vacate
 
 
 @numba.njit(cache=True)
-def apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause,
-                    hold, budget, k_int, P, ev, ev_n, work_int):  # type: ignore[no-untyped-def]
+def apply_decisions(
+    r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause, hold, budget, k_int, P, ev, ev_n, work_int
+):  # type: ignore[no-untyped-def]
     """Carry out the `budget` highest-priority personnel actions of run r (`work_int`: scratch)."""
     n = off.shape[1]
     order = work_int[0]
@@ -156,8 +157,25 @@ def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[
 
 
 @numba.njit(cache=True)
-def fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
-                   crisis, P, ev, ev_n, work_int, work_float):  # type: ignore[no-untyped-def]
+def fill_vacancies(
+    r,
+    off,
+    holder,
+    fronts,
+    run,
+    post_kind,
+    post_front,
+    post_min_rank,
+    fill_order,
+    fill_position,
+    score,
+    crisis,
+    P,
+    ev,
+    ev_n,
+    work_int,
+    work_float,
+):  # type: ignore[no-untyped-def]
     """Fill every vacant post that must be held, in order of importance, by the eligible officer the
     doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
     vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank.

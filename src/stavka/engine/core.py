@@ -37,8 +37,7 @@ class Ruler(Protocol):
     def month_plan(self, label: str) -> tuple[Knobs, RunSettings] | None: ...
 
 
-RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees",
-                "organ_trust")
+RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees", "organ_trust")
 
 
 @numba.njit(cache=True, parallel=True)
@@ -66,8 +65,9 @@ def spearman_rho(a: NDArray[np.float64], b: NDArray) -> float:  # type: ignore[t
     if (x[0] == x).all() or (y[0] == y).all():
         from scipy.stats import ConstantInputWarning
 
-        warnings.warn(ConstantInputWarning("An input array is constant; the correlation coefficient is not defined."),
-                      stacklevel=2)
+        warnings.warn(
+            ConstantInputWarning("An input array is constant; the correlation coefficient is not defined."), stacklevel=2
+        )
         return np.nan
     if np.isnan(x).any() or np.isnan(y).any():
         return np.nan
@@ -148,8 +148,9 @@ class BatchLog:
         if need > len(self.records):
             self._grow(max(need, 2 * len(self.records), 4096))
         item = self.records.dtype.itemsize
-        self.n_events = int(gather_runs(ledgers.view(np.uint8), counts.sum(axis=0), item,
-                                        self.records.view(np.uint8), self.n_events))
+        self.n_events = int(
+            gather_runs(ledgers.view(np.uint8), counts.sum(axis=0), item, self.records.view(np.uint8), self.n_events)
+        )
         self.counts[t : t + n_months] = counts
         self.blocks.append(t)
         self.next_month = t + n_months
@@ -187,16 +188,17 @@ class BatchLog:
         order = np.argsort(months, kind="stable")
         months, rows, records = months[order], rows[order], self.records[: self.n_events][order]
         bounds = np.flatnonzero(np.diff(months)) + 1
-        return [(int(m[0]), r, rec) for m, r, rec in
-                zip(np.split(months, bounds), np.split(rows, bounds), np.split(records, bounds), strict=True)
-                if len(m)]
+        return [
+            (int(m[0]), r, rec)
+            for m, r, rec in zip(np.split(months, bounds), np.split(rows, bounds), np.split(records, bounds), strict=True)
+            if len(m)
+        ]
 
 
 class Engine:
     """Drives a batch of runs of one scenario through its months."""
 
-    def __init__(self, scenario: Scenario, seed: int, run_ids: NDArray[np.int64],
-                 workspace: Workspace | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int, run_ids: NDArray[np.int64], workspace: Workspace | None = None) -> None:
         """`workspace`: memory kept from an earlier batch's engine, which must no longer be in use (see
         `Workspace`); by default the engine has its own."""
         self.scenario = scenario
@@ -214,13 +216,17 @@ class Engine:
         self._series_block[:] = np.nan
         self._repression_so_far = np.zeros(n_runs, dtype=np.int64)
         self.events_per_run_month = max(8, self.capacity // 32)  # room made at first: ~2x what the default writes
-        self.log = BatchLog(series={k: self._series_block[j] for j, k in enumerate(SERIES)},
-                            meritocracy=np.full(n_runs, np.nan), continuity=np.full(n_runs, np.nan),
-                            records=ws.array("ledger", (n_runs * n_months * self.events_per_run_month,), EVENT))
+        self.log = BatchLog(
+            series={k: self._series_block[j] for j, k in enumerate(SERIES)},
+            meritocracy=np.full(n_runs, np.nan),
+            continuity=np.full(n_runs, np.nan),
+            records=ws.array("ledger", (n_runs * n_months * self.events_per_run_month,), EVENT),
+        )
         self.log.reserve(n_runs, n_months, self.events_per_run_month)
         c = scenario.config
-        self._corps = np.array([c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean,
-                                c.corps.trait_concentration, c.ruler.prior_var])
+        self._corps = np.array(
+            [c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean, c.corps.trait_concentration, c.ruler.prior_var]
+        )
         self._posts = scenario.posts
         self._visible: NDArray | None = None  # type: ignore[type-arg]  # for the compiled policy
         self._decisions: tuple[NDArray, ...] = ()  # type: ignore[type-arg]  # its reusable outputs
@@ -239,17 +245,30 @@ class Engine:
     def view(self) -> RulerView:
         """The ruler's view after steps 1-3 of the current month (call `begin_month` first)."""
         s = self.scenario
-        return RulerView.of(self.world, self._posts, s.calendar.label(self.month), s.war_start, self.seed,
-                            self.run_ids)
+        return RulerView.of(self.world, self._posts, s.calendar.label(self.month), s.war_start, self.seed, self.run_ids)
 
     def begin_month(self) -> None:
         """Steps 1-3: calendar, security organ, the ruler's observation."""
         s, w = self.scenario, self.world
         t = w.month
         self.ev_n[:] = 0
-        month_before(t, self.seed, self.run_ids, w.off, w.holder, w.fronts, w.run, self._posts.kind,
-                     self._posts.front, int(s.fronts_target[t]), s.war_start,
-                     s.config.operations.own_strength, s.params, self.ev, self.ev_n)
+        month_before(
+            t,
+            self.seed,
+            self.run_ids,
+            w.off,
+            w.holder,
+            w.fronts,
+            w.run,
+            self._posts.kind,
+            self._posts.front,
+            int(s.fronts_target[t]),
+            s.war_start,
+            s.config.operations.own_strength,
+            s.params,
+            self.ev,
+            self.ev_n,
+        )
 
     def end_month(self, decisions: Decisions) -> None:
         """Step 4 (the decisions take effect) and steps 5-11."""
@@ -260,14 +279,38 @@ class Engine:
             w.run[name] = np.where(alive, getattr(decisions, name), w.run[name])
         budget = (s.config.ruler.attention + s.config.ruler.crisis_attention * w.run["crisis"]).astype(np.int64)
         cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
-        month_after(t, self.seed, self.run_ids, cal_month, w.off, w.holder, w.fronts, w.run, w.generation,
-                    self._posts.kind, self._posts.front, self._posts.min_rank, self._posts.fill_order,
-                    self._posts.fill_position, self._posts.front_first, self._posts.front_posts,
-                    decisions.action.astype(np.int8), decisions.priority.astype(np.float64),
-                    decisions.cause.astype(np.int8), np.nan_to_num(decisions.appoint_score, nan=-np.inf),
-                    decisions.hold.astype(np.int8), decisions.directive.astype(np.int64), budget,
-                    float(s.pressure[t]), float(s.enemy_quality[t]), float(s.mobilisation[t]), s.params,
-                    self._corps, self.ev, self.ev_n)
+        month_after(
+            t,
+            self.seed,
+            self.run_ids,
+            cal_month,
+            w.off,
+            w.holder,
+            w.fronts,
+            w.run,
+            w.generation,
+            self._posts.kind,
+            self._posts.front,
+            self._posts.min_rank,
+            self._posts.fill_order,
+            self._posts.fill_position,
+            self._posts.front_first,
+            self._posts.front_posts,
+            decisions.action.astype(np.int8),
+            decisions.priority.astype(np.float64),
+            decisions.cause.astype(np.int8),
+            np.nan_to_num(decisions.appoint_score, nan=-np.inf),
+            decisions.hold.astype(np.int8),
+            decisions.directive.astype(np.int64),
+            budget,
+            float(s.pressure[t]),
+            float(s.enemy_quality[t]),
+            float(s.mobilisation[t]),
+            s.params,
+            self._corps,
+            self.ev,
+            self.ev_n,
+        )
         self._collect(t)
         w.month += 1
 
@@ -284,26 +327,71 @@ class Engine:
         if self._visible is None:
             self._visible = w.off[list(VISIBLE_OFFICER_FIELDS)]
             ws = self.workspace
-            self._decisions = (ws.array("action", w.off.shape, np.int8), ws.array("priority", w.off.shape, np.float64),
-                               ws.array("cause", w.off.shape, np.int8), ws.array("score", w.off.shape, np.float64),
-                               np.empty(w.fronts.shape, dtype=np.int8), np.empty(n_runs))
+            self._decisions = (
+                ws.array("action", w.off.shape, np.int8),
+                ws.array("priority", w.off.shape, np.float64),
+                ws.array("cause", w.off.shape, np.int8),
+                ws.array("score", w.off.shape, np.float64),
+                np.empty(w.fronts.shape, dtype=np.int8),
+                np.empty(n_runs),
+            )
         calendar_months = (s.calendar.start_month - 1 + np.arange(n_months)) % 12 + 1
         # Each run's events, month after month; a run that fills its row stops and resumes once it grows.
-        ledgers = self.workspace.array("run ledgers", (n_runs, self.capacity + len(plans) * self.events_per_run_month),
-                                       EVENT)
+        ledgers = self.workspace.array("run ledgers", (n_runs, self.capacity + len(plans) * self.events_per_run_month), EVENT)
         ledger_n = np.zeros(n_runs, dtype=np.int64)
         counts = np.zeros((n_months, n_runs), dtype=np.int64)
         next_t = np.full(n_runs, t0, dtype=np.int64)
         p = self._posts
         action, priority, cause, score, hold, listening = self._decisions
         while True:
-            runs_fused(t1, next_t, self.seed, self.run_ids, calendar_months, w.off, self._visible, w.holder, w.fronts,
-                       w.run, w.generation, p.kind, p.front, p.min_rank, p.fill_order, p.fill_position, p.front_first,
-                       p.front_posts, s.fronts_target, s.war_start, s.config.operations.own_strength, s.pressure,
-                       s.enemy_quality, s.mobilisation, s.params, self._corps, knob_rows, setting_rows,
-                       s.config.ruler.attention, s.config.ruler.crisis_attention, action, priority, cause, score, hold,
-                       listening, self._series_block, self._repression_so_far, ledgers, ledger_n, counts,
-                       self.capacity, n_months - 1, self._merit, self._merit_n, self.log.continuity)
+            runs_fused(
+                t1,
+                next_t,
+                self.seed,
+                self.run_ids,
+                calendar_months,
+                w.off,
+                self._visible,
+                w.holder,
+                w.fronts,
+                w.run,
+                w.generation,
+                p.kind,
+                p.front,
+                p.min_rank,
+                p.fill_order,
+                p.fill_position,
+                p.front_first,
+                p.front_posts,
+                s.fronts_target,
+                s.war_start,
+                s.config.operations.own_strength,
+                s.pressure,
+                s.enemy_quality,
+                s.mobilisation,
+                s.params,
+                self._corps,
+                knob_rows,
+                setting_rows,
+                s.config.ruler.attention,
+                s.config.ruler.crisis_attention,
+                action,
+                priority,
+                cause,
+                score,
+                hold,
+                listening,
+                self._series_block,
+                self._repression_so_far,
+                ledgers,
+                ledger_n,
+                counts,
+                self.capacity,
+                n_months - 1,
+                self._merit,
+                self._merit_n,
+                self.log.continuity,
+            )
             if (next_t == t1).all():
                 break
             grown = np.empty((n_runs, 2 * ledgers.shape[1]), dtype=EVENT)  # not the workspace's: it may be the same memory

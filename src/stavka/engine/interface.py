@@ -54,10 +54,14 @@ class RulerView:
     run: dict[str, NDArray]  # type: ignore[type-arg]
 
     @classmethod
-    def of(cls, world: World, posts: PostTable, label: str, war_start: int, seed: int,
-           run_ids: NDArray[np.int64]) -> RulerView:
+    def of(cls, world: World, posts: PostTable, label: str, war_start: int, seed: int, run_ids: NDArray[np.int64]) -> RulerView:
         return cls(
-            month=world.month, label=label, war_start=war_start, seed=seed, run_ids=run_ids, posts=posts,
+            month=world.month,
+            label=label,
+            war_start=war_start,
+            seed=seed,
+            run_ids=run_ids,
+            posts=posts,
             records=_readonly(world.off[list(VISIBLE_OFFICER_FIELDS)]),
             front={k: _readonly(world.fronts[k]) for k in VISIBLE_FRONT_FIELDS},
             run={k: _readonly(world.run[k]) for k in VISIBLE_RUN_FIELDS},

@@ -40,13 +40,11 @@ class RunSettings(NamedTuple):
 
 
 # A month's settings as a record, for a month-indexed array of them (`runs_fused`).
-SETTINGS = np.dtype([(name, np.float64 if kind is float else np.int64)
-                     for name, kind in get_type_hints(RunSettings).items()])
+SETTINGS = np.dtype([(name, np.float64 if kind is float else np.int64) for name, kind in get_type_hints(RunSettings).items()])
 
 
 @numba.njit(cache=True)
-def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start,
-               own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
     """Steps 1-3 of run r: calendar, security organ, observation; then whether a front collapsed."""
     calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
     security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
@@ -59,72 +57,274 @@ def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_fro
 
 
 @numba.njit(cache=True)
-def after_run(r, t, seed, run_id, calendar_month, off, holder, fronts, run, generation, post_kind, post_front,
-              post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority, cause, score, hold,
-              directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n, work_int,
-              work_float):  # type: ignore[no-untyped-def]
+def after_run(
+    r,
+    t,
+    seed,
+    run_id,
+    calendar_month,
+    off,
+    holder,
+    fronts,
+    run,
+    generation,
+    post_kind,
+    post_front,
+    post_min_rank,
+    fill_order,
+    fill_position,
+    front_first,
+    front_posts,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    directive,
+    budget,
+    pressure,
+    enemy_q,
+    mobil,
+    P,
+    corps,
+    ev,
+    ev_n,
+    work_int,
+    work_float,
+):  # type: ignore[no-untyped-def]
     """Steps 4-11 of run r: the decisions take effect, vacancies, operations, captivity, learning,
     politics, morale, turnover.  `work_int` and `work_float` are scratch (`common.new_work`)."""
     R = run[r]
     if R.ruler_alive:
         k_int = stream_key(seed, run_id, t, Purpose.INTERROGATION)
         if directive == 270 or directive == 227:
-            emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1,
-                 Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)
+            emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1, Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)
             for i in range(off.shape[1]):  # both orders frighten the commanders they threaten
                 o = off[r, i]
                 if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.DISTRICT:
                     o.fear = min(1.0, o.fear + P.politics_order_fear)
-        apply_decisions(r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause, hold, budget,
-                        k_int, P, ev, ev_n, work_int)
-    fill_vacancies(r, off, holder, fronts, run, post_kind, post_front, post_min_rank, fill_order, fill_position, score,
-                   R.crisis, P, ev, ev_n, work_int, work_float)
-    operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure,
-                    enemy_q, mobil, P, ev, ev_n)
+        apply_decisions(
+            r,
+            off,
+            holder,
+            fronts,
+            run,
+            post_kind,
+            post_min_rank,
+            action,
+            priority,
+            cause,
+            hold,
+            budget,
+            k_int,
+            P,
+            ev,
+            ev_n,
+            work_int,
+        )
+    fill_vacancies(
+        r,
+        off,
+        holder,
+        fronts,
+        run,
+        post_kind,
+        post_front,
+        post_min_rank,
+        fill_order,
+        fill_position,
+        score,
+        R.crisis,
+        P,
+        ev,
+        ev_n,
+        work_int,
+        work_float,
+    )
+    operations_step(
+        r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
+    )
     captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     learning_step(r, off, fronts, run, post_kind, P)
     politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P, ev, ev_n)
     morale_step(r, off, run, P)
-    turnover_step(r, t, seed, run_id, calendar_month, off, holder, generation, run, P, corps[0], corps[1], corps[2],
-                  corps[3], corps[4], ev, ev_n)
+    turnover_step(
+        r,
+        t,
+        seed,
+        run_id,
+        calendar_month,
+        off,
+        holder,
+        generation,
+        run,
+        P,
+        corps[0],
+        corps[1],
+        corps[2],
+        corps[3],
+        corps[4],
+        ev,
+        ev_n,
+    )
 
 
 @numba.njit(cache=True, parallel=True)
-def month_before(t, seed, run_ids, off, holder, fronts, run, post_kind, post_front, target, war_start,
-                 own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def month_before(t, seed, run_ids, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
     for r in numba.prange(off.shape[0]):
-        before_run(r, t, seed, run_ids[r], off, holder, fronts, run, post_kind, post_front, target, war_start,
-                   own_strength, P, ev, ev_n)
+        before_run(
+            r, t, seed, run_ids[r], off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n
+        )
 
 
 @numba.njit(cache=True, parallel=True)
-def month_after(t, seed, run_ids, calendar_month, off, holder, fronts, run, generation, post_kind, post_front,
-                post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority, cause, score,
-                hold, directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n):  # type: ignore[no-untyped-def]
+def month_after(
+    t,
+    seed,
+    run_ids,
+    calendar_month,
+    off,
+    holder,
+    fronts,
+    run,
+    generation,
+    post_kind,
+    post_front,
+    post_min_rank,
+    fill_order,
+    fill_position,
+    front_first,
+    front_posts,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    directive,
+    budget,
+    pressure,
+    enemy_q,
+    mobil,
+    P,
+    corps,
+    ev,
+    ev_n,
+):  # type: ignore[no-untyped-def]
     for r in numba.prange(off.shape[0]):
         work_int, work_float = new_work(off.shape[1])
-        after_run(r, t, seed, run_ids[r], calendar_month, off, holder, fronts, run, generation, post_kind,
-                  post_front, post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority,
-                  cause, score, hold, directive[r], budget[r], pressure, enemy_q, mobil, P, corps, ev, ev_n, work_int,
-                  work_float)
+        after_run(
+            r,
+            t,
+            seed,
+            run_ids[r],
+            calendar_month,
+            off,
+            holder,
+            fronts,
+            run,
+            generation,
+            post_kind,
+            post_front,
+            post_min_rank,
+            fill_order,
+            fill_position,
+            front_first,
+            front_posts,
+            action,
+            priority,
+            cause,
+            score,
+            hold,
+            directive[r],
+            budget[r],
+            pressure,
+            enemy_q,
+            mobil,
+            P,
+            corps,
+            ev,
+            ev_n,
+            work_int,
+            work_float,
+        )
 
 
 @numba.njit(cache=True)
-def fused_run(r, t, seed, run_id, calendar_month, off, visible, holder, fronts, run, generation, post_kind, post_front,
-              post_min_rank, fill_order, fill_position, front_first, front_posts, target, war_start, own_strength,
-              pressure, enemy_q, mobil, P, corps, K, S, attention, crisis_attention, action, priority, cause, score,
-              hold, listening, series, so_far, ev, ev_n, work_int, work_float):  # type: ignore[no-untyped-def]
+def fused_run(
+    r,
+    t,
+    seed,
+    run_id,
+    calendar_month,
+    off,
+    visible,
+    holder,
+    fronts,
+    run,
+    generation,
+    post_kind,
+    post_front,
+    post_min_rank,
+    fill_order,
+    fill_position,
+    front_first,
+    front_posts,
+    target,
+    war_start,
+    own_strength,
+    pressure,
+    enemy_q,
+    mobil,
+    P,
+    corps,
+    K,
+    S,
+    attention,
+    crisis_attention,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    listening,
+    series,
+    so_far,
+    ev,
+    ev_n,
+    work_int,
+    work_float,
+):  # type: ignore[no-untyped-def]
     """The whole month t of run r under a policy doctrine with knobs K and run settings S: steps 1-3, the
     policy's rules (step 4a), its run settings, steps 4-11 and the month's series.
 
     `visible` is `off` restricted to the fields the ruler sees: the policy reads only that.  `work_int` and
     `work_float` are scratch (`common.new_work`).
     """
-    before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start,
-               own_strength, P, ev, ev_n)
-    decide_run(r, seed, run_id, t, visible, run.war, run.war_end, run.paranoia, run.crisis, fronts.collapsed,
-               fronts.reported, post_kind, post_front, K, action, priority, cause, score, hold, listening, work_int,
-               work_float)
+    before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
+    decide_run(
+        r,
+        seed,
+        run_id,
+        t,
+        visible,
+        run.war,
+        run.war_end,
+        run.paranoia,
+        run.crisis,
+        fronts.collapsed,
+        fronts.reported,
+        post_kind,
+        post_front,
+        K,
+        action,
+        priority,
+        cause,
+        score,
+        hold,
+        listening,
+        work_int,
+        work_float,
+    )
     R = run[r]
     if R.ruler_alive:  # the run-level settings of a fallen ruler stay as he left them
         R.credit = S.credit
@@ -136,9 +336,41 @@ def fused_run(r, t, seed, run_id, calendar_month, off, visible, holder, fronts, 
         R.punish_returnees = S.punish_returnees
         R.organ_trust = S.organ_trust
     budget = int(attention + crisis_attention * R.crisis)
-    after_run(r, t, seed, run_id, calendar_month, off, holder, fronts, run, generation, post_kind, post_front,
-              post_min_rank, fill_order, fill_position, front_first, front_posts, action, priority, cause, score, hold,
-              S.directive, budget, pressure, enemy_q, mobil, P, corps, ev, ev_n, work_int, work_float)
+    after_run(
+        r,
+        t,
+        seed,
+        run_id,
+        calendar_month,
+        off,
+        holder,
+        fronts,
+        run,
+        generation,
+        post_kind,
+        post_front,
+        post_min_rank,
+        fill_order,
+        fill_position,
+        front_first,
+        front_posts,
+        action,
+        priority,
+        cause,
+        score,
+        hold,
+        S.directive,
+        budget,
+        pressure,
+        enemy_q,
+        mobil,
+        P,
+        corps,
+        ev,
+        ev_n,
+        work_int,
+        work_float,
+    )
     series_run(r, t, off, fronts, run, post_kind, series, so_far)
 
 
@@ -173,11 +405,54 @@ def war_end_snapshot(r, off, post_kind, merit, merit_n, continuity):  # type: ig
 
 
 @numba.njit(cache=True, parallel=True)
-def runs_fused(t_end, next_t, seed, run_ids, calendar_months, off, visible, holder, fronts, run, generation,
-               post_kind, post_front, post_min_rank, fill_order, fill_position, front_first, front_posts, targets,
-               war_start, own_strength, pressure, enemy_q, mobil, P, corps, knobs, settings, attention,
-               crisis_attention, action, priority, cause, score, hold, listening, series, so_far, ledger, ledger_n,
-               counts, room, last_month, merit, merit_n, continuity):  # type: ignore[no-untyped-def]
+def runs_fused(
+    t_end,
+    next_t,
+    seed,
+    run_ids,
+    calendar_months,
+    off,
+    visible,
+    holder,
+    fronts,
+    run,
+    generation,
+    post_kind,
+    post_front,
+    post_min_rank,
+    fill_order,
+    fill_position,
+    front_first,
+    front_posts,
+    targets,
+    war_start,
+    own_strength,
+    pressure,
+    enemy_q,
+    mobil,
+    P,
+    corps,
+    knobs,
+    settings,
+    attention,
+    crisis_attention,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    listening,
+    series,
+    so_far,
+    ledger,
+    ledger_n,
+    counts,
+    room,
+    last_month,
+    merit,
+    merit_n,
+    continuity,
+):  # type: ignore[no-untyped-def]
     """Each run from its month `next_t[r]` to `t_end`, month after month (`fused_run`) before the next run:
     a run's state stays in the core's cache, and nothing returns to Python between months.  Every array
     indexed by month (`calendar_months`, `targets`, `pressure`, ..., `knobs` and `settings`, the plan of
@@ -192,11 +467,50 @@ def runs_fused(t_end, next_t, seed, run_ids, calendar_months, off, visible, hold
         t = next_t[r]
         while t < t_end and ledger_n[r] + room <= ledger.shape[1]:
             start = ledger_n[r]
-            fused_run(r, t, seed, run_ids[r], calendar_months[t], off, visible, holder, fronts, run, generation,
-                      post_kind, post_front, post_min_rank, fill_order, fill_position, front_first, front_posts,
-                      targets[t], war_start, own_strength, pressure[t], enemy_q[t], mobil[t], P, corps, knobs[t],
-                      settings[t], attention, crisis_attention, action, priority, cause, score, hold, listening,
-                      series, so_far, ledger, ledger_n, work_int, work_float)
+            fused_run(
+                r,
+                t,
+                seed,
+                run_ids[r],
+                calendar_months[t],
+                off,
+                visible,
+                holder,
+                fronts,
+                run,
+                generation,
+                post_kind,
+                post_front,
+                post_min_rank,
+                fill_order,
+                fill_position,
+                front_first,
+                front_posts,
+                targets[t],
+                war_start,
+                own_strength,
+                pressure[t],
+                enemy_q[t],
+                mobil[t],
+                P,
+                corps,
+                knobs[t],
+                settings[t],
+                attention,
+                crisis_attention,
+                action,
+                priority,
+                cause,
+                score,
+                hold,
+                listening,
+                series,
+                so_far,
+                ledger,
+                ledger_n,
+                work_int,
+                work_float,
+            )
             counts[t, r] = ledger_n[r] - start
             if run[r].war_end == t or (t == last_month and run[r].war == War.WAR):
                 war_end_snapshot(r, off, post_kind, merit, merit_n, continuity)

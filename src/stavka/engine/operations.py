@@ -17,13 +17,18 @@ def effective_competence(o, P):  # type: ignore[no-untyped-def]
     and not yet whole in a post he took over lately (staff and troops to learn: what rotation costs, M4)."""
     settle, gain = P.operations_settle_share, P.operations_experience_gain
     settled = settle + (1.0 - settle) * min(o.tenure / P.operations_settle_months, 1.0)
-    return (o.comp * (1.0 - P.operations_trauma_dulling * o.trauma)
-            * ((1.0 - gain) + gain * min(o.exper / P.operations_experience_months, 1.0)) * settled)
+    return (
+        o.comp
+        * (1.0 - P.operations_trauma_dulling * o.trauma)
+        * ((1.0 - gain) + gain * min(o.exper / P.operations_experience_months, 1.0))
+        * settled
+    )
 
 
 @numba.njit(cache=True)
-def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q,
-                    mobil, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def operations_step(
+    r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
+):  # type: ignore[no-untyped-def]
     R = run[r]
     for i in range(off.shape[1]):  # last month's withdrawals were seen (step 3) and judged (step 4)
         off[r, i].withdrew = 0
@@ -73,8 +78,9 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, fro
         # M7: a commander under hold orders who sees the trap may withdraw against orders.
         if F.hold and odds < P.operations_withdrawal_odds and cmd >= 0:
             o = off[r, cmd]
-            p_w = (P.operations_unauthorised_withdrawal * o.comp * (1.0 - o.fear)
-                   * (1.0 - P.operations_withdrawal_loyalty * o.loyal))
+            p_w = (
+                P.operations_unauthorised_withdrawal * o.comp * (1.0 - o.fear) * (1.0 - P.operations_withdrawal_loyalty * o.loyal)
+            )
             if uniform(k_w, f, 0) < p_w:
                 initiative = 1.0
                 o.withdrew = 1
@@ -82,22 +88,28 @@ def operations_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, fro
                 emit(ev, ev_n, r, Kind.WITHDRAWAL, o.ident, -1, o.post, f, Cause.UNAUTHORISED, 0.0)
         adv = P.operations_km_per_log_odds * np.log(odds) + P.operations_noise_km * normal(k_c, f, 0)
         if adv < 0:
-            adv *= (P.operations_hold_ground_factor * (1.0 - initiative)
-                    + P.operations_initiative_ground_factor * initiative)
+            adv *= P.operations_hold_ground_factor * (1.0 - initiative) + P.operations_initiative_ground_factor * initiative
         losses = F.own * P.operations_loss_rate * (1.0 + max(0.0, -np.log(odds)))
-        enemy_losses = (F.enemy * P.operations_enemy_loss_rate
-                        * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max))
+        enemy_losses = (
+            F.enemy
+            * P.operations_enemy_loss_rate
+            * min(max(odds, P.operations_enemy_loss_odds_min), P.operations_enemy_loss_odds_max)
+        )
         if odds < 1.0:
-            hazard = (P.operations_encircle_base * (1.0 / odds - 1.0) * (P.operations_encircle_quality - min(quality, 1.0))
-                      * (P.operations_hold_encircle_factor * (1.0 - initiative)
-                         + P.operations_initiative_encircle_factor * initiative))
+            hazard = (
+                P.operations_encircle_base
+                * (1.0 / odds - 1.0)
+                * (P.operations_encircle_quality - min(quality, 1.0))
+                * (P.operations_hold_encircle_factor * (1.0 - initiative) + P.operations_initiative_encircle_factor * initiative)
+            )
             if uniform(k_e, f, 0) < 1.0 - np.exp(-hazard):
                 F.encircled = 1
                 R.encirclements += 1
                 losses += F.own * P.operations_encirclement_losses
                 adv -= P.operations_encirclement_km
-                trapped = trapped_commander(r, holder, post_kind, front_posts[front_first[f]:front_first[f + 1]], cmd,
-                                            uniform(k_e, f, 1))
+                trapped = trapped_commander(
+                    r, holder, post_kind, front_posts[front_first[f] : front_first[f + 1]], cmd, uniform(k_e, f, 1)
+                )
                 ident = off[r, trapped].ident if trapped >= 0 else -1
                 emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
                 if trapped >= 0:
@@ -219,9 +231,14 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
             o.status = Status.DEAD
             emit(ev, ev_n, r, Kind.DEATH, o.ident, -1, -1, -1, Cause.CUSTODY, 0.0)
             continue
-        pull = (P.captivity_defect_base + P.captivity_defect_fear * o.fear
-                + P.captivity_defect_grievance * o.griev + P.captivity_defect_disloyalty * (1.0 - o.loyal)
-                + P.captivity_defect_scapegoat * R.scapegoat_index + P.captivity_defect_hostage * R.hostage)
+        pull = (
+            P.captivity_defect_base
+            + P.captivity_defect_fear * o.fear
+            + P.captivity_defect_grievance * o.griev
+            + P.captivity_defect_disloyalty * (1.0 - o.loyal)
+            + P.captivity_defect_scapegoat * R.scapegoat_index
+            + P.captivity_defect_hostage * R.hostage
+        )
         if R.war == War.WAR and uniform(k, i, 1) < sigmoid(pull):
             o.status = Status.DEFECTED
             R.defections += 1
@@ -230,7 +247,6 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
         escaped = R.war == War.WAR and uniform(k, i, 2) < P.captivity_escape_rate
         if escaped or homecoming:
             o.status = Status.ACTIVE
-            emit(ev, ev_n, r, Kind.RETURN if homecoming else Kind.ESCAPE, o.ident, -1, -1, -1, Cause.NONE,
-                 float(o.captive))
+            emit(ev, ev_n, r, Kind.RETURN if homecoming else Kind.ESCAPE, o.ident, -1, -1, -1, Cause.NONE, float(o.captive))
             if uniform(k, i, 3) < R.punish_returnees:
                 arrest(r, i, off, holder, run, P, ev, ev_n, Cause.RETURNEE)

@@ -112,19 +112,81 @@ def _top(values, eligible, k, out):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, parallel=True)
-def decide_kernel(seed, run_ids, month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
-                  post_front, K, action, priority, cause, score, hold, listening):  # type: ignore[no-untyped-def]
+def decide_kernel(
+    seed,
+    run_ids,
+    month,
+    rec,
+    war,
+    war_end,
+    paranoia,
+    crisis,
+    collapsed,
+    reported,
+    post_kind,
+    post_front,
+    K,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    listening,
+):  # type: ignore[no-untyped-def]
     """The month's decisions for every run of a batch (`rec`: the visible officer fields)."""
     for r in numba.prange(rec.shape[0]):
         work_int, work_float = new_work(rec.shape[1])
-        decide_run(r, seed, run_ids[r], month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
-                   post_front, K, action, priority, cause, score, hold, listening, work_int, work_float)
+        decide_run(
+            r,
+            seed,
+            run_ids[r],
+            month,
+            rec,
+            war,
+            war_end,
+            paranoia,
+            crisis,
+            collapsed,
+            reported,
+            post_kind,
+            post_front,
+            K,
+            action,
+            priority,
+            cause,
+            score,
+            hold,
+            listening,
+            work_int,
+            work_float,
+        )
 
 
 @numba.njit(cache=True)
-def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, collapsed, reported, post_kind,
-               post_front, K, action, priority, cause, score, hold, listening, work_int,
-               work_float):  # type: ignore[no-untyped-def]
+def decide_run(
+    r,
+    seed,
+    run_id,
+    month,
+    rec,
+    war,
+    war_end,
+    paranoia,
+    crisis,
+    collapsed,
+    reported,
+    post_kind,
+    post_front,
+    K,
+    action,
+    priority,
+    cause,
+    score,
+    hold,
+    listening,
+    work_int,
+    work_float,
+):  # type: ignore[no-untyped-def]
     """Run r's decisions: its rows of action, priority, cause, score and hold, and its listening.
     `work_int` and `work_float` are scratch (`common.new_work`)."""
     n = rec.shape[1]
@@ -158,8 +220,9 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
     if has_talent:
         for i in range(n):
             o = rec[r, i]
-            senior = kind[i] == PostKind.STAFF or kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY \
-                or kind[i] == PostKind.DISTRICT
+            senior = (
+                kind[i] == PostKind.STAFF or kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY or kind[i] == PostKind.DISTRICT
+            )
             pool[i] = o.status == Status.ACTIVE and o.rank < TOP_RANK and o.bc_mu > K.talent_bar and (not at_war or senior)
             value[i] = o.bc_mu - K.talent_rank_penalty * o.rank
             talent[i] = 0
@@ -169,8 +232,11 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         for i in range(n):
             o = rec[r, i]
             k = kind[i]
-            value[i] = o.bc_mu if (o.status == Status.ACTIVE and (k == PostKind.FRONT or k == PostKind.ARMY
-                                                                    or k == PostKind.STAFF)) else -1.0
+            value[i] = (
+                o.bc_mu
+                if (o.status == Status.ACTIVE and (k == PostKind.FRONT or k == PostKind.ARMY or k == PostKind.STAFF))
+                else -1.0
+            )
             pool[i] = value[i] > 0
             charmed[i] = 0
         _top(value, pool, int(K.charm), charmed)
@@ -217,12 +283,23 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
         if i == sidelined:
             _give(action, priority, cause, r, i, Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
         # M5: break the tool to see if it still works.
-        if (K.interrogate_autonomy > 0 and active and o.requests == 1 and (K.interrogate_in_war > 0 or not at_war)
-                and uniform(key, i, 5) < K.interrogate_autonomy):
+        if (
+            K.interrogate_autonomy > 0
+            and active
+            and o.requests == 1
+            and (K.interrogate_in_war > 0 or not at_war)
+            and uniform(key, i, 5) < K.interrogate_autonomy
+        ):
             _give(action, priority, cause, r, i, Action.INTERROGATE, K.priority_interrogate, Cause.AUTONOMY)
         # Promotion of winners (M12, M4).
-        if (active and commands and reported[r, front[i]] >= K.success_km and at_war and o.rank < TOP_RANK
-                and uniform(key, i, 1) < K.promote_winners):
+        if (
+            active
+            and commands
+            and reported[r, front[i]] >= K.success_km
+            and at_war
+            and o.rank < TOP_RANK
+            and uniform(key, i, 1) < K.promote_winners
+        ):
             _give(action, priority, cause, r, i, Action.PROMOTE, K.priority_merit, Cause.MERIT)
         if has_talent and talent[i]:
             _give(action, priority, cause, r, i, Action.PROMOTE, K.priority_talent, Cause.TALENT)
@@ -235,5 +312,10 @@ def decide_run(r, seed, run_id, month, rec, war, war_end, paranoia, crisis, coll
             if arrested and o.bc_mu >= K.crisis_release:
                 _give(action, priority, cause, r, i, Action.RELEASE, K.priority_crisis_release, Cause.CRISIS)
         else:
-            score[r, i] = (K.w_competence * o.bc_mu + K.w_loyalty * o.bl_mu + K.w_seniority * seniority
-                           + K.w_popularity * o.pop + K.score_noise * uniform(key, i, 0))
+            score[r, i] = (
+                K.w_competence * o.bc_mu
+                + K.w_loyalty * o.bl_mu
+                + K.w_seniority * seniority
+                + K.w_popularity * o.pop
+                + K.score_noise * uniform(key, i, 0)
+            )

@@ -35,8 +35,20 @@ def average_ranks(x):  # type: ignore[no-untyped-def]
 
 # Visible officer fields, in the order `gather_officers` writes them.
 FLOAT_FIELDS = ("exper", "pop", "age", "susp", "bc_mu", "bc_var", "bl_mu", "bl_var")
-INT_FIELDS = ("ident", "status", "rank", "post", "wins", "defeats", "custody", "captive", "requests", "withdrew",
-              "watched", "roster")
+INT_FIELDS = (
+    "ident",
+    "status",
+    "rank",
+    "post",
+    "wins",
+    "defeats",
+    "custody",
+    "captive",
+    "requests",
+    "withdrew",
+    "watched",
+    "roster",
+)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -80,8 +92,19 @@ def gather_officers(off: NDArray) -> dict[str, NDArray]:  # type: ignore[type-ar
 
 
 # The monthly series, in the order of the rows of the block that `series_run` writes.
-SERIES = ("front_line", "corps_quality", "fear", "paranoia", "own_strength", "enemy_strength", "fronts",
-          "repression", "lessons", "listening", "credit")
+SERIES = (
+    "front_line",
+    "corps_quality",
+    "fear",
+    "paranoia",
+    "own_strength",
+    "enemy_strength",
+    "fronts",
+    "repression",
+    "lessons",
+    "listening",
+    "credit",
+)
 
 
 @numba.njit(cache=True)
