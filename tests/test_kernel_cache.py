@@ -119,7 +119,7 @@ def test_numba_imported_before_stavka(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     out = run(COMPILE, cache, prelude="import numba\n")
     assert out["numba"] == out["directory"] == str(cache / kernel_cache.source_digest()[: kernel_cache.HASH_CHARS])
-    assert list(Path(out["directory"]).rglob("*.nbi"))
+    assert list(Path(out["directory"]).rglob("*.nbi")) and not (tmp_path / "not-this-one").exists()
 
 
 def test_the_folder_follows_the_kernel_sources(tmp_path: Path) -> None:
