@@ -35,8 +35,10 @@ CASES = {
     "import stavka": "import stavka",
     "from stavka import simulate": "from stavka import simulate",
     "import + simulate(runs=1)": "import stavka; stavka.simulate(runs=1)",
-    "  first simulate(runs=1) *": ("import time, stavka; from stavka import simulate; t = time.perf_counter(); "
-                                   "simulate(runs=1); print(time.perf_counter() - t)"),
+    "  first simulate(runs=1) *": (
+        "import time, stavka; from stavka import simulate; t = time.perf_counter(); "
+        "simulate(runs=1); print(time.perf_counter() - t)"
+    ),
     "stavka --help": "import sys; sys.argv = ['stavka', '--help']; from stavka.cli import main; main()",
     "stavka doctrines": "import sys; sys.argv = ['stavka', 'doctrines']; from stavka.cli import main; main()",
 }
