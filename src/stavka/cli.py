@@ -110,9 +110,12 @@ def run(
     keep = 0 if no_db else min(keep_events, runs)
     with _progress(runs, doctrine, json_out) as bar:
         task = bar.add_task(f"{doctrine}", total=runs)
-        res = simulate_keeping(
-            scenario, doctrine, range(runs), seed, keep, progress=lambda done: bar.update(task, completed=done)
-        )
+
+        def tick(done: int) -> None:
+            _check_stop()
+            bar.update(task, completed=done)
+
+        res = simulate_keeping(scenario, doctrine, range(runs), seed, keep, progress=tick)
     stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None, {"scenario": scenario, "doctrine": doctrine})
     summary = res.summary()
     cal = res.scenario.calendar
@@ -190,6 +193,7 @@ def compare(
         finished: dict[str, int] = {}
 
         def tick(name: str, done: int) -> None:
+            _check_stop()
             finished[name] = done
             bar.update(task, completed=sum(finished.values()), description=name)
 
@@ -320,6 +324,7 @@ def sweep(
     task = None
 
     def tick(state: SweepProgress) -> None:
+        _check_stop()
         nonlocal task
         if task is None:
             task = bar.add_task(spec.name, total=state.total, completed=state.done)
@@ -559,6 +564,17 @@ def _say(line: str) -> None:
         err.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
+_pending: list[int] = []  # signals received: their Interrupted may have been swallowed (see `_check_stop`)
+
+
+def _check_stop() -> None:
+    """Raise Interrupted for a signal already received.  A signal that lands while Numba compiles, inside a
+    ctypes callback into Python, has its exception swallowed there ("Exception ignored on calling ctypes
+    callback"); the progress callbacks call this, so the command still stops at the next batch."""
+    if _pending:
+        raise Interrupted(_pending[0])
+
+
 def _stop_on_signals() -> None:
     """SIGINT, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the command then stops and
     closes what it holds (a sweep's cluster), undisturbed; a second signal meanwhile ends the process
@@ -571,6 +587,7 @@ def _stop_on_signals() -> None:
     def stop(signum: int, frame: object) -> None:
         for sig in STOP_SIGNALS:
             signal.signal(sig, again)
+        _pending.append(signum)
         raise Interrupted(signum)
 
     for sig in STOP_SIGNALS:
