@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -18,19 +18,39 @@ from .engine.codes import Action, Cause
 from .engine.core import Engine
 from .engine.interface import Decisions, RulerView
 from .engine.state import Workspace
-from .ledger import Ledger, TableOrder, censor, empty_ledger, official_ledger, true_ledger
+from .ledger import Ledger, TableOrder, censor, empty_ledger, frame_of, official_ledger, true_ledger
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
 from .scenario import Scenario
 
 BATCH = 500  # runs simulated together; results do not depend on it
 
 
+class _Formatted:
+    """A ledger table of a result: kept as columns (`stavka.ledger.Ledger`s, one a batch) until first read,
+    then as the DataFrame they format to (a caller who never reads the tables does not pay for formatting)."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            return self  # type: ignore[return-value]  # (the class's attribute)
+        value = obj.__dict__[self.slot]
+        if isinstance(value, list):
+            value = obj.__dict__[self.slot] = frame_of(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: pd.DataFrame | list[Ledger]) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class SimulationResult:
-    """Runs of one doctrine on one scenario."""
+    """Runs of one doctrine on one scenario.  `events` (the true ledger) and `official` (the official
+    history) are DataFrames, formatted from the engine's columns when first read."""
 
     metrics: pd.DataFrame
-    events: pd.DataFrame
+    events: pd.DataFrame  # (or the batches' Ledgers, formatted when read: see below)
     official: pd.DataFrame
     series: pd.DataFrame
     meta: dict[str, Any]
@@ -38,6 +58,11 @@ class SimulationResult:
 
     def summary(self) -> pd.DataFrame:
         return summarise(self.metrics, self.scenario.calendar)
+
+
+# Installed once the dataclass exists: its __init__ stores each table through them.
+SimulationResult.events = _Formatted("events")  # type: ignore[assignment]
+SimulationResult.official = _Formatted("official")  # type: ignore[assignment]
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -149,14 +174,15 @@ def simulate(
             progress(done)
     metrics = pd.concat([p[0] for p in parts], ignore_index=True)
     series = pd.concat([p[3] for p in parts], ignore_index=True)
-    ev, official = _ledger_frame([p[1] for p in parts], False), _ledger_frame([p[2] for p in parts], True)
+    ev, official = _ledger([p[1] for p in parts], False), _ledger([p[2] for p in parts], True)
     meta = {
         "version": __version__, "scenario": scen.name, "scenario_hash": scen.config.digest(),
         "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"),
         "doctrine_record": doc.record(), "seed": int(seed),
         "runs": len(ids), "overrides": {k: v for k, v in overrides.items()},
     }
-    return SimulationResult(metrics=metrics, events=ev, official=official, series=series, meta=meta, scenario=scen)
+    return SimulationResult(metrics=metrics, events=cast(pd.DataFrame, ev), official=cast(pd.DataFrame, official),
+                            series=series, meta=meta, scenario=scen)
 
 
 def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool,
@@ -181,9 +207,10 @@ def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, k
     return metrics, true, official_ledger(true, ids, table.first, censored, len(labels)), series
 
 
-def _ledger_frame(parts: Sequence[Ledger | None], official: bool) -> pd.DataFrame:
+def _ledger(parts: Sequence[Ledger | None], official: bool) -> list[Ledger] | pd.DataFrame:
+    """The batches' ledgers (formatted as one table when read), or a table without rows."""
     kept = [p for p in parts if p is not None]
-    return Ledger.concat(kept).frame() if kept else empty_ledger(official=official)
+    return kept if kept else empty_ledger(official=official)
 
 
 def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario) -> pd.DataFrame:

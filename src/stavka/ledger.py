@@ -83,7 +83,7 @@ def _table_order(counts, start):  # type: ignore[no-untyped-def]
             s += counts[t, r]
         first[r + 1] = first[r] + s
     order = np.empty(first[n_runs], np.int64)
-    month = np.empty(first[n_runs], np.int64)
+    month = np.empty(first[n_runs], np.int16)
     for r in range(n_runs):
         p = first[r]
         for t in range(n_months):
@@ -173,16 +173,18 @@ def _censor(records, order, month, first, key_erase, key_credit, erase_p, hide, 
 def _official_order(marks, month, first, row_order, fall_first, fall_month, n_months):  # type: ignore[no-untyped-def]
     """The official table's rows: runs in `row_order`, each run's by month, within a month its kept rows in
     table order, then its erasure entries (run r's are `fall_first[r]:fall_first[r + 1]`, in the order
-    given).  Values p < len(marks) are rows of the true table, len(marks) + i erasure entry i."""
+    given).  Values p < len(marks) are rows of the true table, len(marks) + i erasure entry i; and the number of
+    rows of each run, in `row_order`."""
     n = marks.shape[0]
     size = fall_first[-1]
     for p in range(n):
         if not marks[p] & LEFT_OUT:
             size += 1
     out = np.empty(size, np.int64)
+    sizes = np.zeros(row_order.shape[0], np.int64)  # rows of each run, in `row_order`
     at = np.empty(n_months + 1, np.int64)
     q = 0
-    for r in row_order:
+    for j, r in enumerate(row_order):
         at[:] = 0
         for p in range(first[r], first[r + 1]):
             if not marks[p] & LEFT_OUT:
@@ -199,8 +201,9 @@ def _official_order(marks, month, first, row_order, fall_first, fall_month, n_mo
         for i in range(fall_first[r], fall_first[r + 1]):
             out[at[fall_month[i]]] = n + i
             at[fall_month[i]] += 1
+        sizes[j] = at[n_months - 1] - q
         q = at[n_months - 1]
-    return out
+    return out, sizes
 
 
 @numba.njit(cache=True)
@@ -216,16 +219,17 @@ def _true_columns(records, order, first, month, post_named, n_fronts, old_ranks,
     for p in range(n):
         top = max(top, records[order[p]].officer)
     pair_of = np.full(top + 2, -1, np.int64)  # by officer id + 1, in the current run
-    kind = np.empty(n, np.int64)
+    kind = np.empty(n, np.int8)
     officer = np.empty(n, np.int64)
     other = np.empty(n, np.int64)
-    post = np.empty(n, np.int64)
-    front = np.empty(n, np.int64)
-    cause = np.empty(n, np.int64)
+    post = np.empty(n, np.int16)
+    front = np.empty(n, np.int16)
+    cause = np.empty(n, np.int8)
     value = np.empty(n, np.float64)
-    pair = np.empty(n, np.int64)
+    pair = np.empty(n, np.int32)
     key = np.empty(n, np.int64)
-    shown = np.zeros(n, np.float64)
+    shown = np.empty(n, np.float64)  # the rows that show a value, in order (np.empty: the rest stays unwritten)
+    n_shown = 0
     pair_row = np.empty(n, np.int64)
     pair_officer = np.empty(n, np.int64)
     n_pairs = 0
@@ -250,16 +254,18 @@ def _true_columns(records, order, first, month, post_named, n_fronts, old_ranks,
             era = 0
             sign = 0
             if ranked_kind[k]:
-                shown[p] = np.trunc(v)
+                shown[n_shown] = np.trunc(v)
+                n_shown += 1
                 era = 1 if old_ranks[month[p]] else 0
             elif valued_kind[k]:
-                shown[p] = np.rint(np.abs(v))
+                shown[n_shown] = np.rint(np.abs(v))
+                n_shown += 1
                 sign = 1 if v > 0 else 0
             key[p] = (((sign * 2 + era) * 128 + c) * n_place + place) * 128 + k
         for i in range(run_first, n_pairs):
             pair_of[pair_officer[i] + 1] = -1
     return (kind, officer, other, post, front, cause, value, pair, pair_row[:n_pairs].copy(),
-            pair_officer[:n_pairs].copy(), key, shown)
+            pair_officer[:n_pairs].copy(), key, shown[:n_shown].copy())
 
 
 # --- censorship -------------------------------------------------------------------------------------------
@@ -291,7 +297,7 @@ class TableOrder:
 
     records: NDArray[np.void]
     order: NDArray[np.int64]
-    month: NDArray[np.int64]
+    month: NDArray[np.int16]
     first: NDArray[np.int64]
 
     @classmethod
@@ -372,51 +378,49 @@ def _dictionary(values: Sequence[str | None]) -> pa.Array:
 
 @dataclass
 class Ledger:
-    """A ledger table as columns: `run`, `officer_id`, `other_id` and `value` as they are, each text column
-    (`TEXT_COLUMNS`) as codes into its dictionary `text[name]`."""
+    """A ledger table as columns: the runs (`sizes[i]` rows of run `runs[i]`, in order), `officer_id`,
+    `other_id` and `value` as they are, each text column (`TEXT_COLUMNS`) as codes into its dictionary
+    `text[name]` (codes as narrow as they fit: the bytes of a column are most of its cost)."""
 
-    run: NDArray[np.int64]
+    runs: NDArray[np.int64]
+    sizes: NDArray[np.int64]
     officer_id: NDArray[np.int64]
     other_id: NDArray[np.int64] | NDArray[np.float64]
     value: NDArray[np.float64]
-    codes: dict[str, NDArray[np.int64]]
+    codes: dict[str, NDArray[np.integer]]  # type: ignore[type-arg]  # into `text[name]`
     text: dict[str, pa.Array] = field(repr=False)
 
     def __len__(self) -> int:
-        return len(self.run)
+        return len(self.officer_id)
 
     def frame(self) -> pd.DataFrame:
-        """The table as pandas: text decoded from the dictionaries by Arrow, in the `str` dtype."""
-        cols: dict[str, object] = {"run": self.run, "officer_id": self.officer_id, "other_id": self.other_id,
-                                   "value": self.value}
-        for name in TEXT_COLUMNS:
-            # A take by 32-bit codes: several times faster in Arrow than decoding a DictionaryArray.
-            decoded = pc.take(self.text[name], pa.array(self.codes[name].astype(np.int32, copy=False)))
-            cols[name] = pd.arrays.ArrowStringArray(decoded, dtype=STR)  # type: ignore[call-arg]  # (pandas-stubs lag)
-        return pd.DataFrame({c: cols[c] for c in COLUMNS})
+        return frame_of([self])
 
-    def take(self, rows: NDArray[np.int64]) -> Ledger:
-        return Ledger(self.run[rows], self.officer_id[rows], self.other_id[rows], self.value[rows],
-                      {k: v[rows] for k, v in self.codes.items()}, self.text)
 
-    @staticmethod
-    def concat(parts: Sequence[Ledger]) -> Ledger:
-        """One table of several, rows in order; a dictionary the parts share is kept as it is."""
-        if len(parts) == 1:
-            return parts[0]
-        codes: dict[str, NDArray[np.int64]] = {}
-        text: dict[str, pa.Array] = {}
-        for name in TEXT_COLUMNS:
-            dicts = [p.text[name] for p in parts]
-            if all(d is dicts[0] for d in dicts):
-                codes[name], text[name] = np.concatenate([p.codes[name] for p in parts]), dicts[0]
-            else:
-                base = np.cumsum([0] + [len(d) for d in dicts[:-1]])
-                codes[name] = np.concatenate([p.codes[name] + b for p, b in zip(parts, base, strict=True)])
-                text[name] = pa.concat_arrays(dicts)
-        return Ledger(np.concatenate([p.run for p in parts]), np.concatenate([p.officer_id for p in parts]),
-                      np.concatenate([p.other_id for p in parts]), np.concatenate([p.value for p in parts]),
-                      codes, text)
+def frame_of(parts: Sequence[Ledger]) -> pd.DataFrame:
+    """Ledgers (batches of one simulation, in order) as one pandas table: each text column decoded from its
+    dictionaries by Arrow (a take by 32-bit codes, several times faster than decoding a DictionaryArray),
+    one chunk per part, in the `str` dtype; the numbers written once, straight into the frame's blocks."""
+    n = sum(len(p) for p in parts)
+    ints = ["run", "officer_id"] + (["other_id"] if all(p.other_id.dtype == np.int64 for p in parts) else [])
+    floats = [c for c in ("other_id", "value") if c not in ints]
+    blocks = {np.int64: np.empty((len(ints), n), np.int64), np.float64: np.empty((len(floats), n), np.float64)}
+    at = 0
+    for p in parts:
+        for block, names in ((blocks[np.int64], ints), (blocks[np.float64], floats)):
+            for i, name in enumerate(names):
+                if name != "run":
+                    block[i, at : at + len(p)] = getattr(p, name)
+        for run, size in zip(p.runs.tolist(), p.sizes.tolist(), strict=True):
+            blocks[np.int64][0, at : at + size] = run
+            at += size
+    text = {}
+    for name in TEXT_COLUMNS:
+        chunks = [pc.take(p.text[name], pa.array(p.codes[name])) for p in parts]
+        text[name] = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR)  # type: ignore[call-arg]
+    frames = [pd.DataFrame(blocks[np.int64].T, columns=ints, copy=False),
+              pd.DataFrame(blocks[np.float64].T, columns=floats, copy=False), pd.DataFrame(text)]
+    return pd.concat(frames, axis=1)[COLUMNS]
 
 
 def empty_ledger(official: bool = False) -> pd.DataFrame:
@@ -497,7 +501,7 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     # that NaN and infinities keep codes of their own.
     valued = _VALUE_KINDS[kind]
     vcode = np.zeros(len(kind), np.int64)
-    vcode[valued], shown_values = pd.factorize(shown[valued], use_na_sentinel=False)
+    vcode[valued], shown_values = pd.factorize(shown, use_na_sentinel=False)
     span = int(key.max()) + 1 if len(key) else 1
     detail, keys = pd.factorize(vcode * span + key)
     keys = np.asarray(keys, dtype=np.int64)
@@ -519,11 +523,12 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     pair_name[gen] = len(roster) + 1 + np.arange(int(gen.sum()))
     names = pa.concat_arrays([_dictionary([*(e.short_name for e in roster), ""]),
                               generated_names_arrow(seed, ids[pair_row[gen]], pair_officer[gen])])
-    codes = {"month": table.month, "kind": kind, "officer": pair_name[pair], "post": post, "front": front,
-             "cause": cause, "detail": detail.astype(np.int64)}
-    text = {"month": st.labels, "kind": st.kinds, "officer": names, "post": st.posts, "front": st.fronts,
+    # The officer column's dictionary has an entry per pair (a few hundred a run), so its codes are the pairs.
+    codes = {"month": table.month, "kind": kind, "officer": pair, "post": post, "front": front, "cause": cause,
+             "detail": detail.astype(np.int16 if len(details) < 32000 else np.int32)}  # (the official history adds 4)
+    text = {"month": st.labels, "kind": st.kinds, "officer": pc.take(names, pair_name), "post": st.posts, "front": st.fronts,
             "cause": st.causes, "detail": _dictionary(details)}
-    return Ledger(ids[np.repeat(np.arange(table.n_runs), np.diff(table.first))], officer, other, value, codes, text)
+    return Ledger(ids, np.diff(table.first), officer, other, value, codes, text)
 
 
 def _extend(d: pa.Array, extra: Sequence[str]) -> tuple[pa.Array, list[int]]:
@@ -541,14 +546,14 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     ids = np.asarray(run_ids, dtype=np.int64)
     rows_of_run = np.argsort(ids, kind="stable")
     fall_first = np.searchsorted(c.fall_row, np.arange(len(first)), side="left").astype(np.int64)
-    src = _official_order(c.marks, true.codes["month"], first, rows_of_run, fall_first, c.fall_month, n_months)
+    src, sizes = _official_order(c.marks, true.codes["month"], first, rows_of_run, fall_first, c.fall_month, n_months)
     is_event = src < n
     ev, fall = src[is_event], src[~is_event] - n
     m = np.zeros(len(src), np.int8)
     m[is_event] = c.marks[ev]
 
     def column(values: NDArray, erasure: NDArray | float | int) -> NDArray:  # type: ignore[type-arg]
-        out = np.empty(len(src), dtype=np.result_type(values, np.asarray(erasure)))
+        out = np.empty(len(src), dtype=np.float64 if isinstance(erasure, float) else values.dtype)
         out[is_event] = values[ev]
         out[~is_event] = erasure
         return out
@@ -580,9 +585,9 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     codes["officer"][credited] = leadership
     kind[relabelled] = RELABELLING
     kind[credited] = REATTRIBUTION
-    other = column(true.other_id.astype(np.float64), np.nan)
+    other = column(true.other_id, np.nan)
     other[(m & BLANKED) != 0] = -1  # an erased man accuses no one in the record
-    return Ledger(column(true.run, ids[c.fall_row[fall]]), column(true.officer_id, true.officer_id[pos]),
+    return Ledger(ids[rows_of_run], sizes, column(true.officer_id, true.officer_id[pos]),
                   other, column(true.value, np.nan), codes, text)
 
 
@@ -605,7 +610,7 @@ def official_history(events: pd.DataFrame, seed: int, censorship: Callable[[str]
     ids, first = np.unique(run, return_index=True)
     first = np.append(first, len(run)).astype(np.int64)
     labels = sorted(set(ev["month"]))
-    month = np.searchsorted(np.array(labels, dtype=object), ev["month"].to_numpy(object)).astype(np.int64)
+    month = np.searchsorted(np.array(labels, dtype=object), ev["month"].to_numpy(object)).astype(np.int16)
     code_of = {text: int(k) for k, text in KIND_TEXT.items()}
     unknown = set(ev["kind"]) - set(code_of)
     if unknown:
@@ -621,17 +626,17 @@ def official_history(events: pd.DataFrame, seed: int, censorship: Callable[[str]
         credits[r, t] = credit(int(ids[r]), labels[t])
     table = TableOrder(rec, np.arange(len(ev), dtype=np.int64), month, first)
     c = censor(table, ids, seed, censorship, labels, credits)
-    codes: dict[str, NDArray[np.int64]] = {}
+    codes: dict[str, NDArray[np.integer]] = {}  # type: ignore[type-arg]
     text: dict[str, pa.Array] = {}
     for name in TEXT_COLUMNS:
         if name == "month":
             codes[name], text[name] = month, _dictionary(labels)
         elif name == "kind":
-            codes[name], text[name] = rec["kind"].astype(np.int64), _dictionary(_KINDS)
+            codes[name], text[name] = rec["kind"].copy(), _dictionary(_KINDS)
         else:
             k, uniq = pd.factorize(ev[name], use_na_sentinel=False)
-            codes[name], text[name] = k.astype(np.int64), pa.array(np.asarray(uniq, dtype=object), type=pa.large_string())
-    true = Ledger(run, ev["officer_id"].to_numpy(np.int64), ev["other_id"].to_numpy(np.int64),
+            codes[name], text[name] = k.astype(np.int32), pa.array(np.asarray(uniq, dtype=object), type=pa.large_string())
+    true = Ledger(ids, np.diff(first), ev["officer_id"].to_numpy(np.int64), ev["other_id"].to_numpy(np.int64),
                   ev["value"].to_numpy(np.float64), codes, text)
     official = official_ledger(true, ids, first, c, len(labels)).frame()
     stats = pd.DataFrame({"history_distortion": c.distortion, "erased_names": c.erased_names},
