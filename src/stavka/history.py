@@ -1,5 +1,5 @@
-"""The two ledgers: the official history derived from the true log by a doctrine's censorship (M9),
-and the chronicle that tells either in dated sentences."""
+"""The chronicle that tells either ledger in dated sentences, and the official history's public names (it is
+derived from the true log by a doctrine's censorship, M9, in one compiled pass: `stavka.ledger.censor`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pandas as pd
 
 from .ledger import CAUSE_TEXT, CREDIT_STREAM, ERASE_STREAM, KIND_TEXT, SECRET, official_history
 
-# The official history is derived in `stavka.ledger` (one compiled pass); these names are its public face here.
 __all__ = ["CAUSE_TEXT", "CREDIT_STREAM", "ERASE_STREAM", "KIND_TEXT", "SECRET", "chronicle", "official_history",
            "sentence"]
 

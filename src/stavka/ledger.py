@@ -16,6 +16,7 @@ have always had.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -414,9 +415,22 @@ def frame_of(parts: Sequence[Ledger]) -> pd.DataFrame:
         for run, size in zip(p.runs.tolist(), p.sizes.tolist(), strict=True):
             blocks[np.int64][0, at : at + size] = run
             at += size
+    # The takes write every row's text afresh, and fresh memory is most of their cost (page faults), which
+    # the engine's threads share out: Arrow releases the GIL.
+    jobs = [(name, p) for name in TEXT_COLUMNS for p in parts]
+
+    def take(job: tuple[str, Ledger]) -> pa.Array:
+        return pc.take(job[1].text[job[0]], pa.array(job[1].codes[job[0]]))
+
+    threads = numba.get_num_threads() if n > 100_000 else 1
+    if threads > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            taken = list(pool.map(take, jobs))
+    else:
+        taken = [take(job) for job in jobs]
     text = {}
-    for name in TEXT_COLUMNS:
-        chunks = [pc.take(p.text[name], pa.array(p.codes[name])) for p in parts]
+    for i, name in enumerate(TEXT_COLUMNS):
+        chunks = taken[i * len(parts) : (i + 1) * len(parts)]
         text[name] = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR)  # type: ignore[call-arg]
     frames = [pd.DataFrame(blocks[np.int64].T, columns=ints, copy=False),
               pd.DataFrame(blocks[np.float64].T, columns=floats, copy=False), pd.DataFrame(text)]
