@@ -1,5 +1,6 @@
-"""The compiled history metrics (`stavka.ledger.history_stats`, used by `simulate(..., events=False)`)
-against the pandas official history (`stavka.history.official_history`, used when the ledgers are kept).
+"""The history metrics without the ledgers (`stavka.ledger.history_stats`, used by `simulate(..., events=False)`)
+against those with them, and against the pandas official history the compiled pass replaced (frozen in
+`legacy_history.py`; issue 10 made the official history one compiled pass, which both paths read).
 
 Both are exact: `erased_names` is a count, and `history_distortion` is a count of altered events divided
 by the count of events of the run, one IEEE division of two integers (far below 2**53) on both sides,
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import RUNS, SEED, sim
+from legacy_history import legacy_official_history
 
 import stavka
 from stavka.doctrines import REGISTRY, Censorship
@@ -19,7 +21,7 @@ from stavka.doctrines.terror import Terror
 from stavka.engine.codes import Kind
 from stavka.engine.core import BatchLog
 from stavka.engine.state import EVENT
-from stavka.history import KIND_TEXT, official_history
+from stavka.history import KIND_TEXT
 from stavka.ledger import history_stats
 
 
@@ -35,9 +37,9 @@ def assert_history_equal(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("doctrine", sorted(REGISTRY))
 def test_events_false_metrics_equal_events_true(doctrine: str) -> None:
-    """simulate(events=False) (compiled history metrics, no tables) gives exactly the metrics of
-    simulate(events=True) (pandas official history) on the same RUNS runs, for every built-in doctrine."""
-    slow = sim(doctrine)  # events=True, the pandas official history
+    """simulate(events=False) (history metrics, no tables) gives exactly the metrics of simulate(events=True)
+    (with both tables) on the same RUNS runs, for every built-in doctrine."""
+    slow = sim(doctrine)  # events=True
     fast = stavka.simulate(doctrine=doctrine, runs=RUNS, seed=SEED, events=False)
     assert len(fast.metrics) == RUNS
     assert_history_equal(fast.metrics, slow.metrics)
@@ -82,7 +84,7 @@ def test_run_order_and_single_runs() -> None:
     assert_history_equal(alone, slow.iloc[[2]].reset_index(drop=True))
 
 
-# --- synthetic ledgers: every rule and edge of official_history -------------------------------------------
+# --- synthetic ledgers: every rule and edge of the pandas derivation ---------------------------------------
 
 N_MONTHS = 12
 LABELS = [f"1941-{m:02d}" for m in range(1, 13)]
@@ -122,7 +124,7 @@ def as_batch_log(runs: list[list[tuple[int, int, int, int]]], credit: np.ndarray
 
 
 def as_table(runs: list[list[tuple[int, int, int, int]]], ids: np.ndarray) -> pd.DataFrame:
-    """The ledger table official_history reads: by run (batch order), then month, emission order."""
+    """The ledger table the pandas derivation reads: by run (batch order), then month, emission order."""
     rows = [(int(ids[r]), LABELS[t], KIND_TEXT[Kind(k)], f"officer {o}" if o >= 0 else "", o, x)
             for r, evs in enumerate(runs) for t, k, o, x in evs]
     df = pd.DataFrame(rows, columns=["run", "month", "kind", "officer", "officer_id", "other_id"])
@@ -144,7 +146,7 @@ def test_synthetic_ledgers(case: int, one_block: bool) -> None:
     seed = int(rng.integers(0, 2**31))
     dist, erased = history_stats(as_batch_log(runs, credit, one_block), ids, seed, censorship, LABELS)
     credit_of = {(int(ids[r]), LABELS[t]): credit[r, t] for r in range(n_runs) for t in range(N_MONTHS)}
-    _, stats = official_history(as_table(runs, ids), seed, censorship, lambda r, m: credit_of[(r, m)])
+    _, stats = legacy_official_history(as_table(runs, ids), seed, censorship, lambda r, m: credit_of[(r, m)])
     want = pd.DataFrame({"run": ids}).merge(stats, left_on="run", right_index=True, how="left")
     want["history_distortion"] = want["history_distortion"].fillna(0.0)
     want["erased_names"] = want["erased_names"].fillna(0).astype(np.int64)

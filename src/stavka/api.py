@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -14,27 +14,44 @@ import pandas as pd
 from . import __version__
 from .config import MAX_RUNS_IN_MEMORY, MAX_SEED, ConfigError, ScenarioConfig
 from .doctrines import Doctrine, get_doctrine
-from .engine.codes import Action, Cause, Kind
+from .engine.codes import Action, Cause
 from .engine.core import Engine
 from .engine.interface import Decisions, RulerView
 from .engine.state import Workspace
-from .history import CAUSE_TEXT, KIND_TEXT, official_history
-from .ledger import history_stats
+from .ledger import Ledger, TableOrder, censor, empty_ledger, frame_of, official_ledger, true_ledger
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
-from .names import generated_names
 from .overrides import split as split_overrides
-from .roster import OLD_RANK_NAMES, RANK_NAMES
 from .scenario import Scenario
 
 BATCH = 500  # runs simulated together; results do not depend on it
 
 
+class _Formatted:
+    """A ledger table of a result: kept as columns (`stavka.ledger.Ledger`s, one a batch) until first read,
+    then as the DataFrame they format to (a caller who never reads the tables does not pay for formatting)."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            return self  # type: ignore[return-value]  # (the class's attribute)
+        value = obj.__dict__[self.slot]
+        if isinstance(value, list):
+            value = obj.__dict__[self.slot] = frame_of(value)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: pd.DataFrame | list[Ledger]) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class SimulationResult:
-    """Runs of one doctrine on one scenario."""
+    """Runs of one doctrine on one scenario.  `events` (the true ledger) and `official` (the official
+    history) are DataFrames, formatted from the engine's columns when first read."""
 
     metrics: pd.DataFrame
-    events: pd.DataFrame
+    events: pd.DataFrame  # (or the batches' Ledgers, formatted when read: see below)
     official: pd.DataFrame
     series: pd.DataFrame
     meta: dict[str, Any]
@@ -42,6 +59,11 @@ class SimulationResult:
 
     def summary(self) -> pd.DataFrame:
         return summarise(self.metrics, self.scenario.calendar)
+
+
+# Installed once the dataclass exists: its __init__ stores each table through them.
+SimulationResult.events = _Formatted("events")  # type: ignore[assignment]
+SimulationResult.official = _Formatted("official")  # type: ignore[assignment]
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -132,7 +154,7 @@ def simulate(
     scen_over, doc_over = split_overrides(overrides)
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
-    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    parts: list[tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]] = []
     done = 0
     workspace = workspace or Workspace()  # each batch reuses the memory of the one before
     for start in range(0, len(ids), BATCH):
@@ -141,51 +163,45 @@ def simulate(
         done += len(chunk)
         if progress:
             progress(done)
-    metrics, ev, official, series = (pd.concat([p[k] for p in parts], ignore_index=True) for k in range(4))
+    metrics = pd.concat([p[0] for p in parts], ignore_index=True)
+    series = pd.concat([p[3] for p in parts], ignore_index=True)
+    ev, official = _ledger([p[1] for p in parts], False), _ledger([p[2] for p in parts], True)
     meta = {
         "version": __version__, "scenario": scen.name, "scenario_hash": scen.config.digest(),
         "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"),
         "doctrine_record": doc.record(), "seed": int(seed),
         "runs": len(ids), "overrides": {k: v for k, v in overrides.items()},
     }
-    return SimulationResult(metrics=metrics, events=ev, official=official, series=series, meta=meta, scenario=scen)
+    return SimulationResult(metrics=metrics, events=cast(pd.DataFrame, ev), official=cast(pd.DataFrame, official),
+                            series=series, meta=meta, scenario=scen)
 
 
 def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool,
-                    workspace: Workspace) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """One batch's tables; nothing in them refers to the workspace, which the next batch overwrites."""
+                    workspace: Workspace) -> tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]:
+    """One batch's metrics and series, and its two ledgers as columns if kept; nothing in them refers to the
+    workspace, which the next batch overwrites."""
     engine = Engine(scen, seed, ids, workspace)
     log = engine.run_to_end(doc)
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
     series = series_frame(log.series, ids, scen)
-    if not keep_events and len(np.unique(ids)) == len(ids):
-        # Only the two history metrics are wanted: compiled, from the raw ledger, with no tables.
-        distortion, erased = history_stats(log, ids, seed, doc.censorship, scen.calendar.labels())
-        metrics["history_distortion"] = distortion
-        metrics["erased_names"] = erased
-        return metrics[["run", *METRICS]], empty_ledger(), empty_ledger(official=True), series
-    ev = events_frame(engine, ids)
-    credit = {(int(r), m): c for r, m, c in zip(series["run"], series["month"], series["credit"], strict=True)}
-    official, hist = official_history(ev, seed, doc.censorship, lambda r, m: credit.get((r, m), 0.0))
-    metrics = metrics.merge(hist, left_on="run", right_index=True, how="left")
-    metrics["history_distortion"] = metrics["history_distortion"].fillna(0.0)
-    metrics["erased_names"] = metrics["erased_names"].fillna(0).astype(int)
+    labels = scen.calendar.labels()
+    # One pass decides the official history; the two history metrics are read off it, and, if the ledgers
+    # are kept, the official table too.
+    table = TableOrder.of_log(log, len(labels))
+    censored = censor(table, ids, seed, doc.censorship, labels, log.series["credit"])
+    metrics["history_distortion"] = censored.distortion
+    metrics["erased_names"] = censored.erased_names
     metrics = metrics[["run", *METRICS]]
     if not keep_events:
-        ev, official = ev.iloc[0:0], official.iloc[0:0]
-    return metrics, ev, official, series
+        return metrics, None, None, series
+    true = true_ledger(table, ids, seed, scen)
+    return metrics, true, official_ledger(true, ids, table.first, censored, len(labels)), series
 
 
-LEDGER_COLUMNS = {"run": "int64", "month": "str", "kind": "str", "officer": "str", "officer_id": "int64",
-                  "other_id": "int64", "post": "str", "front": "str", "cause": "str", "detail": "str",
-                  "value": "float64"}
-
-
-def empty_ledger(official: bool = False) -> pd.DataFrame:
-    """A ledger with no rows, with the columns and dtypes `events_frame` (or the official history, whose
-    other_id is float) gives."""
-    dtypes = {**LEDGER_COLUMNS, "other_id": "float64"} if official else LEDGER_COLUMNS
-    return pd.DataFrame({c: pd.Series(dtype=d) for c, d in dtypes.items()})
+def _ledger(parts: Sequence[Ledger | None], official: bool) -> list[Ledger] | pd.DataFrame:
+    """The batches' ledgers (formatted as one table when read), or a table without rows."""
+    kept = [p for p in parts if p is not None]
+    return kept if kept else empty_ledger(official=official)
 
 
 def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario) -> pd.DataFrame:
@@ -197,76 +213,12 @@ def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario)
 
 
 def events_frame(engine: Engine, ids: np.ndarray) -> pd.DataFrame:
-    """The true ledger as a DataFrame, officers named."""
-    scen = engine.scenario
-    cols = ["run", "month", "kind", "officer", "officer_id", "other_id", "post", "front", "cause", "detail", "value"]
+    """The true ledger as a DataFrame, officers named: by run (batch order), month, emission order."""
     log = engine.log
     if not log.n_events:
-        return pd.DataFrame(columns=cols)
-    # The ledger is stored month by month (runs in batch order, each in emission order); a stable sort by
-    # run gives run, then month, keeping emission order.
-    rows, months = log.rows_months()
-    order = np.argsort(rows, kind="stable")
-    months, rows, rec = months[order], rows[order], log.records[: log.n_events][order]
-    run = ids[rows]
-    n_slots = scen.config.corps.n_officers
-    officer = rec["officer"].astype(np.int64)
-    names = _names(engine.seed, run, officer, n_slots, scen)
-    posts = scen.posts
-    post_name = np.array(posts.names + [""], dtype=object)[np.where(rec["post"] >= 0, rec["post"], len(posts.names))]
-    front_posts = {int(posts.front[p]): posts.names[p] for p in range(posts.n) if posts.kind[p] == 1}
-    front_name = np.array([front_posts.get(int(f), "") for f in rec["front"]], dtype=object)
-    kind = _KIND_NAMES[rec["kind"]]
-    cause = _CAUSE_NAMES[rec["cause"]]
-    labels = np.array(scen.calendar.labels(), dtype=object)[months]
-    detail = [_detail(k, p, f, c, v, lab) for k, p, f, c, v, lab in
-              zip(kind, post_name, front_name, cause, rec["value"], labels, strict=True)]
-    return pd.DataFrame({
-        "run": run, "month": labels, "kind": kind, "officer": names, "officer_id": officer,
-        "other_id": rec["other"].astype(np.int64), "post": post_name, "front": front_name, "cause": cause,
-        "detail": detail, "value": rec["value"].astype(float),
-    })
-
-
-def _by_code(text: dict[Kind, str] | dict[Cause, str]) -> np.ndarray:
-    """Object array: the text of each code, at the code's index."""
-    out = np.full(max(text) + 1, None, dtype=object)
-    for code, name in text.items():
-        out[int(code)] = name
-    return out
-
-
-_KIND_NAMES = _by_code(KIND_TEXT)
-_CAUSE_NAMES = _by_code(CAUSE_TEXT)
-
-
-def _names(seed: int, run: np.ndarray, officer: np.ndarray, n_slots: int, scen: Scenario) -> np.ndarray:
-    out = np.full(len(officer), "", dtype=object)
-    has = officer >= 0
-    roster_slot = has & (officer < len(scen.roster))  # generation 0 slots of the named roster
-    out[roster_slot] = [scen.roster[i].short_name for i in officer[roster_slot]]
-    gen = has & ~roster_slot
-    if gen.any():
-        pairs = pd.DataFrame({"run": run[gen], "officer": officer[gen]})
-        uniq = pairs.drop_duplicates()
-        uniq["name"] = generated_names(seed, uniq["run"].to_numpy(), uniq["officer"].to_numpy())
-        out[gen] = pairs.merge(uniq, on=["run", "officer"], how="left")["name"].to_numpy()
-    return out
-
-
-def _detail(kind: str, post: str, front: str, cause: str, value: float, month: str) -> str:
-    ranks = RANK_NAMES if month >= "1940-06" else OLD_RANK_NAMES
-    parts = []
-    if kind in ("promotion", "demotion"):
-        parts.append(f"to {ranks[int(value)]}")
-    if kind in ("victory", "defeat"):
-        parts.append(f"{abs(value):.0f} km {'advanced' if value > 0 else 'lost'}")
-    place = post or front
-    if place:
-        parts.append(("at " if kind in ("victory", "defeat", "encirclement", "killed", "captured") else "") + place)
-    if cause and kind not in ("war",):
-        parts.append(cause)
-    return ", ".join(parts)
+        return empty_ledger()
+    table = TableOrder.of_log(log, min(len(log.counts), engine.scenario.calendar.n_months))
+    return true_ledger(table, ids, engine.seed, engine.scenario).frame()
 
 
 # --- paired comparison ------------------------------------------------------------------------------
