@@ -58,8 +58,18 @@ def main() -> None:
     median = {arm: statistics.median(t) for arm, t in times.items()}
     ratio = {arm: median[arm] / median["none"] for arm in ARMS}
     if args.json:
-        print(json.dumps({"doctrine": args.doctrine, "runs": runs, "repeats": repeats, "cores": os.cpu_count(),
-                          "ms_per_run": {a: 1e3 * m for a, m in median.items()}, "ratio": ratio}))
+        print(
+            json.dumps(
+                {
+                    "doctrine": args.doctrine,
+                    "runs": runs,
+                    "repeats": repeats,
+                    "cores": os.cpu_count(),
+                    "ms_per_run": {a: 1e3 * m for a, m in median.items()},
+                    "ratio": ratio,
+                }
+            )
+        )
         return
     print(f"stavka.simulate(runs={runs}, doctrine={args.doctrine!r}), {os.cpu_count()} cores, median of {repeats}")
     print(f"  {'':<20} {'ms/run':>8} {'ratio':>6}   repetitions (ms/run)")

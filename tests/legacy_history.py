@@ -52,8 +52,7 @@ def legacy_official_history(
     k = official["kind"].to_numpy(object)
     to_reorg = relabel & (k == "transfer")
     to_disc = relabel & (k == "execution")
-    u_credit = uniform_at(stream_keys(seed, official["run"].to_numpy(np.int64), CREDIT_STREAM, Purpose.CENSOR),
-                          seq, 0)
+    u_credit = uniform_at(stream_keys(seed, official["run"].to_numpy(np.int64), CREDIT_STREAM, Purpose.CENSOR), seq, 0)
     credit_p = np.array([credit(int(r), m) for r, m in zip(official["run"], official["month"], strict=True)])
     to_collective = (k == "victory") & (u_credit < credit_p)
     official.loc[to_reorg, "detail"] = "reorganisation"
@@ -62,17 +61,19 @@ def legacy_official_history(
     official.loc[to_collective, "kind"] = "reattribution"
     official.loc[to_collective, "officer"] = "collective leadership"
     official.loc[to_collective, "detail"] = "victory credited to the collective leadership of the Stavka"
-    marks = erased.reset_index().merge(ev[["run", "officer_id", "officer"]].drop_duplicates(["run", "officer_id"]),
-                                       on=["run", "officer_id"], how="left")
-    marks = marks.assign(kind="erasure", detail="name removed from the record", post="", front="",
-                         cause="", value=np.nan)
+    marks = erased.reset_index().merge(
+        ev[["run", "officer_id", "officer"]].drop_duplicates(["run", "officer_id"]), on=["run", "officer_id"], how="left"
+    )
+    marks = marks.assign(kind="erasure", detail="name removed from the record", post="", front="", cause="", value=np.nan)
     official = pd.concat([official, marks[official.columns.intersection(marks.columns)]], ignore_index=True)
     official = official.sort_values(["run", "month"], kind="stable").reset_index(drop=True)
     altered = (~keep).astype(int)
     altered[keep] = (to_reorg | to_disc | to_collective | named_other).astype(int)
-    stats = pd.DataFrame({
-        "history_distortion": pd.Series(altered, index=ev.index).groupby(ev["run"]).sum() / n_true,
-        "erased_names": erased.groupby(level=0).size(),
-    })
+    stats = pd.DataFrame(
+        {
+            "history_distortion": pd.Series(altered, index=ev.index).groupby(ev["run"]).sum() / n_true,
+            "erased_names": erased.groupby(level=0).size(),
+        }
+    )
     stats["erased_names"] = stats["erased_names"].fillna(0).astype(int)
     return official, stats

@@ -29,8 +29,9 @@ def assert_history_equal(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
     a, b = fast["history_distortion"].to_numpy(), slow["history_distortion"].to_numpy()
     assert a.dtype == b.dtype == np.float64
     bad = np.flatnonzero(a.view(np.int64) != b.view(np.int64))
-    assert not len(bad), (f"history_distortion differs (bits) in {len(bad)} runs, "
-                          f"e.g. row {bad[0]}: {a[bad[0]]!r} != {b[bad[0]]!r}")
+    assert not len(bad), (
+        f"history_distortion differs (bits) in {len(bad)} runs, e.g. row {bad[0]}: {a[bad[0]]!r} != {b[bad[0]]!r}"
+    )
     assert fast["erased_names"].dtype == slow["erased_names"].dtype == np.int64
     assert np.array_equal(fast["erased_names"].to_numpy(), slow["erased_names"].to_numpy())
 
@@ -60,8 +61,11 @@ class PhasedCensor(Terror):
     name = "phased_censor"
 
     def censorship(self, month: str) -> Censorship:
-        return Censorship(erase_repressed=0.35 if month < "1941-06" else (1.0 if month < "1943-01" else 0.0),
-                          relabel=month >= "1942-07", hide_secret="1938-01" <= month < "1944-01")
+        return Censorship(
+            erase_repressed=0.35 if month < "1941-06" else (1.0 if month < "1943-01" else 0.0),
+            relabel=month >= "1942-07",
+            hide_secret="1938-01" <= month < "1944-01",
+        )
 
 
 def test_month_by_month_censorship() -> None:
@@ -111,22 +115,33 @@ def as_batch_log(runs: list[list[tuple[int, int, int, int]]], credit: np.ndarray
     """The BatchLog the engine would write: month by month (the Python path: a block a month), runs in batch
     order, emission order; or, with `one_block`, as the compiled path writes all months at once: run by
     run, month and emission order."""
-    flat = sorted(((t, r, j, k, o, x) for r, evs in enumerate(runs) for j, (t, k, o, x) in enumerate(evs)),
-                  key=(lambda f: (f[1], f[0], f[2])) if one_block else None)
+    flat = sorted(
+        ((t, r, j, k, o, x) for r, evs in enumerate(runs) for j, (t, k, o, x) in enumerate(evs)),
+        key=(lambda f: (f[1], f[0], f[2])) if one_block else None,
+    )
     rec = np.zeros(len(flat), dtype=EVENT)
     rec["kind"] = [f[3] for f in flat]
     rec["officer"] = [f[4] for f in flat]
     rec["other"] = [f[5] for f in flat]
     counts = np.zeros((N_MONTHS, len(runs)), dtype=np.int64)
     np.add.at(counts, ([f[0] for f in flat], [f[1] for f in flat]), 1)
-    return BatchLog(series={"credit": credit}, records=rec, counts=counts, n_events=len(flat), next_month=N_MONTHS,
-                    blocks=[0] if one_block else list(range(N_MONTHS)))
+    return BatchLog(
+        series={"credit": credit},
+        records=rec,
+        counts=counts,
+        n_events=len(flat),
+        next_month=N_MONTHS,
+        blocks=[0] if one_block else list(range(N_MONTHS)),
+    )
 
 
 def as_table(runs: list[list[tuple[int, int, int, int]]], ids: np.ndarray) -> pd.DataFrame:
     """The ledger table the pandas derivation reads: by run (batch order), then month, emission order."""
-    rows = [(int(ids[r]), LABELS[t], KIND_TEXT[Kind(k)], f"officer {o}" if o >= 0 else "", o, x)
-            for r, evs in enumerate(runs) for t, k, o, x in evs]
+    rows = [
+        (int(ids[r]), LABELS[t], KIND_TEXT[Kind(k)], f"officer {o}" if o >= 0 else "", o, x)
+        for r, evs in enumerate(runs)
+        for t, k, o, x in evs
+    ]
     df = pd.DataFrame(rows, columns=["run", "month", "kind", "officer", "officer_id", "other_id"])
     return df.assign(post="", front="", cause="", detail="", value=0.0)
 

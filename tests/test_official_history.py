@@ -28,16 +28,30 @@ def table_of(events: list[tuple[int, Kind, int, int]]) -> TableOrder:
     rec["kind"] = [int(e[1]) for e in events]
     rec["officer"] = [e[2] for e in events]
     rec["other"] = [e[3] for e in events]
-    return TableOrder(rec, np.arange(len(events), dtype=np.int64), np.array([e[0] for e in events], dtype=np.int64),
-                      np.array([0, len(events)], dtype=np.int64))
+    return TableOrder(
+        rec,
+        np.arange(len(events), dtype=np.int64),
+        np.array([e[0] for e in events], dtype=np.int64),
+        np.array([0, len(events)], dtype=np.int64),
+    )
 
 
 def frame_of(events: list[tuple[int, Kind, int, int]], run: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "run": run, "month": [LABELS[e[0]] for e in events], "kind": [KIND_TEXT[e[1]] for e in events],
-        "officer": [f"officer {e[2]}" if e[2] >= 0 else "" for e in events], "officer_id": [e[2] for e in events],
-        "other_id": [e[3] for e in events], "post": "", "front": "", "cause": "", "detail": [f"d{j}" for j in range(len(events))],
-        "value": 1.0})
+    return pd.DataFrame(
+        {
+            "run": run,
+            "month": [LABELS[e[0]] for e in events],
+            "kind": [KIND_TEXT[e[1]] for e in events],
+            "officer": [f"officer {e[2]}" if e[2] >= 0 else "" for e in events],
+            "officer_id": [e[2] for e in events],
+            "other_id": [e[3] for e in events],
+            "post": "",
+            "front": "",
+            "cause": "",
+            "detail": [f"d{j}" for j in range(len(events))],
+            "value": 1.0,
+        }
+    )
 
 
 def test_rules_on_a_known_ledger() -> None:
@@ -54,9 +68,11 @@ def test_rules_on_a_known_ledger() -> None:
         (2, Kind.VICTORY, 3, 6),  # credit 0 in month 2: kept, but the other party (6) was erased
         (2, Kind.DENUNCIATION, 7, -1),  # month 2 does not hide secrets
     ]
-    rules = {"1941-01": Censorship(erase_repressed=0.0, relabel=True, hide_secret=True),
-             "1941-02": Censorship(erase_repressed=0.0, relabel=False, hide_secret=True),
-             "1941-03": Censorship(erase_repressed=1.0, relabel=False, hide_secret=False)}
+    rules = {
+        "1941-01": Censorship(erase_repressed=0.0, relabel=True, hide_secret=True),
+        "1941-02": Censorship(erase_repressed=0.0, relabel=False, hide_secret=True),
+        "1941-03": Censorship(erase_repressed=1.0, relabel=False, hide_secret=False),
+    }
     credit = np.array([[0.0, 1.0, 0.0]])
     c = censor(table_of(events), np.array([11]), 5, rules.__getitem__, LABELS, credit)
     want = [LEFT_OUT, RELABELLED, LEFT_OUT, REATTRIBUTED, LEFT_OUT, BLANKED, LEFT_OUT, RELABELLED, BLANKED, 0]
@@ -70,8 +86,14 @@ def test_rules_on_a_known_ledger() -> None:
     assert [tuple(x if x == x else None for x in row) for row in got] == [
         ("1941-01", "relabelling", "officer 2", 2, -1.0, "reorganisation"),
         ("1941-01", "relabelling", "officer 8", 8, -1.0, "discipline"),
-        ("1941-02", "reattribution", "collective leadership", 3, -1.0,
-         "victory credited to the collective leadership of the Stavka"),
+        (
+            "1941-02",
+            "reattribution",
+            "collective leadership",
+            3,
+            -1.0,
+            "victory credited to the collective leadership of the Stavka",
+        ),
         ("1941-02", "appointment", "officer 5", 5, -1.0, "d5"),  # other_id 4 blanked
         ("1941-02", "erasure", "officer 4", 4, None, "name removed from the record"),
         ("1941-03", "victory", "officer 3", 3, -1.0, "d8"),  # other_id 6 blanked, not reattributed
@@ -115,9 +137,21 @@ def synthetic_table(rng: np.random.Generator, n_runs: int) -> tuple[pd.DataFrame
             o = int(rng.integers(-1, 12))
             other = -1 if rng.random() < 0.5 else int(rng.integers(-1, 12))
             k = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
-            rows.append((int(run), f"1942-{t + 1:02d}", KIND_TEXT[k], f"officer {o}" if o >= 0 else "", o, other,
-                         rng.choice(["", "Western Front"]), rng.choice(["", "Kiev MD"]), rng.choice(["", "quota"]),
-                         f"detail {int(rng.integers(0, 5))}", float(rng.normal())))
+            rows.append(
+                (
+                    int(run),
+                    f"1942-{t + 1:02d}",
+                    KIND_TEXT[k],
+                    f"officer {o}" if o >= 0 else "",
+                    o,
+                    other,
+                    rng.choice(["", "Western Front"]),
+                    rng.choice(["", "Kiev MD"]),
+                    rng.choice(["", "quota"]),
+                    f"detail {int(rng.integers(0, 5))}",
+                    float(rng.normal()),
+                )
+            )
     table = pd.DataFrame(rows, columns=COLUMNS)
     credit = {(int(run), f"1942-{t:02d}"): float(rng.random() * (rng.random() < 0.7)) for run in ids for t in range(1, 13)}
     return table, credit

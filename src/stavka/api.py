@@ -82,8 +82,10 @@ def check_seed(seed: Any, name: str = "seed") -> int:
 
 
 def _too_many(n: int | str, name: str) -> ConfigError:
-    return ConfigError(f"{name}: {n} runs are more than a result held in memory can take (at most "
-                       f"{MAX_RUNS_IN_MEMORY}); `stavka sweep` streams any number of runs into the store")
+    return ConfigError(
+        f"{name}: {n} runs are more than a result held in memory can take (at most "
+        f"{MAX_RUNS_IN_MEMORY}); `stavka sweep` streams any number of runs into the store"
+    )
 
 
 def check_runs(runs: Any) -> int:
@@ -101,8 +103,9 @@ def check_run_ids(run_ids: Any, name: str = "run_ids") -> np.ndarray:
     bounds = f"{name}: expected run ids from 0 to {MAX_SEED}"
     if isinstance(run_ids, np.ndarray):
         if run_ids.ndim != 1 or run_ids.dtype.kind not in "iu":
-            raise ConfigError(f"{name}: expected a one-dimensional array of integers (got {run_ids.dtype}, shape "
-                              f"{run_ids.shape})")
+            raise ConfigError(
+                f"{name}: expected a one-dimensional array of integers (got {run_ids.dtype}, shape {run_ids.shape})"
+            )
         if len(run_ids) > MAX_RUNS_IN_MEMORY:
             raise _too_many(len(run_ids), name)
         if len(run_ids) and (int(run_ids.min()) < 0 or int(run_ids.max()) > MAX_SEED):
@@ -167,17 +170,29 @@ def simulate(
     series = pd.concat([p[3] for p in parts], ignore_index=True)
     ev, official = _ledger([p[1] for p in parts], False), _ledger([p[2] for p in parts], True)
     meta = {
-        "version": __version__, "scenario": scen.name, "scenario_hash": scen.config.digest(),
-        "doctrine": doc.name, "doctrine_params": doc.params.model_dump(mode="json"),
-        "doctrine_record": doc.record(), "seed": int(seed),
-        "runs": len(ids), "overrides": {k: v for k, v in overrides.items()},
+        "version": __version__,
+        "scenario": scen.name,
+        "scenario_hash": scen.config.digest(),
+        "doctrine": doc.name,
+        "doctrine_params": doc.params.model_dump(mode="json"),
+        "doctrine_record": doc.record(),
+        "seed": int(seed),
+        "runs": len(ids),
+        "overrides": {k: v for k, v in overrides.items()},
     }
-    return SimulationResult(metrics=metrics, events=cast(pd.DataFrame, ev), official=cast(pd.DataFrame, official),
-                            series=series, meta=meta, scenario=scen)
+    return SimulationResult(
+        metrics=metrics,
+        events=cast(pd.DataFrame, ev),
+        official=cast(pd.DataFrame, official),
+        series=series,
+        meta=meta,
+        scenario=scen,
+    )
 
 
-def _simulate_batch(scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool,
-                    workspace: Workspace) -> tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]:
+def _simulate_batch(
+    scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool, workspace: Workspace
+) -> tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]:
     """One batch's metrics and series, and its two ledgers as columns if kept; nothing in them refers to the
     workspace, which the next batch overwrites."""
     engine = Engine(scen, seed, ids, workspace)
@@ -235,9 +250,15 @@ class Comparison:
         return self.results[name]
 
 
-def compare(doctrines: Iterable[str | Doctrine] = ("terror", "meritocratic"), runs: int = 100, seed: int = 0,
-            scenario: str | ScenarioConfig = "default", progress: Callable[[str, int], None] | None = None,
-            events: bool = False, **overrides: Any) -> Comparison:
+def compare(
+    doctrines: Iterable[str | Doctrine] = ("terror", "meritocratic"),
+    runs: int = 100,
+    seed: int = 0,
+    scenario: str | ScenarioConfig = "default",
+    progress: Callable[[str, int], None] | None = None,
+    events: bool = False,
+    **overrides: Any,
+) -> Comparison:
     """Paired comparison: mean and 95% interval of each metric per doctrine, and of each paired
     difference (doctrine minus the first doctrine, run by run).  Every doctrine is loaded, and the
     arguments checked, before any is simulated; two doctrines may not share a name."""
@@ -267,8 +288,19 @@ def compare(doctrines: Iterable[str | Doctrine] = ("terror", "meritocratic"), ru
             x = numeric(results[name].metrics, cal, metric)
             mean, lo, hi, n = interval(x)
             dmean, dlo, dhi, dn = interval(x - b) if name != names[0] else (np.nan,) * 3 + (0,)
-            rows.append({"metric": metric, "doctrine": name, "mean": mean, "lo": lo, "hi": hi, "n": n,
-                         "diff": dmean, "diff_lo": dlo, "diff_hi": dhi})
+            rows.append(
+                {
+                    "metric": metric,
+                    "doctrine": name,
+                    "mean": mean,
+                    "lo": lo,
+                    "hi": hi,
+                    "n": n,
+                    "diff": dmean,
+                    "diff_lo": dlo,
+                    "diff_hi": dhi,
+                }
+            )
     return Comparison(results=results, table=pd.DataFrame(rows))
 
 
@@ -291,8 +323,9 @@ class Simulation:
     """One run stepped month by month.  `view()` shows what the ruler sees; `step(orders)` plays a
     month, the fallback doctrine deciding whatever the orders leave open."""
 
-    def __init__(self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive",
-                 seed: int = 0, run: int = 0) -> None:
+    def __init__(
+        self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive", seed: int = 0, run: int = 0
+    ) -> None:
         seed = check_seed(seed)
         run = _check_int(run, "run", 0, MAX_SEED)
         self.scenario = Scenario.load(scenario)

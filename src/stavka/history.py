@@ -7,8 +7,7 @@ import pandas as pd
 
 from .ledger import CAUSE_TEXT, CREDIT_STREAM, ERASE_STREAM, KIND_TEXT, SECRET, official_history
 
-__all__ = ["CAUSE_TEXT", "CREDIT_STREAM", "ERASE_STREAM", "KIND_TEXT", "SECRET", "chronicle", "official_history",
-           "sentence"]
+__all__ = ["CAUSE_TEXT", "CREDIT_STREAM", "ERASE_STREAM", "KIND_TEXT", "SECRET", "chronicle", "official_history", "sentence"]
 
 
 _VERBS = {
@@ -46,8 +45,9 @@ _VERBS = {
 def sentence(row: pd.Series) -> str:
     why = f" ({row['cause']})" if row["cause"] else ""
     if row["kind"] == "war":
-        why = {"war begins": "The war began", "war won": "The war ended in victory",
-               "war lost": "The war was lost"}.get(row["cause"], str(row["cause"]))
+        why = {"war begins": "The war began", "war won": "The war ended in victory", "war lost": "The war was lost"}.get(
+            row["cause"], str(row["cause"])
+        )
     detail = f": {row['detail']}" if row["detail"] else ""
     o = row["officer"] or "an unnamed commander"
     return f"{row['month']}  " + _VERBS.get(row["kind"], "{o} {detail}").format(o=o, why=why, detail=detail) + "."
@@ -56,4 +56,3 @@ def sentence(row: pd.Series) -> str:
 def chronicle(events: pd.DataFrame, skip: tuple[str, ...] = ("denunciation",)) -> list[str]:
     """The ledger told in dated sentences (denunciations, which are many, left out by default)."""
     return [sentence(row) for _, row in events.iterrows() if row["kind"] not in skip]
-

@@ -96,8 +96,7 @@ def _table_order(counts, start):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def _censor(records, order, month, first, key_erase, key_credit, erase_p, hide, relabel, credit, secret,
-            relabelled):  # type: ignore[no-untyped-def]
+def _censor(records, order, month, first, key_erase, key_credit, erase_p, hide, relabel, credit, secret, relabelled):  # type: ignore[no-untyped-def]
     """The official history's rules over the ledger table (`records[order[p]]` is row p, of month `month[p]`,
     run r's rows `first[r]:first[r + 1]`).  Returns the marks of each row; the erased names (batch row, the
     row of his first fatal event, the month of his earliest), run by run in order of discovery; and per run
@@ -265,15 +264,28 @@ def _true_columns(records, order, first, month, post_named, n_fronts, old_ranks,
             key[p] = (((sign * 2 + era) * 128 + c) * n_place + place) * 128 + k
         for i in range(run_first, n_pairs):
             pair_of[pair_officer[i] + 1] = -1
-    return (kind, officer, other, post, front, cause, value, pair, pair_row[:n_pairs].copy(),
-            pair_officer[:n_pairs].copy(), key, shown[:n_shown].copy())
+    return (
+        kind,
+        officer,
+        other,
+        post,
+        front,
+        cause,
+        value,
+        pair,
+        pair_row[:n_pairs].copy(),
+        pair_officer[:n_pairs].copy(),
+        key,
+        shown[:n_shown].copy(),
+    )
 
 
 # --- censorship -------------------------------------------------------------------------------------------
 
 
-def censorship_arrays(censorship: Callable[[str], object],
-                      labels: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
+def censorship_arrays(
+    censorship: Callable[[str], object], labels: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
     """The doctrine's censorship month by month: erase probability, hide secret events, relabel."""
     rules = [censorship(m) for m in labels]
     erase_p = np.array([float(c.erase_repressed) for c in rules], dtype=np.float64)  # type: ignore[attr-defined]
@@ -328,8 +340,14 @@ class Censored:
     erased_names: NDArray[np.int64]
 
 
-def censor(table: TableOrder, run_ids: NDArray[np.int64], seed: int, censorship: Callable[[str], object],
-           labels: Sequence[str], credit: NDArray[np.float64]) -> Censored:
+def censor(
+    table: TableOrder,
+    run_ids: NDArray[np.int64],
+    seed: int,
+    censorship: Callable[[str], object],
+    labels: Sequence[str],
+    credit: NDArray[np.float64],
+) -> Censored:
     """The official history's rules, compiled, over a ledger table of distinct runs: every defector is erased
     (all events naming him leave the record, and one 'erasure' entry stands for them); a repressed officer is
     erased with the doctrine's probability; secret events are left out; transfers are relabelled
@@ -343,17 +361,27 @@ def censor(table: TableOrder, run_ids: NDArray[np.int64], seed: int, censorship:
         raise ValueError("the ledger does not match these runs and months")
     erase_p, hide, relabel = censorship_arrays(censorship, labels)
     marks, fall_row, fall_pos, fall_month, distortion, names = _censor(
-        table.records, table.order, table.month, table.first, stream_keys(seed, ids, ERASE_STREAM, Purpose.CENSOR),
-        stream_keys(seed, ids, CREDIT_STREAM, Purpose.CENSOR), erase_p, hide, relabel,
-        np.ascontiguousarray(credit, dtype=np.float64), kinds_lookup(SECRET),
-        kinds_lookup(("transfer", "execution")))  # relabelled: transfers and executions
+        table.records,
+        table.order,
+        table.month,
+        table.first,
+        stream_keys(seed, ids, ERASE_STREAM, Purpose.CENSOR),
+        stream_keys(seed, ids, CREDIT_STREAM, Purpose.CENSOR),
+        erase_p,
+        hide,
+        relabel,
+        np.ascontiguousarray(credit, dtype=np.float64),
+        kinds_lookup(SECRET),
+        kinds_lookup(("transfer", "execution")),
+    )  # relabelled: transfers and executions
     officer = table.records["officer"][table.order[fall_pos]].astype(np.int64)
     by = np.lexsort((officer, fall_month, fall_row))
     return Censored(marks, fall_row[by], fall_pos[by], fall_month[by], distortion, names)
 
 
-def history_stats(log: BatchLog, run_ids: NDArray[np.int64], seed: int, censorship: Callable[[str], object],
-                  labels: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+def history_stats(
+    log: BatchLog, run_ids: NDArray[np.int64], seed: int, censorship: Callable[[str], object], labels: Sequence[str]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """`history_distortion` and `erased_names` of each run of the batch (in batch order), those of the official
     history `simulate` builds from the same ledger (it is the same pass).  The run ids must be distinct."""
     ids = np.asarray(run_ids, dtype=np.int64)
@@ -432,8 +460,11 @@ def frame_of(parts: Sequence[Ledger]) -> pd.DataFrame:
     for i, name in enumerate(TEXT_COLUMNS):
         chunks = taken[i * len(parts) : (i + 1) * len(parts)]
         text[name] = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR)  # type: ignore[call-arg]
-    frames = [pd.DataFrame(blocks[np.int64].T, columns=ints, copy=False),
-              pd.DataFrame(blocks[np.float64].T, columns=floats, copy=False), pd.DataFrame(text)]
+    frames = [
+        pd.DataFrame(blocks[np.int64].T, columns=ints, copy=False),
+        pd.DataFrame(blocks[np.float64].T, columns=floats, copy=False),
+        pd.DataFrame(text),
+    ]
     return pd.concat(frames, axis=1)[COLUMNS]
 
 
@@ -498,9 +529,16 @@ def _statics(scen: Scenario, n_fronts: int) -> _Statics:
     front_posts = {int(posts.front[p]): posts.names[p] for p in range(posts.n) if posts.kind[p] == PostKind.FRONT}
     fronts = [front_posts.get(f, "") for f in range(n_fronts)] + [""]
     post_names = [*posts.names, ""]
-    return _Statics(_dictionary(labels), np.array([m < "1940-06" for m in labels]), _dictionary(_KINDS),
-                    _dictionary(_CAUSES), _dictionary(post_names), np.array([bool(p) for p in post_names]),
-                    _dictionary(fronts), post_names + fronts)
+    return _Statics(
+        _dictionary(labels),
+        np.array([m < "1940-06" for m in labels]),
+        _dictionary(_KINDS),
+        _dictionary(_CAUSES),
+        _dictionary(post_names),
+        np.array([bool(p) for p in post_names]),
+        _dictionary(fronts),
+        post_names + fronts,
+    )
 
 
 def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: Scenario) -> Ledger:
@@ -509,8 +547,8 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     n_fronts = max(int(scen.posts.front.max()) + 1, int(table.records["front"].max()) + 1 if len(table.records) else 0, 0)
     st = _statics(scen, n_fronts)
     (kind, officer, other, post, front, cause, value, pair, pair_row, pair_officer, key, shown) = _true_columns(
-        table.records, table.order, table.first, table.month, st.post_named, n_fronts, st.old_ranks, _VALUE_KINDS,
-        _RANKED)
+        table.records, table.order, table.first, table.month, st.post_named, n_fronts, st.old_ranks, _VALUE_KINDS, _RANKED
+    )
     # Details: each distinct (key, value shown) is formatted once.  The value shown is factorised first, so
     # that NaN and infinities keep codes of their own.
     valued = _VALUE_KINDS[kind]
@@ -526,8 +564,17 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     c, rest = rest % 128, rest // 128
     old, adv = rest % 2, rest // 2
     kinds, causes = st.kinds.to_pylist(), st.causes.to_pylist()
-    details = [_detail(kinds[k[i]], st.place[pl[i]], causes[c[i]], float(shown_values[vc[i]]) if _VALUE_KINDS[k[i]] else 0.0,
-                       bool(adv[i]), bool(old[i])) for i in range(len(keys))]
+    details = [
+        _detail(
+            kinds[k[i]],
+            st.place[pl[i]],
+            causes[c[i]],
+            float(shown_values[vc[i]]) if _VALUE_KINDS[k[i]] else 0.0,
+            bool(adv[i]),
+            bool(old[i]),
+        )
+        for i in range(len(keys))
+    ]
     # Names: each (run, officer) pair once; the roster's by slot, generated ones joined by Arrow.
     roster = scen.roster
     pair_name = np.full(len(pair_row), len(roster), np.int64)  # "" (no officer), after the roster's names
@@ -535,13 +582,28 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     pair_name[named] = pair_officer[named]
     gen = pair_officer >= len(roster)
     pair_name[gen] = len(roster) + 1 + np.arange(int(gen.sum()))
-    names = pa.concat_arrays([_dictionary([*(e.short_name for e in roster), ""]),
-                              generated_names_arrow(seed, ids[pair_row[gen]], pair_officer[gen])])
+    names = pa.concat_arrays(
+        [_dictionary([*(e.short_name for e in roster), ""]), generated_names_arrow(seed, ids[pair_row[gen]], pair_officer[gen])]
+    )
     # The officer column's dictionary has an entry per pair (a few hundred a run), so its codes are the pairs.
-    codes = {"month": table.month, "kind": kind, "officer": pair, "post": post, "front": front, "cause": cause,
-             "detail": detail.astype(np.int16 if len(details) < 32000 else np.int32)}  # (the official history adds 4)
-    text = {"month": st.labels, "kind": st.kinds, "officer": pc.take(names, pair_name), "post": st.posts, "front": st.fronts,
-            "cause": st.causes, "detail": _dictionary(details)}
+    codes = {
+        "month": table.month,
+        "kind": kind,
+        "officer": pair,
+        "post": post,
+        "front": front,
+        "cause": cause,
+        "detail": detail.astype(np.int16 if len(details) < 32000 else np.int32),
+    }  # (the official history adds 4)
+    text = {
+        "month": st.labels,
+        "kind": st.kinds,
+        "officer": pc.take(names, pair_name),
+        "post": st.posts,
+        "front": st.fronts,
+        "cause": st.causes,
+        "detail": _dictionary(details),
+    }
     return Ledger(ids, np.diff(table.first), officer, other, value, codes, text)
 
 
@@ -550,8 +612,7 @@ def _extend(d: pa.Array, extra: Sequence[str]) -> tuple[pa.Array, list[int]]:
     return pa.concat_arrays([d, _dictionary(extra)]), list(range(len(d), len(d) + len(extra)))
 
 
-def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.int64], c: Censored,
-                    n_months: int) -> Ledger:
+def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.int64], c: Censored, n_months: int) -> Ledger:
     """The official history's table from the true one (batch row r, of id `run_ids[r]`, has its rows
     `first[r]:first[r + 1]`) and what `censor` decided: kept rows as they are, altered rows altered, one
     erasure entry for each erased name; runs in order of id, each by month (a month's erasures after its
@@ -576,7 +637,8 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     text = dict(true.text)
     text["kind"] = _OFFICIAL_KINDS
     text["detail"], (reorg, discipline, collective, removed) = _extend(
-        true.text["detail"], [REORGANISATION_TEXT, DISCIPLINE_TEXT, COLLECTIVE_TEXT, REMOVED_TEXT])
+        true.text["detail"], [REORGANISATION_TEXT, DISCIPLINE_TEXT, COLLECTIVE_TEXT, REMOVED_TEXT]
+    )
     text["officer"], (leadership,) = _extend(true.text["officer"], [COLLECTIVE_NAME])
     blank = {}
     for name in ("post", "front", "cause"):
@@ -601,22 +663,26 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     kind[credited] = REATTRIBUTION
     other = column(true.other_id, np.nan)
     other[(m & BLANKED) != 0] = -1  # an erased man accuses no one in the record
-    return Ledger(ids[rows_of_run], sizes, column(true.officer_id, true.officer_id[pos]),
-                  other, column(true.value, np.nan), codes, text)
+    return Ledger(
+        ids[rows_of_run], sizes, column(true.officer_id, true.officer_id[pos]), other, column(true.value, np.nan), codes, text
+    )
 
 
 # --- a ledger given as a table -----------------------------------------------------------------------------
 
 
-def official_history(events: pd.DataFrame, seed: int, censorship: Callable[[str], object],
-                     credit: Callable[[int, str], float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def official_history(
+    events: pd.DataFrame, seed: int, censorship: Callable[[str], object], credit: Callable[[int, str], float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(official events, per-run stats with history_distortion and erased_names, indexed by run) of a true
     ledger given as a table with the columns of `stavka.simulate(...).events` (any order of runs; each run's
     events in the order of the record), by `censor`'s rules; `credit(run, month)` is the share of credit the
     centre took.  `stavka.simulate` applies the same pass to the engine's ledger directly."""
     if not len(events):
-        stats = pd.DataFrame({"history_distortion": pd.Series(dtype="float64"), "erased_names": pd.Series(dtype="int64")},
-                             index=pd.Index([], dtype="int64", name="run"))
+        stats = pd.DataFrame(
+            {"history_distortion": pd.Series(dtype="float64"), "erased_names": pd.Series(dtype="int64")},
+            index=pd.Index([], dtype="int64", name="run"),
+        )
         return empty_ledger(official=True), stats
     by_run = np.argsort(events["run"].to_numpy(np.int64), kind="stable")
     ev = events.iloc[by_run].reset_index(drop=True)
@@ -650,10 +716,15 @@ def official_history(events: pd.DataFrame, seed: int, censorship: Callable[[str]
         else:
             k, uniq = pd.factorize(ev[name], use_na_sentinel=False)
             codes[name], text[name] = k.astype(np.int32), pa.array(np.asarray(uniq, dtype=object), type=pa.large_string())
-    true = Ledger(ids, np.diff(first), ev["officer_id"].to_numpy(np.int64), ev["other_id"].to_numpy(np.int64),
-                  ev["value"].to_numpy(np.float64), codes, text)
+    true = Ledger(
+        ids,
+        np.diff(first),
+        ev["officer_id"].to_numpy(np.int64),
+        ev["other_id"].to_numpy(np.int64),
+        ev["value"].to_numpy(np.float64),
+        codes,
+        text,
+    )
     official = official_ledger(true, ids, first, c, len(labels)).frame()
-    stats = pd.DataFrame({"history_distortion": c.distortion, "erased_names": c.erased_names},
-                         index=pd.Index(ids, name="run"))
+    stats = pd.DataFrame({"history_distortion": c.distortion, "erased_names": c.erased_names}, index=pd.Index(ids, name="run"))
     return official, stats
-

@@ -42,13 +42,17 @@ def generated_names(seed: int, runs: NDArray[np.int64], idents: NDArray[np.int64
 @lru_cache(maxsize=1)
 def _pool_arrays() -> tuple[pa.Array, pa.Array, pa.Array]:
     given, fathers, surnames = _pools()
-    return (pa.array([f"{n[0]}." for n in given], pa.large_string()),
-            pa.array([f"{n[0]}." for n in fathers], pa.large_string()), pa.array(surnames, pa.large_string()))
+    return (
+        pa.array([f"{n[0]}." for n in given], pa.large_string()),
+        pa.array([f"{n[0]}." for n in fathers], pa.large_string()),
+        pa.array(surnames, pa.large_string()),
+    )
 
 
 def generated_names_arrow(seed: int, runs: NDArray[np.int64], idents: NDArray[np.int64]) -> pa.Array:
     """`generated_names` as an Arrow array, joined by Arrow (for the ledger tables' many officers)."""
     given, fathers, surnames = _pool_arrays()
     g, f, s = _draws(seed, runs, idents)
-    return pc.binary_join_element_wise(pc.take(given, g), pc.take(fathers, f), pc.take(surnames, s),
-                                       pa.scalar(" ", pa.large_string()))
+    return pc.binary_join_element_wise(
+        pc.take(given, g), pc.take(fathers, f), pc.take(surnames, s), pa.scalar(" ", pa.large_string())
+    )
