@@ -606,7 +606,7 @@ def main() -> None:
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     _stop_on_signals()
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="stavka")
         if isinstance(code, int) and code:
             sys.exit(code)
     except click_errors.NoArgsIsHelpError as exc:  # `stavka` alone: the help, as a usage error
