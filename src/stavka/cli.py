@@ -306,7 +306,6 @@ def sweep(
     spec = load_sweep(file)
     if scheduler is not None:  # a mistaken address is refused before the store is looked at
         scheduler = scheduler_address(scheduler)
-    _check_store(db)
     silence_dask()  # a lost scheduler or worker, or the shutdown after a signal, is one line below, not pages
     live = err.is_terminal and not quiet
     bar = Progress(

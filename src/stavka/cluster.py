@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import logging
 import os
 import re
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import ConfigError
+from .kernel_cache import hash_files
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -78,12 +78,7 @@ def tree_hash(root: str | os.PathLike[str]) -> str:
     as its path, its length and its bytes (so that a renamed or a moved file changes it too)."""
     base = Path(root)
     files = {p for pattern in SOURCE_FILES for p in base.glob(pattern) if p.is_file() and "__pycache__" not in p.parts}
-    digest = hashlib.sha256()
-    for rel, path in sorted((p.relative_to(base).as_posix(), p) for p in files):
-        data = path.read_bytes()
-        digest.update(f"{rel}\0{len(data)}\0".encode())
-        digest.update(data)
-    return digest.hexdigest()
+    return hash_files(base, sorted(files, key=lambda p: p.relative_to(base).as_posix()))
 
 
 @functools.cache

@@ -41,6 +41,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -66,14 +67,20 @@ def kernel_sources(package: Path = PACKAGE) -> list[Path]:
     ]
 
 
-def source_digest(package: Path = PACKAGE) -> str:
-    """SHA-256 over the kernel sources (their paths relative to the package, and their bytes)."""
+def hash_files(base: Path, files: Iterable[Path]) -> str:
+    """SHA-256 (hex) over files in the order given, each as its path relative to `base`, its length and its
+    bytes (so a renamed or moved file changes it too).  Also `cluster.tree_hash`'s, for the whole source."""
     h = hashlib.sha256()
-    for p in kernel_sources(package):
+    for p in files:
         data = p.read_bytes()
-        h.update(f"{p.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+        h.update(f"{p.relative_to(base).as_posix()}\0{len(data)}\0".encode())
         h.update(data)
     return h.hexdigest()
+
+
+def source_digest(package: Path = PACKAGE) -> str:
+    """SHA-256 over the kernel sources (their paths relative to the package, and their bytes)."""
+    return hash_files(package, kernel_sources(package))
 
 
 def cache_root() -> Path:

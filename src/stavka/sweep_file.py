@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .config import ConfigError
+from .config import MAX_SEED, ConfigError
 from .overrides import qualified
 
 DEFAULT_CHUNK = 250
@@ -45,7 +45,6 @@ DEFAULT_KEEP_EVENTS = 10  # runs per cell whose true and official ledgers are st
 # A sweep's runs, all cells together.  10^9 runs is some 46 days of this project's 2-core machine (about
 # 250 runs/s) and about 20 TB of monthly series in the store; a larger sweep is a mistake in the file.
 MAX_SWEEP_RUNS = 10**9
-MAX_SEED = 2**63 - 1  # the store's seed column is a signed 64-bit integer
 MAX_CELLS = 100_000  # grid or hypercube points times doctrines: each cell is a row the plan holds in memory
 
 
