@@ -13,6 +13,7 @@ One file (``./stavka.duckdb`` by default) holds every experiment:
 ``events``       the true ledger (experiment, cell, run, seq and the engine's event columns)
 ``official``     the official history, laid out like ``events``
 ``series``       the monthly series per run (experiment, cell, run, month and one column per series)
+``calibration*`` the calibrations (`stavka calibrate`, `stavka sensitivity`): see `CALIBRATION_TABLES`
 
 Value columns of ``metrics``, ``events``, ``official`` and ``series`` follow the engine: a column the
 engine adds later is added to the table on the first write that carries it (older rows read NULL).
@@ -56,7 +57,7 @@ from .config import ConfigError
 
 DEFAULT_DB = "stavka.duckdb"
 FORMAT = "stavka-results"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOCK_WAIT = 60.0  # seconds a reader or writer waits for a store another process holds, before giving up
 MEMORY_LIMIT = "512MB"  # the writer's DuckDB buffer (its cache of the store's blocks); it spills beyond that
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
@@ -71,7 +72,12 @@ def _to_v2(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE experiments ADD COLUMN source_hash VARCHAR")
 
 
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _to_v2}
+def _to_v3_calibration(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 3: the calibration tables (empty in a store made before them)."""
+    con.execute(CALIBRATION_TABLES)
+
+
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _to_v2, 2: _to_v3_calibration}
 
 DATA_TABLES = ("metrics", "events", "official", "series")
 TABLES = ("experiments", "cells", "runs", "chunks", *DATA_TABLES)
@@ -103,6 +109,49 @@ CREATE TABLE events (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIG
 CREATE TABLE official (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE series (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
 """
+# The calibrations (stavka.calibration): one row per calibration with its version, scenario, targets and seed;
+# its particles (parameters as JSON, the first of their run ids), their summaries, the model probabilities and
+# tolerance per generation, the posterior summary, the predictive checks, the confusion matrix of the model
+# choice, the Sobol indices and the PRIM boxes.  Written only by `stavka.calibration.store`.
+CALIBRATION_TABLES = """
+CREATE TABLE calibrations (
+    calibration VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, created TIMESTAMPTZ NOT NULL, version VARCHAR NOT NULL,
+    source_hash VARCHAR, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, seed BIGINT NOT NULL,
+    doctrines VARCHAR NOT NULL, targets VARCHAR NOT NULL, spec VARCHAR NOT NULL, spec_hash VARCHAR NOT NULL,
+    history VARCHAR, status VARCHAR NOT NULL, finished TIMESTAMPTZ, seconds DOUBLE);
+CREATE TABLE calibration_runs (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, label VARCHAR NOT NULL, doctrines VARCHAR NOT NULL,
+    PRIMARY KEY (calibration, abc_id));
+CREATE TABLE calibration_generations (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, generation INTEGER NOT NULL, epsilon DOUBLE,
+    particles INTEGER, simulations BIGINT, acceptance DOUBLE, PRIMARY KEY (calibration, abc_id, generation));
+CREATE TABLE calibration_models (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, generation INTEGER NOT NULL, doctrine VARCHAR NOT NULL,
+    probability DOUBLE NOT NULL, PRIMARY KEY (calibration, abc_id, generation, doctrine));
+CREATE TABLE calibration_particles (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, generation INTEGER NOT NULL, doctrine VARCHAR NOT NULL,
+    particle INTEGER NOT NULL, weight DOUBLE NOT NULL, distance DOUBLE, parameters VARCHAR NOT NULL,
+    run_base BIGINT NOT NULL, runs INTEGER NOT NULL, PRIMARY KEY (calibration, abc_id, generation, doctrine, particle));
+CREATE TABLE calibration_summaries (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, generation INTEGER NOT NULL, doctrine VARCHAR NOT NULL,
+    particle INTEGER NOT NULL, target VARCHAR NOT NULL, value DOUBLE, observed DOUBLE NOT NULL, scale DOUBLE NOT NULL);
+CREATE TABLE calibration_posterior (
+    calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, doctrine VARCHAR NOT NULL, parameter VARCHAR NOT NULL,
+    mean DOUBLE, q05 DOUBLE, q95 DOUBLE, prior_lo DOUBLE, prior_hi DOUBLE, PRIMARY KEY (calibration, abc_id, doctrine, parameter));
+CREATE TABLE calibration_checks (
+    calibration VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, fact VARCHAR NOT NULL, runs INTEGER NOT NULL,
+    inside DOUBLE, mean DOUBLE, lo DOUBLE, hi DOUBLE, PRIMARY KEY (calibration, doctrine, fact));
+CREATE TABLE calibration_confusion (
+    calibration VARCHAR NOT NULL, true_doctrine VARCHAR NOT NULL, chosen_doctrine VARCHAR NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (calibration, true_doctrine, chosen_doctrine));
+CREATE TABLE calibration_sobol (
+    calibration VARCHAR NOT NULL, outcome VARCHAR NOT NULL, parameter VARCHAR NOT NULL,
+    s1 DOUBLE, s1_conf DOUBLE, st DOUBLE, st_conf DOUBLE, PRIMARY KEY (calibration, outcome, parameter));
+CREATE TABLE calibration_prim (
+    calibration VARCHAR NOT NULL, outcome VARCHAR NOT NULL, box INTEGER NOT NULL, parameter VARCHAR NOT NULL,
+    lo DOUBLE, hi DOUBLE, coverage DOUBLE, density DOUBLE, mass DOUBLE, PRIMARY KEY (calibration, outcome, box, parameter));
+"""
+_SCHEMA += CALIBRATION_TABLES
 
 # Columns written by the store itself (the rest of a data table's columns come from the engine).
 KEY_COLUMNS = {
