@@ -593,6 +593,11 @@ def _stop_on_signals() -> None:
         signal.signal(sig, stop)
 
 
+from .calibration.cli import register as _register_calibration  # noqa: E402  (stavka calibrate, confusion, sensitivity)
+
+_register_calibration(app)
+
+
 def main() -> None:
     """Entry point: a user mistake is one line on stderr and exit code 2 (usage errors from the
     command-line parser exit 2 by themselves); SIGINT, SIGTERM and SIGHUP stop the command with one

@@ -6,6 +6,7 @@ is exported to the store's calibration tables, so a killed calibration resumes f
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -52,6 +53,7 @@ class Spec:
     quantile: float = 0.5  # the tolerance schedule: each generation's epsilon is this quantile of the last distances
     per_doctrine: bool = True
     choice: bool = True
+    record: dict[str, float] | None = None  # a synthetic record: values replacing the record's (scales kept)
 
     def check(self) -> Spec:
         from ..api import check_seed
@@ -69,8 +71,18 @@ class Spec:
         for d in self.doctrines:
             if not self.free(d):
                 raise ConfigError(f"doctrine {d!r}: no free parameter among {', '.join(self.params or [])}")
-        targets(self.targets)
+        self.fitted()
         return self
+
+    def fitted(self) -> list[Target]:
+        """The targets, with the values of `record` where it gives them."""
+        tgts = targets(self.targets)
+        if self.record:
+            unknown = set(self.record) - {t.id for t in tgts}
+            if unknown:
+                raise ConfigError(f"record: {sorted(unknown)} are not targets of this calibration")
+            tgts = [dataclasses.replace(t, value=float(self.record[t.id])) if t.id in self.record else t for t in tgts]
+        return tgts
 
     def free(self, doctrine: str) -> list[Free]:
         return space(doctrine, self.params, self.priors)
@@ -259,10 +271,13 @@ def calibrate(
     sampler_kind: str = "dask",
     workers: int = 2,
     progress: Progress | None = None,
+    record: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Calibrate the accounts against the record's fitting targets (see docs/calibration.md); returns
     {"calibration": id, "model_probabilities": {...}, "posteriors": {doctrine: {parameter: {mean, q05, q95}}}}.
-    Everything is checked before anything is stored; a bad argument is a one-line ConfigError."""
+    Everything is checked before anything is stored; a bad argument is a one-line ConfigError.  `record`: values
+    that replace the record's for some targets (a synthetic record, to check that a calibration recovers known
+    parameters); the targets' scales stay the record's."""
     from ..storage import Store
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
@@ -278,12 +293,13 @@ def calibrate(
             list(doctrines), population, generations, runs_per_particle, seed,
             None if targets_ids is None else list(targets_ids), None if params is None else list(params),
             None if priors is None else {k: [float(v) for v in priors[k]] for k in priors}, variant, quantile, per_doctrine, choice,
+            None if record is None else {k: float(v) for k, v in record.items()},
         ).check()
         found = store.find(db, spec.digest())
         cal = found[0] if found and found[1] != "finished" else f"cal-{spec.digest()}-{int(time.time())}"
     if sampler_kind not in ("dask", "single"):
         raise ConfigError(f"sampler: expected dask or single (got {sampler_kind!r})")
-    tgts = targets(spec.targets)
+    tgts = spec.fitted()
     from ..scenario import Scenario
 
     scen = Scenario.load("default")
@@ -294,8 +310,9 @@ def calibrate(
         db, cal, "abc",
         {
             "version": __version__, "source_hash": source_hash(), "scenario": scen.name, "scenario_hash": scen.config.digest(),
-            "seed": spec.seed, "doctrines": spec.doctrines, "targets": [t.id for t in tgts], "spec": asdict(spec),
+            "seed": spec.seed, "doctrines": spec.doctrines, "spec": asdict(spec),
             "spec_hash": spec.digest(), "history": str(history_path(db, cal)),
+            "targets": [{"id": t.id, "value": t.value, "scale": t.scale} for t in tgts],
         },
     )
     np.random.seed(spec.seed % 2**32)  # pyabc's own draws in this process (the prior sample, the single-core sampler)

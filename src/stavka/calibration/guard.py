@@ -25,7 +25,8 @@ SHIFT_KEY = "phase_shift"
 
 
 def shift_month(label: str, months: int) -> str:
-    i = parse_month(label) + months
+    year, month = parse_month(label)
+    i = year * 12 + month - 1 + months
     return f"{i // 12:04d}-{i % 12 + 1:02d}"
 
 
