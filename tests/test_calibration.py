@@ -50,7 +50,17 @@ def test_recovers_known_parameters(tmp_path) -> None:  # type: ignore[no-untyped
     stats, _ = simulate_particle("terror", "as_written", free, {"scapegoat": truth}, 7, 6, targets(TGTS))
     db = tmp_path / "s.duckdb"
     res = calibrate(
-        ["terror"], 10, 2, 2, db, seed=7, targets_ids=TGTS, params=["scapegoat"], choice=False, sampler_kind="single", record=stats
+        ["terror"],
+        10,
+        2,
+        2,
+        db,
+        seed=7,
+        targets_ids=TGTS,
+        params=["scapegoat"],
+        choice=False,
+        sampler_kind="single",
+        record=stats,
     )
     post = res["posteriors"]["terror"]["scapegoat"]
     prior_mean = 0.5
@@ -70,7 +80,7 @@ def test_model_choice_tables_and_resume(tmp_path) -> None:  # type: ignore[no-un
     with pytest.raises(Stop):
         calibrate(["terror", "meritocratic"], 6, 2, 1, db, progress=kill, **kw)  # type: ignore[arg-type]
     con = duckdb.connect(str(db), read_only=True)
-    (cal, status), = con.execute("SELECT calibration, status FROM calibrations").fetchall()
+    ((cal, status),) = con.execute("SELECT calibration, status FROM calibrations").fetchall()
     con.close()
     assert status == "running" and history_path(db, cal).exists()
     res = calibrate(["terror", "meritocratic"], 6, 2, 1, db, **kw)  # type: ignore[arg-type]  # the same spec: resumed
@@ -92,9 +102,11 @@ def test_model_choice_tables_and_resume(tmp_path) -> None:  # type: ignore[no-un
     params, base, d, pid = con.execute(
         "SELECT parameters, run_base, doctrine, particle FROM calibration_particles WHERE generation = 1 LIMIT 1"
     ).fetchone()
-    stored = dict(con.execute(
-        "SELECT target, value FROM calibration_summaries WHERE generation = 1 AND doctrine = ? AND particle = ?", [d, pid]
-    ).fetchall())
+    stored = dict(
+        con.execute(
+            "SELECT target, value FROM calibration_summaries WHERE generation = 1 AND doctrine = ? AND particle = ?", [d, pid]
+        ).fetchall()
+    )
     con.close()
     from stavka.calibration.model import run_base
 
@@ -105,7 +117,9 @@ def test_model_choice_tables_and_resume(tmp_path) -> None:  # type: ignore[no-un
 
 
 def test_choice_checked_on_itself(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    res = confusion(["terror", "meritocratic"], 1, 4, 1, 1, tmp_path / "x.duckdb", 1, ["security.denounce_rate"], sampler_kind="single")
+    res = confusion(
+        ["terror", "meritocratic"], 1, 4, 1, 1, tmp_path / "x.duckdb", 1, ["security.denounce_rate"], sampler_kind="single"
+    )
     assert sum(sum(r.values()) for r in res["confusion"].values()) == 2 and 0.0 <= res["error_rate"] <= 1.0
 
 

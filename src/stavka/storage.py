@@ -137,7 +137,8 @@ CREATE TABLE calibration_summaries (
     particle INTEGER NOT NULL, target VARCHAR NOT NULL, value DOUBLE, observed DOUBLE NOT NULL, scale DOUBLE NOT NULL);
 CREATE TABLE calibration_posterior (
     calibration VARCHAR NOT NULL, abc_id INTEGER NOT NULL, doctrine VARCHAR NOT NULL, parameter VARCHAR NOT NULL,
-    mean DOUBLE, q05 DOUBLE, q95 DOUBLE, prior_lo DOUBLE, prior_hi DOUBLE, PRIMARY KEY (calibration, abc_id, doctrine, parameter));
+    mean DOUBLE, q05 DOUBLE, q95 DOUBLE, prior_lo DOUBLE, prior_hi DOUBLE,
+    PRIMARY KEY (calibration, abc_id, doctrine, parameter));
 CREATE TABLE calibration_checks (
     calibration VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, fact VARCHAR NOT NULL, runs INTEGER NOT NULL,
     inside DOUBLE, mean DOUBLE, lo DOUBLE, hi DOUBLE, PRIMARY KEY (calibration, doctrine, fact));

@@ -129,7 +129,7 @@ def _priors(free: list[Free], variant: str) -> Any:
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cw = np.cumsum(w[order]) / np.sum(w)
-    return float(x[order][min(np.searchsorted(cw, q), len(x) - 1)])
+    return float(x[order][min(int(np.searchsorted(cw, q)), len(x) - 1)])
 
 
 def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doctrines: list[str], tgts: list[Target]) -> None:
@@ -141,7 +141,15 @@ def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doct
     for _, p in pops[pops["t"] >= 0].iterrows():
         t = int(p["t"])
         rows["generations"].append(
-            (cal, abc_id, t, float(p["epsilon"]), int(p["particles"]), int(p["samples"]), float(p["particles"]) / max(1, int(p["samples"])))
+            (
+                cal,
+                abc_id,
+                t,
+                float(p["epsilon"]),
+                int(p["particles"]),
+                int(p["samples"]),
+                float(p["particles"]) / max(1, int(p["samples"])),
+            )
         )
         for m, d in enumerate(doctrines):
             prob = float(probs.loc[t, m]) if m in probs.columns and t in probs.index else 0.0
@@ -154,11 +162,24 @@ def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doct
                 params = {c[4:]: float(r[c]) for c in pars}
                 base = run_base(spec.seed, d, spec.variant, params)
                 rows["particles"].append(
-                    (cal, abc_id, t, d, int(pid), float(r["w"]), float(r["distance"]), json.dumps(params), base, spec.runs_per_particle)
+                    (
+                        cal,
+                        abc_id,
+                        t,
+                        d,
+                        int(pid),
+                        float(r["w"]),
+                        float(r["distance"]),
+                        json.dumps(params),
+                        base,
+                        spec.runs_per_particle,
+                    )
                 )
                 for tid, (v, s) in scale.items():
                     val = r.get(f"sumstat_{tid}")
-                    rows["summaries"].append((cal, abc_id, t, d, int(pid), tid, None if val is None or np.isnan(val) else float(val), v, s))
+                    rows["summaries"].append(
+                        (cal, abc_id, t, d, int(pid), tid, None if val is None or np.isnan(val) else float(val), v, s)
+                    )
     last = history.max_t
     for m, d in enumerate(doctrines):
         if last < 0 or m not in probs.columns or not probs.loc[last, m] > 0:
@@ -169,7 +190,17 @@ def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doct
             x = df[col].to_numpy(dtype=float)
             lo, hi = bounds.get(col, (np.nan, np.nan))
             rows["posterior"].append(
-                (cal, abc_id, d, col.replace("__", "."), float(np.sum(w * x) / np.sum(w)), _weighted_quantile(x, w, 0.05), _weighted_quantile(x, w, 0.95), lo, hi)
+                (
+                    cal,
+                    abc_id,
+                    d,
+                    col.replace("__", "."),
+                    float(np.sum(w * x) / np.sum(w)),
+                    _weighted_quantile(x, w, 0.05),
+                    _weighted_quantile(x, w, 0.95),
+                    lo,
+                    hi,
+                )
             )
     from ..storage import Store
 
@@ -185,7 +216,15 @@ def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doct
 
 
 def run_abc(
-    db: str | Path, cal: str, abc_id: int | None, label: str, doctrines: list[str], spec: Spec, tgts: list[Target], smp: Any, progress: Progress | None
+    db: str | Path,
+    cal: str,
+    abc_id: int | None,
+    label: str,
+    doctrines: list[str],
+    spec: Spec,
+    tgts: list[Target],
+    smp: Any,
+    progress: Progress | None,
 ) -> int:
     """One pyabc run (new, or continued when `abc_id` is given) up to `spec.generations` generations."""
     import pyabc
@@ -193,7 +232,11 @@ def run_abc(
     models = [ParticleModel(d, spec.variant, spec.free(d), spec.seed, spec.runs_per_particle, tgts) for d in doctrines]
     priors = [_priors(spec.free(d), spec.variant) for d in doctrines]
     abc = pyabc.ABCSMC(
-        models, priors, Distance(tgts), population_size=spec.population, sampler=smp,
+        models,
+        priors,
+        Distance(tgts),
+        population_size=spec.population,
+        sampler=smp,
         eps=pyabc.epsilon.QuantileEpsilon(alpha=spec.quantile),
     )
     url = f"sqlite:///{history_path(db, cal)}"
@@ -220,7 +263,8 @@ class _Relay(logging.Handler):
 
     def __init__(self, label: str, progress: Progress | None) -> None:
         super().__init__(logging.INFO)
-        self.label, self.progress, self.state = label, progress, {}
+        self.label, self.progress = label, progress
+        self.state: dict[str, Any] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
@@ -290,9 +334,18 @@ def calibrate(
         cal = resume
     else:
         spec = Spec(
-            list(doctrines), population, generations, runs_per_particle, seed,
-            None if targets_ids is None else list(targets_ids), None if params is None else list(params),
-            None if priors is None else {k: [float(v) for v in priors[k]] for k in priors}, variant, quantile, per_doctrine, choice,
+            list(doctrines),
+            population,
+            generations,
+            runs_per_particle,
+            seed,
+            None if targets_ids is None else list(targets_ids),
+            None if params is None else list(params),
+            None if priors is None else {k: [float(v) for v in priors[k]] for k in priors},
+            variant,
+            quantile,
+            per_doctrine,
+            choice,
             None if record is None else {k: float(v) for k, v in record.items()},
         ).check()
         found = store.find(db, spec.digest())
@@ -307,11 +360,19 @@ def calibrate(
     from ..cluster import source_hash
 
     store.begin(
-        db, cal, "abc",
+        db,
+        cal,
+        "abc",
         {
-            "version": __version__, "source_hash": source_hash(), "scenario": scen.name, "scenario_hash": scen.config.digest(),
-            "seed": spec.seed, "doctrines": spec.doctrines, "spec": asdict(spec),
-            "spec_hash": spec.digest(), "history": str(history_path(db, cal)),
+            "version": __version__,
+            "source_hash": source_hash(),
+            "scenario": scen.name,
+            "scenario_hash": scen.config.digest(),
+            "seed": spec.seed,
+            "doctrines": spec.doctrines,
+            "spec": asdict(spec),
+            "spec_hash": spec.digest(),
+            "history": str(history_path(db, cal)),
             "targets": [{"id": t.id, "value": t.value, "scale": t.scale} for t in tgts],
         },
     )
@@ -345,5 +406,8 @@ def summary(db: str | Path, cal: str) -> dict[str, Any]:
             continue
         d = label.split(":", 1)[1]
         rows = post[(post["abc_id"] == abc_id) & (post["doctrine"] == d)]
-        posteriors[d] = {str(r["parameter"]): {"mean": float(r["mean"]), "q05": float(r["q05"]), "q95": float(r["q95"])} for _, r in rows.iterrows()}
+        posteriors[d] = {
+            str(r["parameter"]): {"mean": float(r["mean"]), "q05": float(r["q05"]), "q95": float(r["q95"])}
+            for _, r in rows.iterrows()
+        }
     return {"calibration": cal, "model_probabilities": probs, "posteriors": posteriors}

@@ -49,7 +49,9 @@ def predictive_checks(db: str | Path, cal: str, draws: int = 20) -> pd.DataFrame
             over, shift = overrides(spec.free(d), params)
             doc = make_doctrine(d, {k: v for k, v in over.items() if "__" not in k}, shift if SHIFT_KEY in params else None)
             run = int(r["run_base"]) + int(r["runs"])
-            res = simulate("default", doc, seed=spec.seed, run_ids=[run], events=True, **{k: v for k, v in over.items() if "__" in k})
+            res = simulate(
+                "default", doc, seed=spec.seed, run_ids=[run], events=True, **{k: v for k, v in over.items() if "__" in k}
+            )
             for k, v in per_run(res, checks).items():
                 values[k].append(float(v[0]))
         for t in checks:

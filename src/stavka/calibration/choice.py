@@ -66,7 +66,20 @@ def confusion(
     from ..storage import Store
 
     pseudo = positive(pseudo, "pseudo")
-    spec = Spec(list(doctrines), population, generations, runs_per_particle, seed, None, None if params is None else list(params), None, variant, 0.5, False, True).check()
+    spec = Spec(
+        list(doctrines),
+        population,
+        generations,
+        runs_per_particle,
+        seed,
+        None,
+        None if params is None else list(params),
+        None,
+        variant,
+        0.5,
+        False,
+        True,
+    ).check()
     if len(spec.doctrines) < 2:
         from ..config import ConfigError
 
@@ -77,10 +90,21 @@ def confusion(
     history_path(db, cal).parent.mkdir(parents=True, exist_ok=True)
     scen = Scenario.load("default")
     store.begin(
-        db, cal, "confusion",
-        {"version": __version__, "source_hash": source_hash(), "scenario": scen.name, "scenario_hash": scen.config.digest(),
-         "seed": spec.seed, "doctrines": spec.doctrines, "targets": [t.id for t in tgts], "spec": asdict(spec) | {"pseudo": pseudo},
-         "spec_hash": spec.digest(), "history": str(history_path(db, cal))},
+        db,
+        cal,
+        "confusion",
+        {
+            "version": __version__,
+            "source_hash": source_hash(),
+            "scenario": scen.name,
+            "scenario_hash": scen.config.digest(),
+            "seed": spec.seed,
+            "doctrines": spec.doctrines,
+            "targets": [t.id for t in tgts],
+            "spec": asdict(spec) | {"pseudo": pseudo},
+            "spec_hash": spec.digest(),
+            "history": str(history_path(db, cal)),
+        },
     )
     started = time.perf_counter()
     counts = {d: {c: 0 for c in spec.doctrines} for d in spec.doctrines}

@@ -54,15 +54,23 @@ def _positive_text(value: str, name: str) -> int:
 def register(app: typer.Typer) -> None:
     @app.command("calibrate")
     def calibrate_cmd(
-        doctrines: Annotated[str, typer.Option(help="comma-separated accounts")] = "historical,terror,break_and_use,meritocratic,passive",
+        doctrines: Annotated[
+            str, typer.Option(help="comma-separated accounts")
+        ] = "historical,terror,break_and_use,meritocratic,passive",
         population: Annotated[str, typer.Option(help="particles per generation")] = "50",
         generations: Annotated[str, typer.Option(help="ABC-SMC generations")] = "4",
         runs_per_particle: Annotated[str, typer.Option(help="runs averaged per particle")] = "4",
-        db: Annotated[str, typer.Option(help="results store; pyabc's history beside it in <stem>.calibration/")] = "stavka.duckdb",
-        scheduler: Annotated[str | None, typer.Option(help="existing Dask cluster, tcp://host:port (default: a local one)")] = None,
+        db: Annotated[
+            str, typer.Option(help="results store; pyabc's history beside it in <stem>.calibration/")
+        ] = "stavka.duckdb",
+        scheduler: Annotated[
+            str | None, typer.Option(help="existing Dask cluster, tcp://host:port (default: a local one)")
+        ] = None,
         workers: Annotated[int, typer.Option(min=1, help="local Dask workers")] = 2,
         seed: Annotated[int, typer.Option(min=0, help="root seed")] = 0,
-        targets: Annotated[str | None, typer.Option(help="comma-separated fitting targets (default: all with a counterpart)")] = None,
+        targets: Annotated[
+            str | None, typer.Option(help="comma-separated fitting targets (default: all with a counterpart)")
+        ] = None,
         params: Annotated[str | None, typer.Option(help="comma-separated free parameters (default: all of space.py)")] = None,
         prior: Annotated[list[str] | None, typer.Option(help="narrow a prior: NAME=LO:HI (repeatable)")] = None,
         variant: Annotated[str, typer.Option(help="as_written, or free_dates (the bias guard)")] = "as_written",
@@ -71,7 +79,9 @@ def register(app: typer.Typer) -> None:
         checks: Annotated[int, typer.Option(min=0, help="posterior predictive runs per account (0: none)")] = 20,
         resume: Annotated[str | None, typer.Option(help="continue the calibration of this id")] = None,
         sampler: Annotated[str, typer.Option(help="dask or single")] = "dask",
-        json_out: Annotated[bool, typer.Option("--json", help="print the model probabilities and posteriors as JSON only")] = False,
+        json_out: Annotated[
+            bool, typer.Option("--json", help="print the model probabilities and posteriors as JSON only")
+        ] = False,
     ) -> None:
         """Bayesian calibration of the accounts against the record (pyabc ABC-SMC) and model choice among them."""
         from ..cluster import scheduler_address, silence_dask
@@ -94,13 +104,31 @@ def register(app: typer.Typer) -> None:
                 )
 
         res = calibrate(
-            _list(doctrines, "--doctrines") or [], pop, gens, k, db, scheduler, seed, _list(targets, "--targets"),
-            _list(params, "--params"), _priors(prior), variant, quantile, not choice_only, True, resume, sampler, workers, show,
+            _list(doctrines, "--doctrines") or [],
+            pop,
+            gens,
+            k,
+            db,
+            scheduler,
+            seed,
+            _list(targets, "--targets"),
+            _list(params, "--params"),
+            _priors(prior),
+            variant,
+            quantile,
+            not choice_only,
+            True,
+            resume,
+            sampler,
+            workers,
+            show,
         )
         if checks and not choice_only:
             table = predictive_checks(db, res["calibration"], checks)
             if not json_out:
-                err.print(table[["doctrine", "fact", "runs", "inside", "mean", "lo", "hi"]].to_string(index=False), highlight=False)
+                err.print(
+                    table[["doctrine", "fact", "runs", "inside", "mean", "lo", "hi"]].to_string(index=False), highlight=False
+                )
         if json_out:
             print(json.dumps({"model_probabilities": res["model_probabilities"], "posteriors": res["posteriors"]}))
             return
@@ -113,7 +141,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("confusion")
     def confusion_cmd(
-        doctrines: Annotated[str, typer.Option(help="comma-separated accounts")] = "historical,terror,break_and_use,meritocratic,passive",
+        doctrines: Annotated[
+            str, typer.Option(help="comma-separated accounts")
+        ] = "historical,terror,break_and_use,meritocratic,passive",
         pseudo: Annotated[str, typer.Option(help="pseudo-records per account")] = "2",
         population: Annotated[str, typer.Option()] = "20",
         generations: Annotated[str, typer.Option()] = "2",
@@ -129,9 +159,16 @@ def register(app: typer.Typer) -> None:
         from .choice import confusion, confusion_table
 
         res = confusion(
-            _list(doctrines, "--doctrines") or [], _positive_text(pseudo, "--pseudo"), _positive_text(population, "--population"),
-            _positive_text(generations, "--generations"), _positive_text(runs_per_particle, "--runs-per-particle"), db, seed,
-            _list(params, "--params"), variant, sampler,
+            _list(doctrines, "--doctrines") or [],
+            _positive_text(pseudo, "--pseudo"),
+            _positive_text(population, "--population"),
+            _positive_text(generations, "--generations"),
+            _positive_text(runs_per_particle, "--runs-per-particle"),
+            db,
+            seed,
+            _list(params, "--params"),
+            variant,
+            sampler,
         )
         if json_out:
             print(json.dumps({"confusion": res["confusion"], "error_rate": res["error_rate"]}))

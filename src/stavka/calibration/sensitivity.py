@@ -43,7 +43,9 @@ def evaluate(doctrine: str, names: list[str], x: np.ndarray, seed: int, runs: in
     ints = {f.name for f in space(doctrine) if f.integer}
     rows = []
     for i, point in enumerate(x):
-        over = {n.replace(".", "__"): (int(round(v)) if n in ints else float(v)) for n, v in zip(names, point, strict=True)}
+        over: dict[str, Any] = {
+            n.replace(".", "__"): (int(round(v)) if n in ints else float(v)) for n, v in zip(names, point, strict=True)
+        }
         res = simulate("default", doctrine, seed=seed, run_ids=_runs(seed, i, runs), events=False, **over)
         cal = res.scenario.calendar
         row = {}
@@ -112,10 +114,21 @@ def sensitivity(
         scen = Scenario.load("default")
         spec = {"doctrine": doctrine, "n": n, "runs": runs, "params": names}
         store.begin(
-            db, cal, "sensitivity",
-            {"version": __version__, "source_hash": source_hash(), "scenario": scen.name, "scenario_hash": scen.config.digest(),
-             "seed": seed, "doctrines": [doctrine], "targets": list(OUTCOMES), "spec": spec,
-             "spec_hash": hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:12], "history": None},
+            db,
+            cal,
+            "sensitivity",
+            {
+                "version": __version__,
+                "source_hash": source_hash(),
+                "scenario": scen.name,
+                "scenario_hash": scen.config.digest(),
+                "seed": seed,
+                "doctrines": [doctrine],
+                "targets": list(OUTCOMES),
+                "spec": spec,
+                "spec_hash": hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:12],
+                "history": None,
+            },
         )
         store.write(
             db,
@@ -124,7 +137,7 @@ def sensitivity(
                 "calibration_prim": [tuple([cal, *r]) for r in boxes.itertuples(index=False)],
             },
         )
-        store.finish(db, cal, out["seconds"])
+        store.finish(db, cal, float(time.perf_counter() - started))
     return out
 
 
@@ -140,7 +153,7 @@ def prim_boxes(x: pd.DataFrame, y: pd.DataFrame, threshold: float = 0.5) -> pd.D
 
     rows = []
     for outcome in ("war_not_won", "ruler_falls"):
-        hit = (y[outcome].to_numpy(dtype=float) > 0.5)
+        hit = y[outcome].to_numpy(dtype=float) > 0.5
         if hit.sum() == 0 or hit.all():
             continue
         with warnings.catch_warnings():
@@ -150,6 +163,16 @@ def prim_boxes(x: pd.DataFrame, y: pd.DataFrame, threshold: float = 0.5) -> pd.D
         lims = box.box_lims[-1]
         stats = box.peeling_trajectory.iloc[-1]
         for col in x.columns:
-            rows.append((outcome, 0, col, float(lims.loc[0, col]), float(lims.loc[1, col]),
-                         float(stats["coverage"]), float(stats["density"]), float(stats["mass"])))
+            rows.append(
+                (
+                    outcome,
+                    0,
+                    col,
+                    float(lims.loc[0, col]),
+                    float(lims.loc[1, col]),
+                    float(stats["coverage"]),
+                    float(stats["density"]),
+                    float(stats["mass"]),
+                )
+            )
     return pd.DataFrame(rows, columns=["outcome", "box", "parameter", "lo", "hi", "coverage", "density", "mass"])

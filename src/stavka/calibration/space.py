@@ -61,14 +61,17 @@ class Free:
 @lru_cache(maxsize=1)
 def declared() -> dict[str, tuple[tuple[float, float], bool]]:
     """{override name: (declared prior range, integer?)} of every parameter with a finite numeric prior."""
+    from pydantic import BaseModel
+
     from ..config import load_scenario
     from ..doctrines.policy import PolicyParams
     from ..params import parameter_rows
 
     cfg = load_scenario("default")
     out: dict[str, tuple[tuple[float, float], bool]] = {}
-    rows = [(f"{section}.", type(getattr(cfg, section))) for section in type(cfg).model_fields]
-    for prefix, model in [*rows, ("", PolicyParams)]:
+    rows: list[tuple[str, type[BaseModel]]] = [(f"{s}.", type(getattr(cfg, s))) for s in type(cfg).model_fields]
+    rows.append(("", PolicyParams))
+    for prefix, model in rows:
         for row in parameter_rows(model):
             prior = row["prior"]
             if prior is None or not all(isinstance(v, int | float) and math.isfinite(v) for v in prior):
@@ -101,9 +104,7 @@ def check_doctrines(doctrines: Iterable[str]) -> list[str]:
     return out
 
 
-def space(
-    doctrine: str, params: Iterable[str] | None = None, priors: Mapping[str, object] | None = None
-) -> list[Free]:
+def space(doctrine: str, params: Iterable[str] | None = None, priors: Mapping[str, object] | None = None) -> list[Free]:
     """The free parameters of `doctrine`: the shared ones and its own (or those of `params` among them), each
     with its declared prior, or the narrower range of `priors`."""
     check_doctrines([doctrine])
@@ -118,7 +119,8 @@ def space(
             lo, hi = _range(name, priors[name])
             if lo < dlo or hi > dhi:
                 raise ConfigError(
-                    f"prior {name}: [{lo:g}, {hi:g}] is outside the declared range [{dlo:g}, {dhi:g}]; a prior may only be narrowed"
+                    f"prior {name}: [{lo:g}, {hi:g}] is outside the declared range [{dlo:g}, {dhi:g}]; "
+                    "a prior may only be narrowed"
                 )
         out.append(Free(name, lo, hi, (dlo, dhi), integer))
     return out

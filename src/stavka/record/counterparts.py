@@ -259,7 +259,7 @@ COUNTERPARTS: dict[str, Callable[[RunTables], np.ndarray]] = {
 # Not computed, and why (shown with the calibration's targets):
 NO_COUNTERPART = {
     "purge_arrested_share_all": "all ranks of the command staff; the simulated corps is only kombrig and above "
-    "(purge_arrested_share_kombrig_up is its like-for-like target)",
+    "(purge_arrested_share_kombrig_up is its like-for-like target)"
 }
 
 
