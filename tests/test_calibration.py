@@ -10,16 +10,14 @@ import duckdb
 import numpy as np
 import pytest
 
-pytest.importorskip("pyabc")
-
-from stavka.calibration import calibrate, space  # noqa: E402
-from stavka.calibration.abc import history_path  # noqa: E402
-from stavka.calibration.choice import confusion  # noqa: E402
-from stavka.calibration.guard import make_doctrine  # noqa: E402
-from stavka.calibration.model import simulate_particle  # noqa: E402
-from stavka.calibration.sensitivity import sensitivity  # noqa: E402
-from stavka.calibration.summaries import distance, targets  # noqa: E402
-from stavka.config import ConfigError  # noqa: E402
+from stavka.calibration import calibrate, space
+from stavka.calibration.abc import history_path
+from stavka.calibration.choice import confusion
+from stavka.calibration.guard import make_doctrine
+from stavka.calibration.model import simulate_particle
+from stavka.calibration.sensitivity import sensitivity
+from stavka.calibration.summaries import distance, targets
+from stavka.config import ConfigError
 
 TGTS = ["front_commanders_shot_1941", "marshals_1935_destroyed"]
 
