@@ -29,6 +29,7 @@ from .space import DOCTRINES, Free, check_doctrines, check_names, space
 from .summaries import Target, observed, targets
 
 Progress = Callable[[dict[str, Any]], None]
+QUIET = ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.Adaptation", "ABC.Predictor")
 
 
 def positive(value: Any, name: str) -> int:
@@ -283,7 +284,7 @@ def _progress_log(label: str, doctrines: list[str], progress: Progress | None) -
     relay = _Relay(label, progress)
     log.handlers, log.propagate = [relay], False
     log.setLevel(logging.INFO)
-    for child in ("ABC.History", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.Adaptation"):
+    for child in QUIET:
         logging.getLogger(child).setLevel(logging.WARNING)
     try:
         yield
@@ -324,7 +325,8 @@ def calibrate(
     parameters); the targets' scales stay the record's."""
     from ..storage import Store
 
-    logging.getLogger("ABC").setLevel(logging.WARNING)
+    for name in ("ABC", *QUIET):
+        logging.getLogger(name).setLevel(logging.WARNING)
     Store.check_writable(db)
     if resume is not None:
         meta = store.read(db, "calibrations", resume) if Path(db).exists() else None
@@ -411,3 +413,39 @@ def summary(db: str | Path, cal: str) -> dict[str, Any]:
             for _, r in rows.iterrows()
         }
     return {"calibration": cal, "model_probabilities": probs, "posteriors": posteriors}
+
+
+def probability_table(db: str | Path) -> Any:
+    """Every model-choice calibration in the store, one row each: its settings (targets, quantile, population,
+    generations, runs per particle, variant, seed) and the last generation's model probabilities.  Runs that differ
+    in one setting show the probabilities' sensitivity to it."""
+    import pandas as pd
+
+    cals = store.read(db, "calibrations")
+    runs = store.read(db, "calibration_runs")
+    models = store.read(db, "calibration_models")
+    rows = []
+    for _, c in cals[cals["kind"] == "abc"].iterrows():
+        r = runs[(runs["calibration"] == c["calibration"]) & (runs["label"] == "choice")]
+        if not len(r):
+            continue
+        m = models[(models["calibration"] == c["calibration"]) & (models["abc_id"] == int(r["abc_id"].iloc[0]))]
+        if not len(m):
+            continue
+        last = m[m["generation"] == m["generation"].max()]
+        spec = json.loads(c["spec"])
+        tg = json.loads(c["targets"])
+        row = {
+            "calibration": c["calibration"],
+            "status": c["status"],
+            "variant": spec["variant"],
+            "targets": len(tg),
+            "quantile": spec["quantile"],
+            "population": spec["population"],
+            "generations": int(m["generation"].max()) + 1,
+            "runs_per_particle": spec["runs_per_particle"],
+            "seed": spec["seed"],
+        }
+        row |= {str(x["doctrine"]): round(float(x["probability"]), 3) for _, x in last.iterrows()}
+        rows.append(row)
+    return pd.DataFrame(rows)

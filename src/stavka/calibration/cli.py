@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Annotated, Any
 
@@ -126,9 +127,8 @@ def register(app: typer.Typer) -> None:
         if checks and not choice_only:
             table = predictive_checks(db, res["calibration"], checks)
             if not json_out:
-                err.print(
-                    table[["doctrine", "fact", "runs", "inside", "mean", "lo", "hi"]].to_string(index=False), highlight=False
-                )
+                shown = table[["doctrine", "fact", "runs", "inside", "mean", "lo", "hi"]]
+                print(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"), file=sys.stderr)
         if json_out:
             print(json.dumps({"model_probabilities": res["model_probabilities"], "posteriors": res["posteriors"]}))
             return
@@ -138,6 +138,19 @@ def register(app: typer.Typer) -> None:
         for d, post in res["posteriors"].items():
             for name, s in post.items():
                 print(f"{d}  {name}: mean {s['mean']:.4g}  90% [{s['q05']:.4g}, {s['q95']:.4g}]")
+
+    @app.command("calibrations")
+    def calibrations_cmd(
+        db: Annotated[str, typer.Option()] = "stavka.duckdb", json_out: Annotated[bool, typer.Option("--json")] = False
+    ) -> None:
+        """The model-probability table: every model-choice calibration in the store with its settings."""
+        from .abc import probability_table
+
+        table = probability_table(db)
+        if json_out:
+            print(table.to_json(orient="records"))
+            return
+        print(table.to_string(index=False) if len(table) else "no model-choice calibration in the store")
 
     @app.command("confusion")
     def confusion_cmd(
