@@ -63,6 +63,15 @@ def test_recovers_known_parameters(tmp_path) -> None:  # type: ignore[no-untyped
     post = res["posteriors"]["terror"]["scapegoat"]
     prior_mean = 0.5
     assert abs(post["mean"] - truth) < abs(prior_mean - truth) or post["q05"] <= truth <= post["q95"]
+    # posterior predictive checks against the checking facts, which were not fitted
+    from stavka.calibration.checks import predictive_checks
+
+    table = predictive_checks(db, res["calibration"], 3)
+    assert set(table["fact"]) == {t.id for t in targets(use="check")} and not set(table["fact"]) & set(TGTS)
+    assert (table["runs"] == 3).all() and table["inside"].between(0, 1).all()
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM calibration_checks").fetchone()[0] == len(table)
+    con.close()
 
 
 def test_model_choice_tables_and_resume(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -178,3 +187,16 @@ def test_old_store_gains_the_calibration_tables(tmp_path) -> None:  # type: igno
     con.close()
     with Store(db, read_only=True) as st:
         assert st.con.execute("SELECT count(*) FROM calibrations").fetchone()[0] == 0
+
+
+def test_json_prints_probabilities_and_posteriors_only(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from stavka.cli import main
+
+    args = ["--doctrines", "terror,meritocratic", "--population", "3", "--generations", "1", "--runs-per-particle", "1"]
+    args += ["--params", "security.denounce_rate", "--targets", "victory", "--sampler", "single", "--checks", "0", "--json"]
+    monkeypatch.setattr(sys, "argv", ["stavka", "calibrate", *args, "--db", str(tmp_path / "j.duckdb")])
+    main()
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"model_probabilities", "posteriors"} and set(out["posteriors"]) == {"terror", "meritocratic"}
+    assert sum(out["model_probabilities"].values()) == pytest.approx(1.0)
+    assert set(out["posteriors"]["terror"]["security.denounce_rate"]) == {"mean", "q05", "q95"}
