@@ -1,5 +1,5 @@
 """Posterior predictive checks against the checking facts, which no calibration fits (record/facts.py: use
-"check"; summaries.targets(use="check") keeps those with a model counterpart).  For each account's posterior,
+"check"; summaries.targets(use="check") keeps those with a model measure, record/measures.py).  For each account's posterior,
 `draws` particles are drawn by weight from its last generation and each simulated once more, at a run id past the
 K runs it was fitted on (run_base + K: same parameters, new luck); the share of these runs inside each checking
 fact's range is stored in calibration_checks."""

@@ -69,9 +69,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         workers: Annotated[int, typer.Option(min=1, help="local Dask workers")] = 2,
         seed: Annotated[int, typer.Option(min=0, help="root seed")] = 0,
-        targets: Annotated[
-            str | None, typer.Option(help="comma-separated fitting targets (default: all with a counterpart)")
-        ] = None,
+        targets: Annotated[str | None, typer.Option(help="comma-separated fitting targets (default: all with a measure)")] = None,
         params: Annotated[str | None, typer.Option(help="comma-separated free parameters (default: all of space.py)")] = None,
         prior: Annotated[list[str] | None, typer.Option(help="narrow a prior: NAME=LO:HI (repeatable)")] = None,
         variant: Annotated[str, typer.Option(help="as_written, or free_dates (the bias guard)")] = "as_written",

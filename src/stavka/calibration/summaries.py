@@ -1,8 +1,9 @@
 """Summary statistics and the distance, read from the record module's facts.
 
-The summaries are the fitting targets of `stavka.record.facts` ("fit") that have a model counterpart
-(`stavka.record.counterparts`); the checking facts ("check") are never fitted, only used by the predictive checks.
-A particle's summary is the mean of the counterpart over its K runs (NaN runs left out).
+The summaries are the fitting targets of `stavka.record.facts` ("fit") that have a model measure
+(`stavka.record.measures`) and are not inputs (a fact the scenario reproduces by construction: the fronts come
+from the calendar); the checking facts ("check") are never fitted, only used by the predictive checks.  A
+particle's summary is the measure's own summary (mean, or median for months) over its K runs (NaN runs left out).
 
 Distance (docs/calibration.md): each target i states a value v_i and a range [lo_i, hi_i] that the record allows;
 its half-width is read as one standard uncertainty, s_i = max((hi_i - lo_i) / 2, floor(unit)) (an exact fact
@@ -20,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..config import ConfigError
-from ..record.counterparts import NO_COUNTERPART, counterparts, fact_number, has_counterpart
 from ..record.facts import Fact, checking_facts, fitting_targets
+from ..record.measures import BY_FACT, month_index
 
 MISSING = 3.0  # scaled deviation of an undefined summary: as bad as three of the target's uncertainties
 FLOOR = {"share": 0.02, "month": 1.0, "months after victory": 1.0}
@@ -39,54 +40,64 @@ class Target:
     use: str
 
 
-def _target(f: Fact, calendar: Any) -> Target:
-    v, lo, hi = (fact_number(f, x, calendar) for x in (f.value, f.lo, f.hi))
+def has_measure(f: Fact) -> bool:
+    """A fact the calibration can use: it has a measure, and the measure is not an input."""
+    m = BY_FACT.get(f.id)
+    return m is not None and not m.is_input and f.comparable
+
+
+def _number(x: float | str) -> float:
+    return float(month_index(x)) if isinstance(x, str) else float(x)
+
+
+def _target(f: Fact) -> Target:
+    v, lo, hi = (_number(x) for x in (f.value, f.lo, f.hi))
     scale = max((hi - lo) / 2, FLOOR.get(f.unit, FLOOR_DEFAULT))
     return Target(f.id, v, lo, hi, scale, f.unit, f.use)
 
 
-def _calendar() -> Any:
-    from ..scenario import Scenario
-
-    return Scenario.load("default").calendar
-
-
 def targets(ids: Iterable[str] | None = None, use: str = "fit") -> list[Target]:
-    """The record's facts of `use` with a model counterpart (all of them, or those of `ids`: an id that is not
+    """The record's facts of `use` with a model measure that is not an input (all of them, or those of `ids`: an id that is not
     such a fact is a one-line error)."""
     facts = fitting_targets() if use == "fit" else checking_facts()
-    usable = {f.id: f for f in facts if has_counterpart(f)}
+    usable = {f.id: f for f in facts if has_measure(f)}
     chosen = list(usable) if ids is None else list(ids)
     for i in chosen:
         if i not in usable:
-            why = NO_COUNTERPART.get(i) or ("no model counterpart" if i in {f.id for f in facts} else f"not a '{use}' fact")
+            why = _why_not(i) if i in {f.id for f in facts} else f"not a '{use}' fact"
             raise ConfigError(f"target {i!r}: {why}; usable: {', '.join(usable)}")
     if not chosen:
         raise ConfigError("targets: expected at least one target")
-    cal = _calendar()
-    return [_target(usable[i], cal) for i in chosen]
+    return [_target(usable[i]) for i in chosen]
+
+
+def _why_not(fact_id: str) -> str:
+    m = BY_FACT.get(fact_id)
+    if m is None:
+        return "no model measure (record/measures.py)"
+    return "an input of the scenario (reproduced by construction), not evidence of fit" if m.is_input else "not comparable"
 
 
 def unused_targets() -> dict[str, str]:
     """Fitting targets left out, and why."""
-    return {
-        f.id: NO_COUNTERPART.get(f.id, "not comparable with the simulated corps" if not f.comparable else "no counterpart")
-        for f in fitting_targets()
-        if not has_counterpart(f)
-    }
+    return {f.id: _why_not(f.id) for f in fitting_targets() if not has_measure(f)}
 
 
 def per_run(result: Any, tgts: list[Target]) -> dict[str, np.ndarray]:
-    facts = {f.id: f for f in fitting_targets() + checking_facts()}
-    return counterparts(result, [facts[t.id] for t in tgts])
+    """{target id: the measure's value in each run of `result`}."""
+    return {t.id: BY_FACT[t.id].of_runs(result) for t in tgts}
 
 
 def summarise(result: Any, tgts: list[Target]) -> dict[str, float]:
-    """{target id: the mean of its counterpart over the result's runs} (NaN if no run defines it)."""
+    """{target id: its measure's summary over the result's runs: mean, or median for months} (NaN if no run
+    defines it)."""
     out = {}
     for k, v in per_run(result, tgts).items():
         ok = v[~np.isnan(v)]
-        out[k] = float(ok.mean()) if len(ok) else float("nan")
+        if not len(ok):
+            out[k] = float("nan")
+        else:
+            out[k] = float(np.median(ok)) if BY_FACT[k].summary == "median" else float(ok.mean())
     return out
 
 
