@@ -20,7 +20,7 @@ from ..calendar import Calendar
 from ..config import MAX_SEED, ScenarioConfig, load_scenario
 from ..doctrines import BUILTINS, Human
 from ..engine.codes import Action
-from ..ledger import TableOrder, censor, official_ledger, true_ledger
+from ..ledger import TableOrder, censor, empty_ledger, official_ledger, true_ledger
 from ..metrics import run_metrics
 
 FORMAT = "stavka-game"
@@ -47,6 +47,7 @@ ACTS: dict[str, Action | None] = {
     "transfer": None,
 }
 POSTED = ("appoint", "transfer")
+TRACED = ("ident", "bc_mu", "bc_var", "bl_mu", "bl_var", "pop", "susp", "rank", "post", "status")
 ActName = Literal[
     "arrest",
     "execute",
@@ -180,6 +181,7 @@ class Game:
         self.sim = Simulation(scenario_config(spec), doctrine=self.human, seed=spec.seed, run=spec.run)
         self._spec = spec.model_copy(update={"months": []})
         self.months: list[MonthOrders] = []
+        self.trace: list[dict[str, np.ndarray]] = [self._snapshot()]  # the ruler's view at each month's start
         for m in spec.months:
             self.play(m)
 
@@ -233,7 +235,16 @@ class Game:
         self.human.queue(self.to_engine(orders))
         self.sim.step()
         self.months.append(orders)
+        if not self.done:
+            self.trace.append(self._snapshot())
         self.__dict__.pop("_outcome", None)
+
+    def _snapshot(self) -> dict[str, np.ndarray]:
+        """What the explanations compare month with month: beliefs, popularity, suspicion, the line."""
+        v = self.sim.view()
+        snap = {k: np.array(v.officer[k][0]) for k in TRACED}
+        snap.update({f"front_{k}": np.array(v.front[k][0]) for k in ("depth", "reported", "active", "hold", "own")})
+        return snap
 
     def to_engine(self, orders: MonthOrders) -> Orders:
         known = {int(i) for i in self.idents}
@@ -269,6 +280,13 @@ class Game:
         log = eng.log
         n = min(len(log.counts), cal.n_months)
         metrics = run_metrics(eng.world, log, ids, cal)
+        done = eng.month
+        series = pd.DataFrame({"month": cal.labels()[:done]})
+        for name, values in log.series.items():
+            series[name] = values[0, :done].copy()
+        if not log.blocks:  # no month played yet: nothing in the ledgers
+            metrics["history_distortion"], metrics["erased_names"] = 0.0, 0
+            return Outcome(metrics, empty_ledger(), empty_ledger(official=True), series)
         table = TableOrder.of_log(log, n)
         labels = cal.labels()
         censored = censor(table, ids, eng.seed, self.human.censorship, labels, log.series["credit"])
@@ -276,10 +294,6 @@ class Game:
         metrics["erased_names"] = censored.erased_names
         true = true_ledger(table, ids, eng.seed, scen)
         official = official_ledger(true, ids, table.first, censored, len(labels))
-        done = eng.month
-        series = pd.DataFrame({"month": labels[:done]})
-        for name, values in log.series.items():
-            series[name] = values[0, :done].copy()
         return Outcome(metrics, true.frame(), official.frame(), series)
 
     def outcome(self) -> Outcome:

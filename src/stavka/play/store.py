@@ -60,7 +60,7 @@ class GameStore:
         with self.lock, self.con.cursor() as cur:
             cur.execute(
                 "insert into games (id, body) values (?, ?) on conflict (id) do update "
-                "set body = excluded.body, updated = current_timestamp",
+                "set body = excluded.body, updated = now()",
                 [game_id, body],
             )
 
