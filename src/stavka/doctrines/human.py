@@ -43,7 +43,7 @@ class Human(Doctrine):
         if orders is not None:
             if view.shape[0] != 1:
                 raise ValueError("human: orders apply to one game, a batch of one run")
-            merge_orders(d, orders, view.officer["ident"][0])
+            merge_orders(d, orders, view.officer["ident"][0], view.posts.n)
         return d
 
     def month_plan(self, label: str) -> tuple[Knobs, RunSettings] | None:

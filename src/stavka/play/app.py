@@ -66,10 +66,12 @@ class Page:
         self.explain_html = pn.pane.HTML("")
         # --- what the ruler sees, the record, the end
         self.corps = pn.pane.HTML("", sizing_mode="stretch_width", max_height=420, styles={"overflow-y": "auto"})
-        self.fronts = pn.pane.Bokeh(None)
+        self.front_fig, self.front_src = figures.front_figure()
+        self.fronts = pn.pane.Bokeh(self.front_fig)
         self.reports = pn.pane.HTML("", max_height=300, styles={"overflow-y": "auto"})
         self.suspects = pn.pane.HTML("")
-        self.series = pn.pane.Bokeh(None)
+        self.series_fig, self.series_src = figures.series_figure()
+        self.series = pn.pane.Bokeh(self.series_fig)
         self.chronicle = pn.pane.HTML("", sizing_mode="stretch_width", max_height=400, styles={"overflow-y": "auto"})
         self.end_view = pn.Column(visible=False, sizing_mode="stretch_width")
         self.play_area = pn.Column(visible=False, sizing_mode="stretch_width")
@@ -344,8 +346,7 @@ class Page:
                     "organ's suspicion": f"{o['susp'][i]:.2f}",
                 }
             )
-        frame = pd.DataFrame(rows)
-        self.corps.object = '<div aria-label="The corps">' + frame.to_html(index=False, border=0, classes="corps") + "</div>"
+        self.corps.object = '<div aria-label="The corps">' + _table(rows) + "</div>"
         keep = self.officer.value
         self.officer.options = options
         if keep in options.values():
@@ -376,7 +377,8 @@ class Page:
     def _draw_fronts(self, g: Game) -> None:
         v = g.sim.view()
         names = self._front_names(g)
-        self.fronts.object = figures.front_line(names, v.front["depth"][0], v.front["own"][0], v.front["hold"][0])
+        data = figures.front_data(names, v.front["depth"][0], v.front["own"][0], v.front["hold"][0])
+        figures.update_fronts(self.front_fig, self.front_src, data)
         self.hold.options = {n: f for f, n in names.items()}
         self.hold.value = [f for f in names if v.front["hold"][0][f]]
 
@@ -391,7 +393,7 @@ class Page:
             f'<div aria-label="This month\'s reports"><p>{last or "No month played yet"}: {den} denunciations reached the '
             f"organ.</p><ul>{items}</ul></div>"
         )
-        self.series.object = figures.series(out.series)
+        self.series_src.data = figures.series_data(out.series)
         self.chronicle.object = _chronicle_html(ev, off)
 
     def _explain(self) -> None:
@@ -412,22 +414,40 @@ class Page:
         self.end_view[:] = [pn.pane.HTML("<h2>The end</h2>"), *placement(g), pn.pane.HTML(_revealed(g, self.names))]
 
 
+def _table(rows: list[dict[str, Any]]) -> str:
+    """An HTML table of rows (dicts with the same keys), escaped; far cheaper than DataFrame.to_html."""
+    if not rows:
+        return "<table></table>"
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
+    return f'<table style="font-size:0.85em;text-align:left"><tr>{head}</tr>{body}</table>'
+
+
 def _sentence(row: pd.Series) -> str:
     from ..history import sentence
 
     return html.escape(sentence(row)[9:])
 
 
+def chronicle_lines(events: pd.DataFrame) -> dict[str, list[str]]:
+    """A ledger told as the page tells it: month -> sentences (denunciations, which are many, left out)."""
+    from ..history import sentence
+
+    out: dict[str, list[str]] = {}
+    cols = ["month", "kind", "officer", "cause", "detail"]
+    for row in events[events["kind"] != "denunciation"][cols].to_dict("records"):  # (dicts: iterrows is slow)
+        out.setdefault(str(row["month"]), []).append(sentence(row)[9:])  # type: ignore[arg-type]
+    return out
+
+
 def _chronicle_html(ev: pd.DataFrame, off: pd.DataFrame) -> str:
-    """The two histories side by side, newest month first (denunciations, which are many, left out)."""
-    ev, off = ev[ev["kind"] != "denunciation"], off[off["kind"] != "denunciation"]
-    months = sorted(set(ev["month"]) | set(off["month"]), reverse=True)
-    by_t, by_o = dict(tuple(ev.groupby("month"))), dict(tuple(off.groupby("month")))
+    """The two histories side by side, newest month first."""
+    by_t, by_o = chronicle_lines(ev), chronicle_lines(off)
     rows = []
-    for m in months:
-        t = "<br>".join(_sentence(r) for _, r in by_t[m].iterrows()) if m in by_t else ""
-        o = "<br>".join(_sentence(r) for _, r in by_o[m].iterrows()) if m in by_o else ""
-        rows.append(f"<tr><td>{m}</td><td>{t}</td><td>{o}</td></tr>")
+    for m in sorted(set(by_t) | set(by_o), reverse=True):
+        t = "<br>".join(html.escape(x) for x in by_t.get(m, []))
+        o = "<br>".join(html.escape(x) for x in by_o.get(m, []))
+        rows.append(f'<tr><td>{m}</td><td aria-label="What happened in {m}">{t}</td><td>{o}</td></tr>')
     return (
         '<table aria-label="Chronicle" style="width:100%;font-size:0.85em"><tr><th>Month</th><th>What happened</th>'
         "<th>What the official history says</th></tr>" + "".join(rows) + "</table>"
@@ -452,7 +472,7 @@ def _revealed(g: Game, names: list[str]) -> str:
                 "fear (true)": f"{off['fear'][i]:.2f}",
             }
         )
-    table = pd.DataFrame(rows).to_html(index=False, border=0)
+    table = _table(rows)
     return f'<div aria-label="Hidden traits revealed"><h3>Hidden traits, revealed (the 40 most senior)</h3>{table}</div>'
 
 

@@ -46,8 +46,8 @@ def act_costs(cfg: ScenarioConfig) -> dict[str, str]:
         "recall": "relieved of his command but kept close, in a staff post",
         "charm": f"personal attention: his fear -{p.charm_fear:g}, grievance -{p.charm_grievance:g}, "
         f"{p.charm_loyalty:g} of his disloyalty charmed away",
-        "appoint": "given the post named; its holder, if any, goes to the reserve",
-        "transfer": "moved from his post to the post named; its holder, if any, goes to the reserve",
+        "appoint": "given the post named (promoted to its rank if below it); its holder, if any, goes to the reserve",
+        "transfer": "moved from his post to the post named (promoted to its rank if below it); its holder goes to the reserve",
     }
 
 

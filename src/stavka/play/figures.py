@@ -7,25 +7,26 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, Span
 from bokeh.plotting import figure
 
-SERIES_SHOWN = {"front_line": "front line, km east of the 1941 border", "repression": "repression", "fear": "fear", "paranoia": "paranoia"}
 
 
-def front_line(names: dict[int, str], depth: np.ndarray, own: np.ndarray, hold: np.ndarray) -> figure:
-    """A schematic of the line: each active front's depth (km east of the 1941 border), with its strength and orders."""
+def front_data(names: dict[int, str], depth: np.ndarray, own: np.ndarray, hold: np.ndarray) -> dict[str, list]:  # type: ignore[type-arg]
     fronts = list(names)
-    labels = [names[f] for f in fronts]
-    src = ColumnDataSource(
-        {
-            "front": labels,
-            "depth": [float(depth[f]) for f in fronts],
-            "men": [f"{own[f]:,.0f}" for f in fronts],
-            "orders": ["hold" if hold[f] else "initiative" for f in fronts],
-            "colour": ["#8b0000" if hold[f] else "#2f6f9f" for f in fronts],
-        }
-    )
+    return {
+        "front": [names[f] for f in fronts],
+        "depth": [float(depth[f]) for f in fronts],
+        "men": [f"{own[f]:,.0f}" for f in fronts],
+        "orders": ["hold" if hold[f] else "initiative" for f in fronts],
+        "colour": ["#8b0000" if hold[f] else "#2f6f9f" for f in fronts],
+    }
+
+
+def front_figure() -> tuple[figure, ColumnDataSource]:
+    """A schematic of the line: each active front's depth (km east of the 1941 border), with its strength and
+    orders; made once per page and fed new data each month (`update_fronts`), as a redraw is cheaper so."""
+    src = ColumnDataSource(front_data({}, np.zeros(0), np.zeros(0), np.zeros(0)))
     p = figure(
-        y_range=labels[::-1],
-        height=40 + 22 * max(len(labels), 1),
+        y_range=[],
+        height=300,
         width=460,
         title="The line: km east of the 22 June 1941 border (hold: red)",
         tools="hover",
@@ -34,26 +35,37 @@ def front_line(names: dict[int, str], depth: np.ndarray, own: np.ndarray, hold: 
     )
     p.hbar(y="front", right="depth", height=0.7, color="colour", source=src)
     p.add_layout(Span(location=0, dimension="height", line_color="black", line_width=1))
-    return p
+    return p, src
 
 
-def series(frame: pd.DataFrame) -> figure:
-    """The record over time: front line (left axis, km) and repression, fear, paranoia (scaled 0..1)."""
-    x = np.arange(len(frame))
+def update_fronts(p: figure, src: ColumnDataSource, data: dict[str, list]) -> None:  # type: ignore[type-arg]
+    if list(p.y_range.factors) != data["front"][::-1]:
+        p.y_range.factors = data["front"][::-1]
+    src.data = data
+
+
+SERIES_COLOURS = {"front_line": "black", "repression": "#8b0000", "fear": "#cc7700", "paranoia": "#5a2d82"}
+
+
+def series_data(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Front line scaled by its largest value, repression by its largest; fear and paranoia as they are (0..1)."""
+    data = {"x": np.arange(len(frame), dtype=float)}
+    for name in SERIES_COLOURS:
+        v = frame[name].to_numpy(dtype=float) if len(frame) else np.zeros(0)
+        top = float(np.nanmax(np.abs(v))) if len(v) and np.isfinite(v).any() else 0.0
+        data[name] = v / top if name in ("front_line", "repression") and top > 0 else v
+    return data
+
+
+def series_figure() -> tuple[figure, ColumnDataSource]:
+    src = ColumnDataSource(series_data(pd.DataFrame({k: [] for k in SERIES_COLOURS})))
     p = figure(height=260, width=900, title="The record month by month", toolbar_location=None, x_axis_label="month of the game")
-    line = frame["front_line"].to_numpy(dtype=float) if len(frame) else np.zeros(0)
-    scale = max(float(np.nanmax(np.abs(line))) if len(line) and np.isfinite(line).any() else 1.0, 1.0)
-    p.line(x, line / scale, legend_label=f"front line (/ {scale:.0f} km)", color="black", line_width=2)
-    for name, colour in (("repression", "#8b0000"), ("fear", "#cc7700"), ("paranoia", "#5a2d82")):
-        values = frame[name].to_numpy(dtype=float) if len(frame) else np.zeros(0)
-        if name == "repression":
-            top = np.nanmax(values) if len(values) and np.isfinite(values).any() and np.nanmax(values) > 0 else 1.0
-            p.line(x, values / top, legend_label=f"repression (/ {top:.3g})", color=colour)
-        else:
-            p.line(x, values, legend_label=name, color=colour)
+    for name, colour in SERIES_COLOURS.items():
+        label = {"front_line": "front line (/ its deepest)", "repression": "repression (/ its peak)"}.get(name, name)
+        p.line("x", name, source=src, legend_label=label, color=colour, line_width=2 if name == "front_line" else 1)
     p.legend.location = "top_left"
     p.legend.label_text_font_size = "8pt"
-    return p
+    return p, src
 
 
 def placement(runs: dict[str, np.ndarray], mine: float, n_months: int, label: str) -> figure:

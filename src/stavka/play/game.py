@@ -264,12 +264,7 @@ class Game:
         for h in orders.hold:
             if h.front >= n_fronts:
                 raise GameError(f"{orders.month}: front {h.front} is not a front of this game (0 .. {n_fronts - 1})")
-        extra: dict[str, Any] = {}
-        if appoint:
-            if "appoint" not in Orders.__dataclass_fields__:
-                raise GameError(f"{orders.month}: this stavka cannot appoint to a named post yet")
-            extra["appoint"] = appoint
-        return Orders(actions=actions, hold={h.front: h.hold for h in orders.hold}, credit=orders.credit, **extra)
+        return Orders(actions=actions, appoint=appoint, hold={h.front: h.hold for h in orders.hold}, credit=orders.credit)
 
     # --- what happened -----------------------------------------------------------------------------------
 
