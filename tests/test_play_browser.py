@@ -289,7 +289,9 @@ def test_a_game_resumes_after_the_server_restarts(browser: Browser, tmp_path: Pa
         page = ctx.new_page()
         page.goto(game_url.replace(f":{first.port}/", f":{second.port}/"))
         expect(page.locator('[aria-label="Current month"]')).to_have_text("1941-09")
-        expect(page.locator('[aria-label="What happened in 1941-08"]')).to_have_text(before)
+        cell = page.locator('[aria-label="What happened in 1941-08"]')
+        expect(cell).not_to_be_empty()  # (the chronicle may arrive a moment after the month)
+        assert cell.inner_text() == before
         _end_month(page)
         ctx.close()
     finally:

@@ -308,8 +308,7 @@ def play(
 
 @app.command()
 def replay(
-    file: Annotated[str, typer.Argument(help="a game file (JSON, as the app downloads it)")],
-    json_out: JsonOpt = False,
+    file: Annotated[str, typer.Argument(help="a game file (JSON, as the app downloads it)")], json_out: JsonOpt = False
 ) -> None:
     """Replay a game file exactly and print its metrics."""
     from .metrics import METRICS, format_value
@@ -332,7 +331,9 @@ def replay(
         info = {"start": spec.start, "seed": spec.seed, "run": spec.run, "fallback": spec.fallback, "months": len(spec.months)}
         print(json.dumps({**info, "reached": game.month, "metrics": {k: _jsonable(row[k]) for k in METRICS}}))
         return
-    out.print(f"game: {spec.start} start, seed {spec.seed}, run {spec.run}, staff {spec.fallback}, {len(spec.months)} months decided")
+    out.print(
+        f"game: {spec.start} start, seed {spec.seed}, run {spec.run}, staff {spec.fallback}, {len(spec.months)} months decided"
+    )
     for k in METRICS:
         v = m[k]
         text = str(v) if isinstance(v, str) or v is None else format_value(k, float(v), cal)

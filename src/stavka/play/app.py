@@ -110,7 +110,12 @@ class Page:
         )
         self.play_area[:] = [
             pn.Row(
-                pn.Column(pn.pane.HTML("<h3>The fronts</h3>"), self.fronts, pn.pane.HTML("<h3>What the organ suspects</h3>"), self.suspects),
+                pn.Column(
+                    pn.pane.HTML("<h3>The fronts</h3>"),
+                    self.fronts,
+                    pn.pane.HTML("<h3>What the organ suspects</h3>"),
+                    self.suspects,
+                ),
                 pn.Column(decisions, pn.pane.HTML("<h3>This month's reports</h3>"), self.reports),
                 sizing_mode="stretch_width",
             ),
@@ -177,7 +182,7 @@ class Page:
         self.names = [scen.roster[int(i)].short_name if i < n_roster else gen[k] for k, i in enumerate(idents)]
         self.costs = explain.act_costs(scen.config)
         if pn.state.location is not None:
-            pn.state.location.update_query(game=game_id)
+            pn.state.location.update_query(game=game_id)  # type: ignore[arg-type]  # (its stub is wrong)
         self.redraw()
 
     def _file(self) -> io.StringIO:

@@ -49,14 +49,16 @@ def statements(g: Game) -> list[str]:
     for name, r in runs.items():
         won = float(np.mean(~np.isnan(r["victory_month"])))
         if np.isfinite(victory):
+            share = 100 * share_text(victory, r["victory_month"])
             lines.append(
-                f"Your victory ({cal.label(int(victory))}) came earlier than in {100 * share_text(victory, r['victory_month']):.0f} % "
+                f"Your victory ({cal.label(int(victory))}) came earlier than in {share:.0f} % "
                 f"of {name} runs ({100 * won:.0f} % of which won at all)."
             )
         else:
             lines.append(f"You did not win the war; {100 * won:.0f} % of {name} runs did.")
+        deeper = 100 * share_text(depth, r["max_depth_km"])
         lines.append(
-            f"  The enemy got less deep into the country than in {100 * share_text(depth, r['max_depth_km']):.0f} % of {name} runs "
+            f"  The enemy got less deep into the country than in {deeper:.0f} % of {name} runs "
             f"(your deepest line {depth:.0f} km)."
         )
     return lines
@@ -73,5 +75,7 @@ def placement(g: Game) -> list[pn.viewable.Viewable]:
         f"<p>True history: {int(m['arrests'])} arrests, {int(m['executions'])} executions; the official history distorts "
         f"{100 * float(m['history_distortion']):.0f} % of the record and erases {int(m['erased_names'])} names.</p>"
     )
-    fig = figures.placement({k: v["victory_month"] for k, v in runs.items()}, victory, cal.n_months, f"{RUNS} runs per doctrine, seed {s.seed}")
+    fig = figures.placement(
+        {k: v["victory_month"] for k, v in runs.items()}, victory, cal.n_months, f"{RUNS} runs per doctrine, seed {s.seed}"
+    )
     return [pn.pane.HTML(f'<div aria-label="Your game among many runs"><ul>{text}</ul>{true_off}</div>'), pn.pane.Bokeh(fig)]

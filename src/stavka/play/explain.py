@@ -35,7 +35,8 @@ def act_costs(cfg: ScenarioConfig) -> dict[str, str]:
         "arrest": "he leaves his post for custody; counts as repression (the corps' fear rises by "
         f"{p.fear_repression:g} per unit monthly repression rate); an innocent arrest lowers the share of the guilty",
         "execute": "arrest and trial at once: he is gone for good; repression as for an arrest",
-        "release": f"back to service; the organ's suspicion of him x{c.release_suspicion:g}, his grievance +{c.release_grievance:g}",
+        "release": f"back to service; the organ's suspicion of him x{c.release_suspicion:g}, "
+        f"his grievance +{c.release_grievance:g}",
         "interrogate": f"a reading of his loyalty (noise sd {r.interrogation_noise:g}); paid in trauma "
         f"+{s.interrogation_trauma:g}, grievance +{c.interrogation_grievance:g}, fear +{c.interrogation_fear:g}",
         "promote": "one rank up (no higher than Marshal)",
@@ -116,14 +117,19 @@ def explain_front(game: Game, front: int, name: str) -> str:
             f"<li>Reported advance last month: {reported[-1]:+.0f} km (reports are distorted by the commanders' fear: "
             f"reported moves ranged {reported[active].min():+.0f} to {reported[active].max():+.0f} km).</li>"
         )
-        out.append(f"<li>Orders: {'hold position' if trace[-1]['front_hold'][front] else 'initiative'}; "
-                   f"strength {trace[-1]['front_own'][front]:,.0f} men.</li>")
+        out.append(
+            f"<li>Orders: {'hold position' if trace[-1]['front_hold'][front] else 'initiative'}; "
+            f"strength {trace[-1]['front_own'][front]:,.0f} men.</li>"
+        )
     out.append("</ul>")
     ev = game.outcome().events
     post = name
-    here = ev[((ev["front"] == post) | (ev["post"] == post)) & ev["kind"].isin(
-        ["victory", "defeat", "encirclement", "withdrawal", "killed", "captured", "appointment", "removal", "directive"]
-    )]
+    here = ev[
+        ((ev["front"] == post) | (ev["post"] == post))
+        & ev["kind"].isin(
+            ["victory", "defeat", "encirclement", "withdrawal", "killed", "captured", "appointment", "removal", "directive"]
+        )
+    ]
     if len(here):
         out.append("<p>The events behind it:</p><ul>" + "".join(_line(r, -1) for _, r in here.tail(12).iterrows()) + "</ul>")
     return "".join(out)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource, FactorRange
+from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 
-
-def front_data(names: dict[int, str], depth: np.ndarray, own: np.ndarray, hold: np.ndarray) -> dict[str, list]:  # type: ignore[type-arg]
+def front_data(names: dict[int, str], depth: np.ndarray, own: np.ndarray, hold: np.ndarray) -> dict[str, Any]:
     fronts = list(names)
     return {
         "front": [names[f] for f in fronts],
@@ -25,7 +27,7 @@ def front_figure() -> tuple[figure, ColumnDataSource]:
     orders; made once per page and fed new data each month (`update_fronts`), as a redraw is cheaper so."""
     src = ColumnDataSource(front_data({}, np.zeros(0), np.zeros(0), np.zeros(0)))
     p = figure(
-        y_range=[],
+        y_range=FactorRange(factors=[]),
         height=300,
         width=460,
         title="The line: km east of the 22 June 1941 border (hold: red)",
@@ -38,18 +40,19 @@ def front_figure() -> tuple[figure, ColumnDataSource]:
     return p, src
 
 
-def update_fronts(p: figure, src: ColumnDataSource, data: dict[str, list]) -> None:  # type: ignore[type-arg]
-    if list(p.y_range.factors) != data["front"][::-1]:
-        p.y_range.factors = data["front"][::-1]
+def update_fronts(p: figure, src: ColumnDataSource, data: dict[str, Any]) -> None:
+    rng: Any = p.y_range
+    if list(rng.factors) != data["front"][::-1]:
+        rng.factors = data["front"][::-1]
     src.data = data
 
 
 SERIES_COLOURS = {"front_line": "black", "repression": "#8b0000", "fear": "#cc7700", "paranoia": "#5a2d82"}
 
 
-def series_data(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def series_data(frame: pd.DataFrame) -> dict[str, Any]:
     """Front line scaled by its largest value, repression by its largest; fear and paranoia as they are (0..1)."""
-    data = {"x": np.arange(len(frame), dtype=float)}
+    data: dict[str, Any] = {"x": np.arange(len(frame), dtype=float)}
     for name in SERIES_COLOURS:
         v = frame[name].to_numpy(dtype=float) if len(frame) else np.zeros(0)
         top = float(np.nanmax(np.abs(v))) if len(v) and np.isfinite(v).any() else 0.0
@@ -71,12 +74,18 @@ def series_figure() -> tuple[figure, ColumnDataSource]:
 def placement(runs: dict[str, np.ndarray], mine: float, n_months: int, label: str) -> figure:
     """Victory month (months from the start; never: the end) of each doctrine's runs, and the player's."""
     names = list(runs)
-    p = figure(y_range=names[::-1], height=60 + 40 * len(names), width=900, toolbar_location=None,
-               title=f"{label}: each dot one run of the doctrine on the same seed; the line is your game",
-               x_axis_label="months from the start to victory (right edge: no victory)")
+    p = figure(
+        y_range=FactorRange(factors=names[::-1]),
+        height=60 + 40 * len(names),
+        width=900,
+        toolbar_location=None,
+        title=f"{label}: each dot one run of the doctrine on the same seed; the line is your game",
+        x_axis_label="months from the start to victory (right edge: no victory)",
+    )
     rng = np.random.default_rng(0)  # jitter for the eye only; it touches no model state
     for name in names:
         v = np.where(np.isnan(runs[name]), n_months, runs[name])
-        p.scatter(v, [(name, float(j)) for j in rng.uniform(-0.3, 0.3, len(v))], size=4, alpha=0.5)
+        y: Any = [(name, float(j)) for j in rng.uniform(-0.3, 0.3, len(v))]
+        p.scatter(v, y, size=4, alpha=0.5)
     p.add_layout(Span(location=mine if np.isfinite(mine) else n_months, dimension="height", line_color="red", line_width=2))
     return p

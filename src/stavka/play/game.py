@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
@@ -142,7 +142,7 @@ def parse_game(data: bytes | str, where: str = "game file") -> GameFile:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GameError(f"{where}: not a stavka game file: not JSON ({exc})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise GameError(f"{where}: not a stavka game file: expected a JSON object with \"format\": \"{FORMAT}\"")
+        raise GameError(f'{where}: not a stavka game file: expected a JSON object with "format": "{FORMAT}"')
     if raw.get("version") != VERSION:
         raise GameError(f"{where}: version {raw.get('version')!r} is not one this stavka reads (expected {VERSION})")
     try:

@@ -59,8 +59,7 @@ class GameStore:
         body = game.to_json() if isinstance(game, Game) else game.model_dump_json()
         with self.lock, self.con.cursor() as cur:
             cur.execute(
-                "insert into games (id, body) values (?, ?) on conflict (id) do update "
-                "set body = excluded.body, updated = now()",
+                "insert into games (id, body) values (?, ?) on conflict (id) do update set body = excluded.body, updated = now()",
                 [game_id, body],
             )
 
