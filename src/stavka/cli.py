@@ -288,9 +288,13 @@ def play(
     db: Annotated[str, typer.Option("--db", help="games store (DuckDB file)")] = "stavka_play.duckdb",
 ) -> None:
     """The playable ruler: a web app in which you govern the generals month by month."""
+    import importlib.util
     import socket
 
     from .play.store import GameStore, StoreError
+
+    if importlib.util.find_spec("panel") is None:
+        raise ConfigError("stavka play needs the web toolkit Panel: pip install 'stavka[play]'")
 
     try:
         store = GameStore(db)
