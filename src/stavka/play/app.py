@@ -225,7 +225,7 @@ class Page:
             raise GameError(f"{self._name(ident)} already has an act this month; clear the acts to change it")
         if len(self.pending) >= self.budget():
             raise GameError(f"the month's attention is spent: {self.budget()} acts at most")
-        post = int(self.post.value) if act in POSTED and self.post.value is not None else None
+        post = int(self.post.value) if act in POSTED and self.post.value is not None else None  # (index)
         new = Act(officer=ident, act=act, post=post)  # type: ignore[arg-type]
         g.to_engine(MonthOrders(month=g.month, acts=[*self.pending, new]))  # refused here if it cannot be played
         self.pending.append(new)
@@ -257,10 +257,11 @@ class Page:
         g.play(self.orders())
         t1 = time.perf_counter()
         self.store.save(self.game_id, g)
+        t2 = time.perf_counter()
         self.pending = []
         self.redraw()
-        t2 = time.perf_counter()
-        self.timing = f"step {1000 * (t1 - t0):.0f} ms, redraw {1000 * (t2 - t1):.0f} ms"
+        t3 = time.perf_counter()
+        self.timing = f"step {1000 * (t1 - t0):.0f} ms, redraw {1000 * (t3 - t2):.0f} ms, saved in {1000 * (t2 - t1):.0f} ms"
         self.say(f"Month played ({self.timing}).")
 
     def finish(self) -> None:
@@ -309,7 +310,8 @@ class Page:
         if g is None:
             return
         with pn.io.hold():
-            self.month.object = self._month_html(g.month if not g.done else f"{g.month} (ended)")
+            last = g.sim.scenario.calendar.label(len(g.months) - 1) if g.months else g.month
+            self.month.object = self._month_html(g.month if not g.done else f"{last} (ended)")
             self.play_area.visible = True
             self.branch_month.options = [g.sim.scenario.calendar.label(k) for k in range(len(g.months) + 1)]
             self._draw_corps(g)
@@ -352,12 +354,14 @@ class Page:
                 }
             )
         self.corps.object = '<div aria-label="The corps">' + _table(rows) + "</div>"
-        keep = self.officer.value
-        self.officer.options = options
-        if keep in options.values():
-            self.officer.value = keep
-        holders = {int(p): self.names[i] for i, p in enumerate(o["post"]) if p >= 0 and status[i] == Status.ACTIVE}
-        self.post.options = {f"{posts.names[p]} ({holders.get(p, 'vacant')})": p for p in range(posts.n)}
+        if self.officer.options != options:
+            keep = self.officer.value
+            self.officer.options = options
+            if keep in options.values():
+                self.officer.value = keep
+        post_options = {posts.names[p]: p for p in range(posts.n)}  # (who holds each: the corps table)
+        if self.post.options != post_options:
+            self.post.options = post_options
         top = np.argsort(-np.where(status == Status.ACTIVE, o["susp"], -1))[:8]
         self.suspects.object = (
             '<ol aria-label="What the organ suspects">'
@@ -365,11 +369,16 @@ class Page:
             + "</ol>"
         )
         fronts = self._front_names(g)
-        self.explain_what.options = {
+        explain_options = {
             "(nothing)": "",
             **{f"front: {n}": f"f{f}" for f, n in fronts.items()},
             **{f"officer: {k}": f"o{v}" for k, v in options.items()},
         }
+        if self.explain_what.options != explain_options:  # (options are sent to the browser only when they change)
+            keep_what = self.explain_what.value
+            self.explain_what.options = explain_options
+            if keep_what in explain_options.values():
+                self.explain_what.value = keep_what
 
     def _front_names(self, g: Game) -> dict[int, str]:
         posts = g.sim.scenario.posts
@@ -500,6 +509,7 @@ def serve(store: GameStore, host: str, port: int, show: bool = False) -> None:
         port=port,
         show=show,
         title="stavka: the ruler's chair",
-        websocket_origin=[f"{host}:{port}", f"localhost:{port}"],
+        # Loopback: only pages served from here may connect; another --host is the user's choice of exposure.
+        websocket_origin=[f"{host}:{port}", f"localhost:{port}"] if host in ("127.0.0.1", "localhost") else "*",
         print_url=False,
     )
