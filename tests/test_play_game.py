@@ -186,3 +186,28 @@ def test_the_human_doctrine_without_orders_is_its_fallback() -> None:
     terror = get_doctrine(REGISTRY["human"](fallback="terror"))
     c = stavka.simulate(doctrine=terror, runs=20, seed=11)
     pd.testing.assert_frame_equal(c.metrics, stavka.simulate(doctrine="terror", runs=20, seed=11).metrics)
+
+
+def test_costs_and_explanations_come_from_the_parameters_and_the_events(game: Game) -> None:
+    from stavka.config import load_scenario
+    from stavka.play import explain
+
+    base = explain.act_costs(load_scenario("default"))
+    other = explain.act_costs(load_scenario("default", **{"command.demotion_grievance": 0.33}))
+    assert set(base) == {"arrest", "execute", "release", "interrogate", "promote", "demote", "remove", "rotate", "sideline"} | {
+        "recall",
+        "charm",
+        "appoint",
+        "transfer",
+    }
+    assert "+0.33" in other["demote"] and "+0.33" not in base["demote"]
+    cfg = game.sim.scenario.config
+    noise = cfg.ruler.interrogation_noise
+    text = explain.act_preview(cfg, "interrogate", 0.6, 0.04)
+    width = 2 * explain.Z90 * (0.04 * noise**2 / (0.04 + noise**2)) ** 0.5
+    assert f"{width:.2f} wide" in text and explain.act_preview(cfg, "promote", 0.6, 0.04) == ""
+    target = game.months[0].acts[0].officer  # interrogated by the player in 1941-06
+    why = explain.explain_officer(game, target, "him")
+    assert "Loyalty, as believed" in why and "1941-06 interrogation" in why
+    front = explain.explain_front(game, 1, "Western Front")
+    assert "km east of the 1941 border" in front and "The events behind it" in front

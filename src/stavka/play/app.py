@@ -84,6 +84,7 @@ class Page:
         self.end_button.on_click(lambda _: self._guard(self.end_month))
         self.finish_button.on_click(lambda _: self._guard(self.finish))
         self.act.param.watch(lambda _: self._show_cost(), "value")
+        self.officer.param.watch(lambda _: self._show_cost(), "value")
         self.explain_what.param.watch(lambda _: self._guard(self._explain), "value")
 
     # --- layout ----------------------------------------------------------------------------------------
@@ -285,9 +286,17 @@ class Page:
             return
         act = str(self.act.value)
         used = len(self.pending)
+        preview = ""
+        if self.officer.value is not None:
+            v = self.game.sim.view()
+            k = np.flatnonzero(v.officer["ident"][0] == int(self.officer.value))
+            if len(k):
+                j = int(k[0])
+                cfg = self.game.sim.scenario.config
+                preview = explain.act_preview(cfg, act, float(v.officer["bl_mu"][0][j]), float(v.officer["bl_var"][0][j]))
         self.cost.object = (
             f'<div aria-label="Cost of the act"><b>Cost of {html.escape(act)}:</b> one of this month\'s '
-            f"{self.budget()} attention slots ({used} taken); {html.escape(self.costs[act])}.</div>"
+            f"{self.budget()} attention slots ({used} taken); {html.escape(self.costs[act])}.{html.escape(preview)}</div>"
         )
 
     def _draw_pending(self) -> None:

@@ -52,6 +52,21 @@ def act_costs(cfg: ScenarioConfig) -> dict[str, str]:
     }
 
 
+def act_preview(cfg: ScenarioConfig, act: str, bl_mu: float, bl_var: float) -> str:
+    """What an act would do to what the ruler knows of this officer, where the parameters say it exactly: an
+    interrogation's reading narrows the loyalty range as the ruler's update does (`engine.common.kalman`)."""
+    if act != "interrogate":
+        return ""
+    noise = cfg.ruler.interrogation_noise
+    after = bl_var * (1.0 - bl_var / (bl_var + noise * noise))
+    lo, hi = belief_range(bl_mu, bl_var)
+    width = 2 * Z90 * math.sqrt(after)
+    return (
+        f" His loyalty range now {lo:.2f}–{hi:.2f} (width {hi - lo:.2f}); after the reading it will be "
+        f"{min(width, 1.0):.2f} wide, centred where the reading falls."
+    )
+
+
 def _events_of(game: Game, ident: int) -> pd.DataFrame:
     ev = game.outcome().events
     return ev[(ev["officer_id"] == ident) | (ev["other_id"] == ident)]
