@@ -19,6 +19,9 @@ FALLBACK = "historical"  # the staff a game gets when it names none
 
 
 class Human(Doctrine):
+    """Decisions from outside (a player, `stavka play`); whatever they leave open falls to the fallback
+    doctrine (default historical), the player's staff.  Without orders it is the fallback."""
+
     name = "human"
     traits = frozenset()
 
