@@ -211,3 +211,14 @@ def test_costs_and_explanations_come_from_the_parameters_and_the_events(game: Ga
     assert "Loyalty, as believed" in why and "1941-06 interrogation" in why
     front = explain.explain_front(game, 1, "Western Front")
     assert "km east of the 1941 border" in front and "The events behind it" in front
+
+
+def test_the_names_shown_are_the_ledgers_names(game: Game) -> None:
+    """Every officer the ledger names (the roster's, generated ones, and newcomers in freed slots) is named
+    the same on the page, by id; the generated corps has no historical name."""
+    ev = game.history()
+    ev = ev[ev["officer_id"] >= 0].drop_duplicates("officer_id")
+    assert game.names_of(ev["officer_id"].to_numpy()) == list(ev["officer"])
+    gen = Game(GameFile.model_validate({**BASE, "generated_corps": True}))
+    real = {e.short_name for e in game.sim.scenario.roster}
+    assert not real & set(gen.slot_names())

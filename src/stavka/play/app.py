@@ -14,7 +14,6 @@ import pandas as pd
 import panel as pn
 
 from ..engine.codes import Status
-from ..names import generated_names
 from ..roster import RANK_NAMES
 from . import explain, figures
 from .compare import placement
@@ -177,10 +176,7 @@ class Page:
     def _adopt(self, game: Game, game_id: str) -> None:
         self.game, self.game_id, self.pending = game, game_id, []
         scen = game.sim.scenario
-        idents = game.idents
-        n_roster = len(scen.roster)
-        gen = generated_names(game.spec.seed, np.full(len(idents), game.spec.run), idents)
-        self.names = [scen.roster[int(i)].short_name if i < n_roster else gen[k] for k, i in enumerate(idents)]
+        self.names = game.slot_names()
         self.costs = explain.act_costs(scen.config)
         if pn.state.location is not None:
             pn.state.location.update_query(game=game_id)  # type: ignore[arg-type]  # (its stub is wrong)
@@ -277,9 +273,7 @@ class Page:
     # --- drawing ---------------------------------------------------------------------------------------
 
     def _name(self, ident: int) -> str:
-        g = self._need_game()
-        k = int(np.flatnonzero(g.idents == ident)[0])
-        return self.names[k]
+        return self._need_game().names_of([ident])[0]
 
     def _show_cost(self) -> None:
         if self.game is None:

@@ -22,6 +22,7 @@ from ..doctrines import BUILTINS, Human
 from ..engine.codes import Action
 from ..ledger import TableOrder, censor, empty_ledger, official_ledger, true_ledger
 from ..metrics import run_metrics
+from ..names import generated_names
 
 FORMAT = "stavka-game"
 VERSION = 1
@@ -224,6 +225,21 @@ class Game:
     @property
     def idents(self) -> np.ndarray:
         return self.sim.engine.world.off["ident"][0]
+
+    def names_of(self, idents: list[int] | np.ndarray) -> list[str]:
+        """Officers' names as the ledgers give them: the roster's, else generated from (seed, run, id)."""
+        cache: dict[int, str] = self.__dict__.setdefault("_names", {})
+        missing = [int(i) for i in idents if int(i) not in cache]
+        if missing:
+            roster = self.sim.scenario.roster
+            gen = generated_names(self._spec.seed, np.full(len(missing), self._spec.run), np.array(missing, dtype=np.int64))
+            for k, i in enumerate(missing):
+                cache[i] = roster[i].short_name if 0 <= i < len(roster) else gen[k]
+        return [cache[int(i)] for i in idents]
+
+    def slot_names(self) -> list[str]:
+        """The name of the officer in each slot now."""
+        return self.names_of(self.idents)
 
     def play(self, orders: MonthOrders | None = None) -> None:
         """Play the current month with these orders (none: all to the fallback)."""
