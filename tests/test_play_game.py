@@ -15,6 +15,7 @@ import pytest
 
 import stavka
 from stavka.doctrines import REGISTRY, get_doctrine
+from stavka.metrics import METRICS
 from stavka.play.game import Act, Game, GameError, GameFile, Hold, MonthOrders, parse_game
 from stavka.play.store import GameStore, StoreError
 
@@ -222,3 +223,11 @@ def test_the_names_shown_are_the_ledgers_names(game: Game) -> None:
     gen = Game(GameFile.model_validate({**BASE, "generated_corps": True}))
     real = {e.short_name for e in game.sim.scenario.roster}
     assert not real & set(gen.slot_names())
+
+
+def test_a_game_not_yet_played_has_an_empty_record() -> None:
+    g = Game(GameFile.model_validate(BASE))
+    out = g.outcome()
+    assert list(out.metrics.columns) == ["run", *METRICS]
+    assert len(out.events) == 0 and len(out.official) == 0 and len(out.series) == 0
+    assert int(out.metrics["arrests"].iloc[0]) == 0 and out.metrics["victory_month"].iloc[0] is None

@@ -21,7 +21,7 @@ from ..config import MAX_SEED, ScenarioConfig, load_scenario
 from ..doctrines import BUILTINS, Human
 from ..engine.codes import Action
 from ..ledger import TableOrder, censor, empty_ledger, official_ledger, true_ledger
-from ..metrics import run_metrics
+from ..metrics import COUNTS, METRICS, run_metrics
 from ..names import generated_names
 
 FORMAT = "stavka-game"
@@ -290,14 +290,15 @@ class Game:
         cal, ids = scen.calendar, eng.run_ids
         log = eng.log
         n = min(len(log.counts), cal.n_months)
-        metrics = run_metrics(eng.world, log, ids, cal)
         done = eng.month
         series = pd.DataFrame({"month": cal.labels()[:done]})
         for name, values in log.series.items():
             series[name] = values[0, :done].copy()
-        if not log.blocks:  # no month played yet: nothing in the ledgers
-            metrics["history_distortion"], metrics["erased_names"] = 0.0, 0
-            return Outcome(metrics, empty_ledger(), empty_ledger(official=True), series)
+        if not log.blocks:  # no month played yet: nothing in the ledgers, nothing counted
+            blank: dict[str, Any] = {m: 0 if m in COUNTS or m == "erased_names" else np.nan for m in METRICS}
+            blank.update(run=int(ids[0]), victory_month=None, ruler_survived=True, history_distortion=0.0)
+            return Outcome(pd.DataFrame([blank])[["run", *METRICS]], empty_ledger(), empty_ledger(official=True), series)
+        metrics = run_metrics(eng.world, log, ids, cal)
         table = TableOrder.of_log(log, n)
         labels = cal.labels()
         censored = censor(table, ids, eng.seed, self.human.censorship, labels, log.series["credit"])
