@@ -35,6 +35,7 @@ ARGS = [
 ARTIFACTS = Path(os.environ.get("STAVKA_ARTIFACTS") or Path(__file__).parent / "artifacts")
 WAIT_MS = 30_000  # the longest any one step of the page may take (the first month compiles nothing: cached)
 MONTHS = 24
+expect.set_options(timeout=WAIT_MS)  # (an assertion's own default is 5 s: too short on a loaded 2-core machine)
 
 
 def _free_port() -> int:
@@ -135,6 +136,7 @@ def _new_game(page: Page, url: str, seed: int = 0) -> None:
     page.goto(url)
     page.get_by_label("Seed").fill(str(seed))
     page.get_by_label("Seed").press("Enter")
+    page.get_by_label("Seed").blur()
     page.get_by_role("button", name="New game").click()
     expect(page.locator('[aria-label="Current month"]')).to_have_text("1941-06")
     expect(page).to_have_url(re.compile(r"game="))
@@ -150,6 +152,15 @@ def _wait_text(page: Page, selector: str, text: str, seconds: float = 30) -> Non
             return
         page.wait_for_timeout(200)
     raise AssertionError(f"{selector}: expected {text[:80]!r}..., shown {shown[:80]!r}...")
+
+
+CONTROLS = re.compile(r"^\s*- (button|combobox|checkbox|textbox|spinbutton|slider|radio|link)\b(.*)$")
+
+
+def _unnamed_controls(page: Page) -> list[str]:
+    """Controls in the page's accessibility tree without an accessible name."""
+    lines = [CONTROLS.match(line) for line in page.locator("body").aria_snapshot().splitlines()]
+    return [m.group(0).strip() for m in lines if m and not re.match(r'\s*"[^"]+"', m.group(2))]
 
 
 def _officer_options(page: Page) -> list[str]:
@@ -192,6 +203,7 @@ def test_a_game_played_by_clicking_replays_uploads_and_branches(browser: Browser
     ctx = _context(browser, outside)
     page = ctx.new_page()
     _new_game(page, server.url, seed=0)
+    assert _unnamed_controls(page) == []
     acted: dict[str, str] = {}
     taken: set[str] = set()
     timings: list[str] = []
@@ -257,6 +269,7 @@ def test_a_game_played_by_clicking_replays_uploads_and_branches(browser: Browser
     expect(page.locator('[aria-label="Hidden traits revealed"]')).to_be_visible(timeout=120_000)
     expect(page.locator('[aria-label="Your game among many runs"]')).to_contain_text("terror runs")
     page.screenshot(path=str(ARTIFACTS / "play_end_view.png"), full_page=True)
+    assert _unnamed_controls(page) == []
     ctx.close()
     assert outside.urls == [], outside.urls
 

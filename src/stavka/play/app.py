@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import panel as pn
 
+from ..config import MAX_SEED
 from ..engine.codes import Status
 from ..roster import RANK_NAMES
 from . import explain, figures
@@ -37,11 +38,13 @@ class Page:
         self.message = pn.pane.HTML("", margin=(5, 10))
         # --- new game, upload, download, branch
         self.start = pn.widgets.Select(name="Start", options={v: k for k, v in STARTS.items()}, value="1941-06")
-        self.seed = pn.widgets.IntInput(name="Seed", value=0, start=0, end=2**31)
+        self.seed = pn.widgets.TextInput(name="Seed", value="0")  # (a text box: a spin box's arrows have no names)
         self.fallback = pn.widgets.Select(
             name="Staff (fallback doctrine)", options=["historical", "terror", "break_and_use", "meritocratic", "passive"]
         )
-        self.generated = pn.widgets.Checkbox(name="Generated corps with shuffled names (against hindsight)")
+        self.generated = pn.widgets.CheckBoxGroup(  # (a group's boxes are labelled; a lone Checkbox's is not)
+            name="Corps", options={"Generated corps with shuffled names (against hindsight)": "generated"}, value=[]
+        )
         self.new_button = pn.widgets.Button(name="New game", button_type="primary")
         self.upload = pn.widgets.FileInput(name="Upload a game file", accept=".json", multiple=False)
         self.download = pn.widgets.FileDownload(
@@ -156,13 +159,16 @@ class Page:
         return True
 
     def new_game(self) -> None:
+        text = (self.seed.value or "0").strip()
+        if not text.isdigit() or int(text) > MAX_SEED:
+            raise GameError(f"seed: expected an integer from 0 to {MAX_SEED} (got {text!r})")
         spec = GameFile(
             format="stavka-game",
             version=1,
             start=self.start.value,
-            seed=int(self.seed.value or 0),
+            seed=int(text),
             fallback=self.fallback.value,
-            generated_corps=bool(self.generated.value),
+            generated_corps="generated" in self.generated.value,
         )
         self._begin(spec, "New game")
 
