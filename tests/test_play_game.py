@@ -231,3 +231,22 @@ def test_a_game_not_yet_played_has_an_empty_record() -> None:
     assert list(out.metrics.columns) == ["run", *METRICS]
     assert len(out.events) == 0 and len(out.official) == 0 and len(out.series) == 0
     assert int(out.metrics["arrests"].iloc[0]) == 0 and out.metrics["victory_month"].iloc[0] is None
+
+
+def test_the_end_places_the_game_among_runs_of_each_doctrine() -> None:
+    """The statements are the shares of each doctrine's runs (same scenario, same seed) the game beat."""
+    from stavka.play import compare
+
+    g = Game(GameFile.model_validate({**BASE, "months": []}))
+    while not g.done:
+        g.play()
+    lines = compare.statements(g, n_runs=20)
+    runs = compare.doctrine_runs("1941-06", False, 7, 20)
+    assert set(runs) == {"terror", "break_and_use", "meritocratic", "historical", "passive"}
+    terror = compare.simulate(compare.scenario_config(g.spec), "terror", runs=20, seed=7, events=False)
+    victory = compare.numeric(terror.metrics, g.sim.scenario.calendar, "victory_month")
+    assert np.array_equal(victory, runs["terror"]["victory_month"], equal_nan=True)
+    mine = compare.numeric(g.outcome().metrics, g.sim.scenario.calendar, "victory_month")[0]
+    share = round(100 * compare.share_text(mine, victory))
+    assert any(f"{share} % of terror runs" in line for line in lines), lines
+    assert compare.share_text(10.0, np.array([5.0, 20.0, np.nan, 30.0])) == 0.75  # no victory counts as later
