@@ -502,6 +502,11 @@ def _revealed(g: Game, names: list[str]) -> str:
 def serve(store: GameStore, host: str, port: int, show: bool = False) -> None:
     """Serve the app until interrupted; each browser session gets a `Page` (resuming `?game=` if stored)."""
     pn.extension(design="native", notifications=False)
+    # One month played before the port opens: the engine's month and the ledgers' kernels are compiled (or
+    # loaded from the kernel cache) now, not in the first player's first month.
+    warm = Game(GameFile(format="stavka-game", version=1))
+    warm.play()
+    warm.outcome()
 
     def page() -> pn.viewable.Viewable:
         p = Page(store)
