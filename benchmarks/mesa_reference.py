@@ -949,18 +949,11 @@ class StavkaModel(mesa.Model):
             fear_cmd = cmd.fear if cmd is not None else P.operations_vacancy_fear
             initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
             total_q = quality + self.lessons - P.operations_interference * (1.0 - self.listening)
-            odds = (
-                F.own
-                * supply(self.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
-                * (P.operations_quality_offset + total_q)
-                / max(
-                    F.enemy
-                    * pressure
-                    * enemy_q
-                    * supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km),
-                    1.0,
-                )
-            )
+            # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
+            own_supply = supply(self.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
+            enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
+            enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+            odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
             # M7: a commander under hold orders who sees the trap may withdraw against orders.
             if F.hold and odds < P.operations_withdrawal_odds and cmd is not None:
                 p_w = (

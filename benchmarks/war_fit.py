@@ -36,6 +36,19 @@ def front_commanders_shot(ev: pd.DataFrame) -> pd.DataFrame:
     return shot.merge(keys, on=["run", "officer_id"])[["run", "month", "officer", "cause"]]
 
 
+def quantile(months: pd.Series, q: float) -> str | None:
+    """The q-quantile of a series of YYYY-MM labels (the lower one), None if empty."""
+    ordered = months.sort_values()
+    return str(ordered.iloc[int(q * (len(ordered) - 1))]) if len(ordered) else None
+
+
+def zhukov_at_war(ev: pd.DataFrame) -> set[int]:
+    """Runs in which Zhukov commands a front during the war (appointed to one, or holding one when arrested)."""
+    z = ev[(ev["officer"] == ZHUKOV) & (ev["month"] >= "1941-06") & (ev["month"] <= "1945-05")]
+    held = z[z["post"].astype(str).str.endswith(" Front")]
+    return set(held["run"].tolist())
+
+
 def measure(doctrine: str, runs: int, seed: int) -> dict[str, Any]:
     res = stavka.simulate(doctrine=doctrine, runs=runs, seed=seed)
     ev, m, s = res.events, res.metrics, res.series
@@ -51,6 +64,9 @@ def measure(doctrine: str, runs: int, seed: int) -> dict[str, Any]:
     sidelined = ev[(ev["kind"] == "transfer") & (ev["cause"] == "sideline")]
     names = Counter(sidelined["officer"].astype(str))
     vm = won["month"].astype(str)
+    zhukov_runs = zhukov_at_war(ev)
+    war_posts = ev[(ev["month"] >= "1941-06") & (ev["month"] <= "1945-05") & ev["post"].astype(str).str.endswith(" Front")]
+    fc_ids = war_posts[["run", "officer_id"]].drop_duplicates()
     return {
         "doctrine": doctrine,
         "runs": runs,
@@ -58,8 +74,7 @@ def measure(doctrine: str, runs: int, seed: int) -> dict[str, Any]:
         "front_commanders_shot_war": len(shot) / runs,
         "scapegoat_shot_1941_per_run": len(scapegoat_1941) / runs,
         "pavlov_shot_1941_share": float(
-            shot[(shot["officer"] == "D. G. Pavlov") & shot["month"].astype(str).str.startswith("1941")]["run"].nunique()
-            / runs
+            shot[(shot["officer"] == "D. G. Pavlov") & shot["month"].astype(str).str.startswith("1941")]["run"].nunique() / runs
         ),
         "captured_per_run": len(captured) / runs,
         "defected_share_of_captured": len(defected) / max(len(captured), 1),
@@ -67,13 +82,21 @@ def measure(doctrine: str, runs: int, seed: int) -> dict[str, Any]:
         "failed_challenges_per_run": int((ev["cause"] == "failed challenge").sum() / 2) / runs,
         "war_lost_share": lost["run"].nunique() / runs,
         "war_won_share": won["run"].nunique() / runs,
-        "victory_month_quantiles": {q: (vm.sort_values().iloc[int(q * (len(vm) - 1))] if len(vm) else None) for q in (0.1, 0.5, 0.9)},
+        "victory_month_quantiles": {q: quantile(vm, q) for q in (0.1, 0.5, 0.9)},
         "victory_month_share_1945_03_07": float(vm.between("1945-03", "1945-07").mean()) if len(vm) else 0.0,
         "depth_km": {k: round(float(depth.get(k, np.nan)), 1) for k in DEPTH_MONTHS},
         "first_month_mean_depth_under_100": next((str(k) for k, v in depth.items() if k >= "1943-01" and v < 100), None),
         "sideline_share": sidelined["run"].nunique() / runs,
         "zhukov_sidelined_share": float((sidelined["officer"] == ZHUKOV).sum() / runs),
         "sidelined_top": names.most_common(5),
+        "zhukov_front_commander_share": len(zhukov_runs) / runs,
+        "zhukov_sidelined_share_when_front_commander": float(
+            sidelined[(sidelined["officer"] == ZHUKOV) & sidelined["run"].isin(zhukov_runs)]["run"].nunique()
+            / max(len(zhukov_runs), 1)
+        ),
+        "sidelined_were_front_commanders_share": float(
+            sidelined.merge(fc_ids, on=["run", "officer_id"])["run"].nunique() / max(sidelined["run"].nunique(), 1)
+        ),
         "max_depth_km_mean": float(m["max_depth_km"].mean()),
     }
 

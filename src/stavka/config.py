@@ -1039,7 +1039,7 @@ class Politics(_Section):
         "share of popularity's weight in a challenge that needs no motive (the rest scales with disloyalty + grievance)",
         "share",
         (0.0, 0.3),
-        f"{CHOICE}: a popular but loyal marshal is no plotter (Zhukov; the record has no challenge, facts G21); 1 = the old model",
+        f"{CHOICE}: a popular, loyal marshal is no plotter (Zhukov; the record has no challenge, facts G21); 1: the old model",
         ge=0,
         le=1,
     )

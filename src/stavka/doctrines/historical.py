@@ -2,12 +2,13 @@
 
 1937-38 purge quotas (Shchadenko: about a quarter of the discharged arrested); 1939-40 review and
 reinstatements (Rokossovsky released 1940); summer 1941 scapegoating as one exemplary trial, of the
-worst failure (Pavlov and the Western Front command shot 22 July 1941), the other failed commanders relieved (one example in two years: under Order 227 no front commander was tried,
-Kulik's 1942 trial ended in demotion); Order No. 270 (16 August 1941: the family-hostage clause); Order No. 227
-(28 July 1942: "not a step back"); after Stalingrad more listening, collated lessons, little
-scapegoating (commissars abolished 9 October 1942); after victory the most popular marshal sidelined
-within about a year (Zhukov to Odessa, June 1946).  Phase dates are fixed; the war's end is not, so
-post-war behaviour is counted from the run's own victory.
+worst failure (Pavlov and the Western Front command shot 22 July 1941), the other failed front
+commanders relieved, and one example in two years (under Order 227 no front commander was tried;
+Kulik's 1942 trial ended in demotion); Order No. 270 (16 August 1941: the family-hostage clause);
+Order No. 227 (28 July 1942: "not a step back"); after Stalingrad more listening, collated lessons,
+little scapegoating (commissars abolished 9 October 1942); after victory the most popular marshal
+sidelined within about a year (Zhukov to Odessa, June 1946).  Phase dates are fixed; the war's end is
+not, so post-war behaviour is counted from the run's own victory.
 """
 
 from __future__ import annotations

@@ -74,12 +74,11 @@ def operations_step(
         # Initiative granted by the directive, suppressed by fear (M7, M13).
         initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
         total_q = quality + R.lessons - P.operations_interference * (1.0 - R.listening)
-        odds = (
-            F.own
-            * supply(R.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
-            * (P.operations_quality_offset + total_q)
-            / max(F.enemy * pressure * enemy_q * supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km), 1.0)
-        )
+        # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
+        own_supply = supply(R.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
+        enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
+        enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+        odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
         # M7: a commander under hold orders who sees the trap may withdraw against orders.
         if F.hold and odds < P.operations_withdrawal_odds and cmd >= 0:
             o = off[r, cmd]
