@@ -45,10 +45,33 @@ class _Formatted:
         obj.__dict__[self.slot] = value
 
 
+class _Derived:
+    """`careers` or `officers` of a result (`stavka.tables`): built, both at once, from the true ledger and the
+    initial world when either is first read; None until then (a caller who never reads them pays nothing)."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            return self  # type: ignore[return-value]  # (the class's attribute)
+        if obj.__dict__.get(self.slot) is None:
+            careers, officers = _career_tables(cast(SimulationResult, obj))
+            obj.__dict__["_careers"] = obj.__dict__["_careers"] if obj.__dict__.get("_careers") is not None else careers
+            obj.__dict__["_officers"] = obj.__dict__["_officers"] if obj.__dict__.get("_officers") is not None else officers
+        return obj.__dict__[self.slot]  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: pd.DataFrame | None) -> None:
+        obj.__dict__[self.slot] = None if isinstance(value, _Derived) else value
+
+
 @dataclass
 class SimulationResult:
     """Runs of one doctrine on one scenario.  `events` (the true ledger) and `official` (the official
-    history) are DataFrames, formatted from the engine's columns when first read."""
+    history) are DataFrames, formatted from the engine's columns when first read; `careers` (one row per
+    spell of an officer in a post at a rank) and `officers` (one row per officer: name, birth, traits drawn
+    at the start, fate) are read off the true ledger and the initial world when first read, for the runs
+    whose events were kept (`stavka.tables`)."""
 
     metrics: pd.DataFrame
     events: pd.DataFrame  # (or the batches' Ledgers, formatted when read: see below)
@@ -56,6 +79,8 @@ class SimulationResult:
     series: pd.DataFrame
     meta: dict[str, Any]
     scenario: Scenario = field(repr=False)
+    careers: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]  # (built when read)
+    officers: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
 
     def summary(self) -> pd.DataFrame:
         return summarise(self.metrics, self.scenario.calendar)
@@ -64,6 +89,23 @@ class SimulationResult:
 # Installed once the dataclass exists: its __init__ stores each table through them.
 SimulationResult.events = _Formatted("events")  # type: ignore[assignment]
 SimulationResult.official = _Formatted("official")  # type: ignore[assignment]
+SimulationResult.careers = _Derived("careers")  # type: ignore[assignment]
+SimulationResult.officers = _Derived("officers")  # type: ignore[assignment]
+
+
+def _career_tables(res: SimulationResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Careers and officers of a result: from its ledgers' columns while they are unformatted, else from the
+    events table; runs in the order of the metrics."""
+    from .tables import EventColumns, build_tables, empty_tables
+
+    kept = res.__dict__.get("_events")
+    if isinstance(kept, list):
+        cols = EventColumns.of_ledgers(kept, res.scenario.posts.n)
+    elif isinstance(kept, pd.DataFrame) and len(kept):
+        cols = EventColumns.of_frame(kept, res.scenario)
+    else:
+        return empty_tables()
+    return build_tables(cols, res.scenario, int(res.meta["seed"]), res.metrics["run"].to_numpy(np.int64))
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:

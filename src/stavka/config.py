@@ -109,11 +109,29 @@ class ScenarioInfo(_Section):
     start: str = param("1937-01", "first month", "month YYYY-MM", None, "MODEL.md §2: the model runs 1937-48")
     end: str = param("1948-12", "last month", "month YYYY-MM", None, "MODEL.md §2: the model runs 1937-48")
     war_start: str = param("1941-06", "month the war begins", "month YYYY-MM", None, "facts B: 22 June 1941")
+    follow_record_until: str = param(
+        "",
+        "the named officers follow the record (stavka.record) in the months before this one; from it on the doctrine "
+        "decides ('': free runs)",
+        "month YYYY-MM or ''",
+        None,
+        "modelling choice: history as a track, branching from it (docs/record.md)",
+    )
 
     @field_validator("start", "end", "war_start")
     @classmethod
     def _month(cls, v: str) -> str:
         parse_month(v)
+        return v
+
+    @field_validator("follow_record_until")
+    @classmethod
+    def _follow_month(cls, v: str) -> str:
+        if v:
+            try:
+                parse_month(v)
+            except ValueError:
+                raise refuse(f"scenario.follow_record_until: {v!r} is not a month; expected YYYY-MM, e.g. 1941-07") from None
         return v
 
     @model_validator(mode="after")
@@ -123,6 +141,12 @@ class ScenarioInfo(_Section):
             raise refuse(f"scenario.end: {self.end} is before scenario.start {self.start}")
         if not start <= war <= end:
             raise refuse(f"scenario.war_start: {self.war_start} is outside the scenario, {self.start} .. {self.end}")
+        if self.follow_record_until:
+            from .record.follow import check_follow  # (the record's span is the record module's)
+
+            message = check_follow(self.start, self.end, self.follow_record_until)
+            if message:
+                raise refuse(f"scenario.follow_record_until: {message}")
         return self
 
 
@@ -1135,7 +1159,10 @@ class ScenarioConfig(_Section):
 
     def digest(self) -> str:
         """Short content hash: two configs with equal parameters share it."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json")
+        if not data["scenario"]["follow_record_until"]:  # a free run's hash is what it was before the option existed
+            del data["scenario"]["follow_record_until"]
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
