@@ -220,6 +220,7 @@ def simulate(
         "doctrine_record": doc.record(),
         "seed": int(seed),
         "runs": len(ids),
+        "follow_record_until": scen.config.scenario.follow_record_until,
         "overrides": {k: v for k, v in overrides.items()},
     }
     return SimulationResult(
@@ -238,7 +239,7 @@ def _simulate_batch(
     """One batch's metrics and series, and its two ledgers as columns if kept; nothing in them refers to the
     workspace, which the next batch overwrites."""
     engine = Engine(scen, seed, ids, workspace)
-    log = engine.run_to_end(doc)
+    log = engine.run_to_end(ruler_of(scen, doc))
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
     series = series_frame(log.series, ids, scen)
     labels = scen.calendar.labels()
@@ -253,6 +254,15 @@ def _simulate_batch(
         return metrics, None, None, series
     true = true_ledger(table, ids, seed, scen)
     return metrics, true, official_ledger(true, ids, table.first, censored, len(labels)), series
+
+
+def ruler_of(scen: Scenario, doc: Doctrine) -> Any:
+    """The doctrine, or, in a scenario that follows the record, the record playing beside it (`stavka.record.follow`)."""
+    if not scen.config.scenario.follow_record_until:
+        return doc
+    from .record.follow import RecordPlayer, plan_for
+
+    return RecordPlayer(doc, plan_for(scen), scen.calendar.labels())
 
 
 def _ledger(parts: Sequence[Ledger | None], official: bool) -> list[Ledger] | pd.DataFrame:
@@ -374,6 +384,7 @@ class Simulation:
         run = _check_int(run, "run", 0, MAX_SEED)
         self.scenario = Scenario.load(scenario)
         self.doctrine = get_doctrine(doctrine)
+        self._ruler = ruler_of(self.scenario, self.doctrine)
         self.engine = Engine(self.scenario, seed, np.array([run], dtype=np.int64))
         self.engine.begin_month()
 
@@ -391,7 +402,7 @@ class Simulation:
     def step(self, orders: Orders | None = None) -> None:
         if self.done:
             raise RuntimeError("the simulation has ended")
-        decisions = self.doctrine.decide(self.engine.view())
+        decisions = self._ruler.decide(self.engine.view())
         if orders is not None:
             merge_orders(decisions, orders, self.engine.world.off["ident"][0], self.scenario.posts.n)
         self.engine.end_month(decisions)

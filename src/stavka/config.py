@@ -1169,9 +1169,12 @@ class ScenarioConfig(_Section):
 KERNEL_SECTIONS = ("security", "ruler", "command", "operations", "captivity", "learning", "politics", "turnover")
 
 # A module-level named tuple (not one made per call): compiled kernels are cached by argument type.
+# After the sections' parameters, one derived from the scenario: `record_follow_until`, the month index up to which the
+# run follows the record (-1: it does not), read by `engine.common.on_record`.
 KernelParams = collections.namedtuple(  # type: ignore[misc]
     "KernelParams",
-    [f"{section}_{key}" for section in KERNEL_SECTIONS for key in ScenarioConfig.model_fields[section].annotation.model_fields],  # type: ignore[union-attr]
+    [f"{section}_{key}" for section in KERNEL_SECTIONS for key in ScenarioConfig.model_fields[section].annotation.model_fields]  # type: ignore[union-attr]
+    + ["record_follow_until"],
 )
 
 
@@ -1182,7 +1185,17 @@ def kernel_params(cfg: ScenarioConfig) -> tuple[float, ...]:
         for section in KERNEL_SECTIONS
         for key, value in getattr(cfg, section).model_dump().items()
     }
-    return KernelParams(**values)  # type: ignore[no-any-return]
+    values["record_follow_until"] = float(follow_index(cfg))
+    return KernelParams(**values)
+
+
+def follow_index(cfg: ScenarioConfig) -> int:
+    """The month index of `scenario.follow_record_until` (the first month the doctrine decides alone), -1: none."""
+    info = cfg.scenario
+    if not info.follow_record_until:
+        return -1
+    (y0, m0), (y, m) = parse_month(info.start), parse_month(info.follow_record_until)
+    return (y - y0) * 12 + m - m0  # type: ignore[no-any-return]
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -1205,6 +1218,11 @@ def validate_scenario(data: dict[str, Any], source: str) -> ScenarioConfig:
         raise ConfigError(f"{source}: {_describe(first)}") from None
     from .scenario import officers_needed  # the posts and the roster are laid out there
 
+    if cfg.scenario.follow_record_until and not cfg.corps.use_roster:
+        raise ConfigError(
+            f"{source}: scenario.follow_record_until: {cfg.scenario.follow_record_until} needs the named officers; "
+            "expected corps.use_roster = true"
+        )
     needed = officers_needed(cfg)
     if cfg.corps.n_officers < needed:
         raise ConfigError(
