@@ -184,6 +184,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     events: bool = True,
     workspace: Workspace | None = None,
+    follow_record_until: str | None = None,
     **overrides: Any,
 ) -> SimulationResult:
     """Simulate runs of a doctrine.  `run_ids=[13]` simulates only run 13 of that seed: a run's
@@ -192,11 +193,15 @@ def simulate(
     `progress` is called with the number of runs finished.  `workspace`: the engine's memory, to keep
     from call to call in a loop of calls (one call at a time; see `stavka.engine.state.Workspace`); by
     default each call has its own.  `seed`: an integer from 0 to 2**63 - 1; `runs`: 1 to
-    MAX_RUNS_IN_MEMORY (more: `stavka sweep`); `run_ids`: distinct integers from 0 to 2**63 - 1."""
+    MAX_RUNS_IN_MEMORY (more: `stavka sweep`); `run_ids`: distinct integers from 0 to 2**63 - 1.
+    `follow_record_until='1941-07'`: the named officers follow the record before that month, the doctrine
+    decides from it on (`scenario.follow_record_until`; docs/record.md)."""
     seed = check_seed(seed)
     runs = check_runs(runs)
     ids = check_run_ids(run_ids) if run_ids is not None else np.arange(runs, dtype=np.int64)
     scen_over, doc_over = split_overrides(overrides)
+    if follow_record_until is not None:
+        scen_over["scenario.follow_record_until"] = follow_record_until
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
     parts: list[tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]] = []
@@ -378,11 +383,17 @@ class Simulation:
     month, the fallback doctrine deciding whatever the orders leave open."""
 
     def __init__(
-        self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive", seed: int = 0, run: int = 0
+        self,
+        scenario: str | ScenarioConfig = "default",
+        doctrine: str | Doctrine = "passive",
+        seed: int = 0,
+        run: int = 0,
+        follow_record_until: str | None = None,
     ) -> None:
         seed = check_seed(seed)
         run = _check_int(run, "run", 0, MAX_SEED)
-        self.scenario = Scenario.load(scenario)
+        follow = {} if follow_record_until is None else {"scenario.follow_record_until": follow_record_until}
+        self.scenario = Scenario.load(scenario, **follow)
         self.doctrine = get_doctrine(doctrine)
         self._ruler = ruler_of(self.scenario, self.doctrine)
         self.engine = Engine(self.scenario, seed, np.array([run], dtype=np.int64))

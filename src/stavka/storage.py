@@ -114,7 +114,7 @@ CREATE TABLE official (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run B
 CREATE TABLE series (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
 """
 _CAREER_TABLES = """
-CREATE TABLE careers (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
+CREATE TABLE careers (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL, seq INTEGER NOT NULL);
 CREATE TABLE officers (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
 """
 _SCHEMA += _CAREER_TABLES
@@ -125,7 +125,7 @@ KEY_COLUMNS = {
     "events": ("experiment", "cell", "run", "seq"),
     "official": ("experiment", "cell", "run", "seq"),
     "series": ("experiment", "cell", "run"),
-    "careers": ("experiment", "cell", "run"),
+    "careers": ("experiment", "cell", "run", "seq"),
     "officers": ("experiment", "cell", "run"),
 }
 ORDER = {
@@ -137,7 +137,7 @@ ORDER = {
     "events": "experiment, cell, run, seq",
     "official": "experiment, cell, run, seq",
     "series": "experiment, cell, run, month",
-    "careers": "experiment, cell, run, officer_id, from_month, to_month NULLS LAST",
+    "careers": "experiment, cell, run, seq",
     "officers": "experiment, cell, run, officer_id",
 }
 
@@ -254,9 +254,16 @@ def chunk_from_frames(
         series=to_arrow(series),
         seconds=seconds,
         worker=worker or socket.gethostname(),
-        careers=to_arrow(careers) if careers is not None and len(careers) else pa.table({}),
+        careers=to_arrow(_numbered(careers)) if careers is not None and len(careers) else pa.table({}),
         officers=to_arrow(officers) if officers is not None and len(officers) else pa.table({}),
     )
+
+
+def _numbered(careers: pd.DataFrame) -> pd.DataFrame:
+    """Careers with `seq`, each row's place among its run's (officer by officer, each officer's in order)."""
+    c = careers.reset_index(drop=True)
+    c.insert(1, "seq", c.groupby("run").cumcount().astype(np.int32))
+    return c
 
 
 # --- the store ------------------------------------------------------------------------------------------

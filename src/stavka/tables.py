@@ -274,6 +274,8 @@ def build_tables(cols: EventColumns, scen: Scenario, seed: int, run_ids: NDArray
     )
     by = np.lexsort((c_off, c_row))  # run, officer, then his rows in the order they ended (chronological)
     c_row, c_off, c_post, c_rank, c_from, c_to = (a[by] for a in (c_row, c_off, c_post, c_rank, c_from, c_to))
+    by = np.lexsort((o_off, o_row))  # each run's officers by id
+    o_row, o_off, o_fate, o_month = (a[by] for a in (o_row, o_off, o_fate, o_month))
     labels = np.array(scen.calendar.labels(), dtype=object)
     roster = scen.roster
     # Names, each (run, officer) once: the roster's for its slots, generated ones as the ledger names them.
