@@ -121,7 +121,7 @@ def run(
     from .doctrines import get_doctrine
     from .metrics import format_value
 
-    name = scenario
+    scenario_name = scenario
     scenario = _scenario(scenario, follow_record_until)
     if not no_db:  # user mistakes first, then a store that is not ours: before simulating anything
         load_scenario(scenario)
@@ -136,7 +136,11 @@ def run(
             bar.update(task, completed=done)
 
         res = simulate_keeping(scenario, doctrine, range(runs), seed, keep, progress=tick)
-    spec = {"scenario": name, "doctrine": doctrine, **({"follow_record_until": follow_record_until} if follow_record_until else {})}
+    spec = {
+        "scenario": scenario_name,
+        "doctrine": doctrine,
+        **({"follow_record_until": follow_record_until} if follow_record_until else {}),
+    }
     stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None, spec)
     summary = res.summary()
     cal = res.scenario.calendar
@@ -199,7 +203,7 @@ def compare(
     from .api import simulate
     from .metrics import format_value
 
-    name = scenario
+    scenario_name = scenario
     scenario = _scenario(scenario, follow_record_until)
     names = [d.strip() for d in doctrines.split(",") if d.strip()]
     if not names:
@@ -228,7 +232,7 @@ def compare(
         # the first runs again, with both ledgers (the same runs: a run depends on its seed and id alone)
         specs = names if len(names) == len(cmp.results) else list(cmp.results)
         ledgers = [simulate(scenario, spec, seed=seed, run_ids=range(keep), events=True) if keep else None for spec in specs]
-        spec = {"scenario": name, "doctrines": names}
+        spec = {"scenario": scenario_name, "doctrines": names}
         if follow_record_until:
             spec["follow_record_until"] = follow_record_until
         stored = _save(db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers, spec)

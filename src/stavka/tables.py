@@ -33,18 +33,7 @@ if TYPE_CHECKING:
     from .ledger import Ledger
     from .scenario import Scenario
 
-CAREER_COLUMNS = [
-    "run",
-    "officer_id",
-    "name",
-    "named",
-    "post",
-    "post_kind",
-    "rank",
-    "rank_level",
-    "from_month",
-    "to_month",
-]
+CAREER_COLUMNS = ["run", "officer_id", "name", "named", "post", "post_kind", "rank", "rank_level", "from_month", "to_month"]
 OFFICER_COLUMNS = ["run", "officer_id", "name", "named", "born", "competence", "loyalty", "ambition", "fate", "fate_month"]
 
 # What each kind of event does to a career: 1 moves into (or out of) the event's post, 2 leaves any post, 3 sets
@@ -292,11 +281,7 @@ def build_tables(cols: EventColumns, scen: Scenario, seed: int, run_ids: NDArray
         world = scen.initial_world(seed, kept, Workspace())
         for k in traits:
             traits[k][initial] = world.off[k][o_row[initial], o_off[initial]]
-    born = np.where(
-        initial,
-        np.rint(scen.calendar.start_year + (scen.calendar.start_month - 1) / 12 - traits["age"]),
-        np.nan,
-    )
+    born = np.where(initial, np.rint(scen.calendar.start_year + (scen.calendar.start_month - 1) / 12 - traits["age"]), np.nan)
     born_year = lay.born
     born[named] = born_year[o_off[named]]
     fate_text = np.array([FATE_TEXT[Status(s)] for s in range(len(FATE_TEXT))], dtype=object)
@@ -311,7 +296,7 @@ def build_tables(cols: EventColumns, scen: Scenario, seed: int, run_ids: NDArray
             "loyalty": traits["loyal"],
             "ambition": traits["ambition"],
             "fate": pd.array(fate_text[o_fate], dtype="str") if len(o_fate) else pd.array([], dtype="str"),
-            "fate_month": pd.array(np.where(o_month >= 0, labels[np.maximum(o_month, 0)], None), dtype="str"),
+            "fate_month": pd.array(np.where(o_month >= 0, labels[np.maximum(o_month, 0)], None), dtype="str"),  # type: ignore[call-overload]
         }
     )
     officers.loc[np.isnan(born), "born"] = pd.NA
@@ -333,7 +318,7 @@ def build_tables(cols: EventColumns, scen: Scenario, seed: int, run_ids: NDArray
             "rank": pd.array(rank_text, dtype="str") if len(c_rank) else pd.array([], dtype="str"),
             "rank_level": c_rank,
             "from_month": pd.array(labels[c_from], dtype="str") if len(c_from) else pd.array([], dtype="str"),
-            "to_month": pd.array(np.where(c_to >= 0, labels[np.maximum(c_to, 0)], None), dtype="str"),
+            "to_month": pd.array(np.where(c_to >= 0, labels[np.maximum(c_to, 0)], None), dtype="str"),  # type: ignore[call-overload]
         }
     )
     return careers, officers

@@ -41,9 +41,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from .data import NON_EUROPEAN_FRONTS, Row, careers, people
-
 from ..engine.codes import Action
+from .data import NON_EUROPEAN_FRONTS, Row, careers, people
 
 if TYPE_CHECKING:
     from ..engine.interface import Decisions, RulerView
@@ -71,7 +70,14 @@ _RANKS = (
 )
 _RANK_RE = re.compile("|".join(re.escape(name) for name, _ in _RANKS))
 _RANK_OF = dict(_RANKS)
-_BORDER = (("baltic", 0), ("belorussian", 1), ("western special", 1), ("kiev", 2), ("ukrainian", 2), ("leningrad", 3))
+_BORDER: tuple[tuple[str, int], ...] = (
+    ("baltic", 0),
+    ("belorussian", 1),
+    ("western special", 1),
+    ("kiev", 2),
+    ("ukrainian", 2),
+    ("leningrad", 3),
+)
 _BORDER += (("northwestern", 3), ("odessa", 4))
 _REAR = (
     ("moscow", "Moscow"),
@@ -152,7 +158,13 @@ class RecordPlan:
         from ..engine.codes import Action
 
         rows = [
-            {"month": labels[o.month], "person": o.person, "action": Action(o.action).name.lower(), "post": o.post, "what": o.what}
+            {
+                "month": labels[o.month],
+                "person": o.person,
+                "action": Action(o.action).name.lower(),
+                "post": o.post,
+                "what": o.what,
+            }
             for t in sorted(self.orders)
             for o in self.orders[t]
         ]
@@ -272,10 +284,7 @@ class _Posts:
 
     def free(self, post: int, a: int, b: int, holder: str) -> bool:
         """No one else holds `post` for more than a month of a..b (successors meet in a month)."""
-        for c, e, who in self.taken.get(post, []):
-            if who != holder and min(b, e) - max(a, c) >= 1:
-                return False
-        return True
+        return all(who == holder or min(b, e) - max(a, c) < 1 for c, e, who in self.taken.get(post, []))
 
     def take(self, post: int, a: int, b: int, holder: str) -> int:
         self.taken.setdefault(post, []).append((a, b, holder))
@@ -416,11 +425,17 @@ def build_plan(scen: Scenario) -> RecordPlan:
         if row["key"] not in slot_of:
             plan.skipped.append((row["person"], row["post"], "not in the scenario's named roster"))
     posts.assign_fronts(
-        [r for r in wanted if r["post_kind"] == "front" and r["unit"].strip() not in NON_EUROPEAN_FRONTS and span(r)[0] >= posts.war],
+        [
+            r
+            for r in wanted
+            if r["post_kind"] == "front" and r["unit"].strip() not in NON_EUROPEAN_FRONTS and span(r)[0] >= posts.war
+        ],
         lambda r: (max(span(r)[0], 0), span(r)[1]),
     )
     # The other posts chosen among several are taken in order of beginning.
-    targets = {id(r): _target(r, max(span(r)[0], 0), span(r)[1], posts) for r in sorted(wanted, key=lambda r: (span(r), r["key"]))}
+    targets = {
+        id(r): _target(r, max(span(r)[0], 0), span(r)[1], posts) for r in sorted(wanted, key=lambda r: (span(r), r["key"]))
+    }
     # A successor in the same recorded post takes it the month after his predecessor's last (the relief's month):
     # the model's month is whole, and the man who held it most of the month fought it.
     begins = {id(r): max(span(r)[0], 0) for r in wanted}
@@ -467,7 +482,11 @@ def build_plan(scen: Scenario) -> RecordPlan:
         if what == "skip":
             plan.skipped.append((row["person"], label, note))
             continue
-        seq.append((a, Action.APPOINT, post, row["person"], label) if what == "post" else (a, Action.REMOVE, -1, row["person"], f"{label}: {note}"))
+        seq.append(
+            (a, Action.APPOINT, post, row["person"], label)
+            if what == "post"
+            else (a, Action.REMOVE, -1, row["person"], f"{label}: {note}")
+        )
         end = row["end_reason"].strip()
         if end in ("killed", "captured", "wounded"):
             plan.skipped.append((row["person"], label, f"'{end}': the model's battle decides that, not an order"))
@@ -482,9 +501,9 @@ def build_plan(scen: Scenario) -> RecordPlan:
         if i >= 0 and level.lstrip("-").isdigit() and 0 <= war < n_months:
             points.setdefault(i, []).append((war, int(level)))
     for i, pts in points.items():
-        for month, level in sorted(pts):
+        for month, lv in sorted(pts):
             if month < n_months:
-                plan.rank_target[i, max(month, 0) :] = level
+                plan.rank_target[i, max(month, 0) :] = lv
     plan.rank_target[:, :] = np.maximum.accumulate(plan.rank_target, axis=1)  # the record's ranks only rise here
     return plan
 
@@ -568,7 +587,9 @@ def _schedule(plan: RecordPlan, scen: Scenario, seqs: dict[int, list[tuple[int, 
                 status[i] = Status.ARRESTED if act == Action.ARREST else Status.EXECUTED
             else:
                 status[i] = Status.ACTIVE
-    for i, seq in pending.items():
+    for seq in pending.values():
         for month, _, _, person, what in seq:
             if month < until:
-                plan.skipped.append((person, what, "crowded out by the attention budget before the record stopped being followed"))
+                plan.skipped.append(
+                    (person, what, "crowded out by the attention budget before the record stopped being followed")
+                )
