@@ -272,6 +272,7 @@ class _Posts:
         self.armies = [i for i in range(p.n) if p.kind[i] == PostKind.ARMY]
         self.corps = [i for i in range(p.n) if p.kind[i] == PostKind.CORPS]
         self.front_stretch: list[tuple[str, int, int, int]] = []  # (unit, from, to, post or -1)
+        self.front_start: dict[tuple[str, int], int] = {}  # (unit, from) -> the month it has its slot from
 
     def slot_open(self, f: int, a: int, b: int) -> bool:
         """Is front slot f open in every month a..b (border slots always; the others while the calendar keeps
@@ -330,13 +331,17 @@ class _Posts:
             prefer = [self.front_post[self.front_names.index(name)]] if name in self.front_names else []
             others = [self.front_post[f] for f in sorted(self.front_post)]
             post = self.pick([p for p in prefer if p in self.front_post.values()] + others, a, b, unit)
-            if post < 0:
+            start = a
+            for m in range(a, b + 1):  # else from the first month a slot is open and free to its end, if any
+                if post >= 0:
+                    break
                 for f in sorted(self.front_post):
                     q = self.front_post[f]
-                    if self.slot_open(f, a, a) and self.free(q, a, b, unit):
-                        post = self.take(q, a, b, unit)
+                    if self.slot_open(f, m, b) and self.free(q, m, b, unit):
+                        post, start = self.take(q, m, b, unit), m
                         break
             self.front_stretch.append((unit, a, b, post))
+            self.front_start[(unit, a)] = start
 
     def war_front(self, unit: str, a: int, b: int) -> tuple[int, str]:
         """The post of the front slot a front of the war holds in its stretch that contains month a."""
@@ -346,6 +351,13 @@ class _Posts:
                     return -1, "no front slot open and free: the calendar opens fewer fronts than the record has then"
                 return post, ""
         return -1, "no stretch of this front"
+
+    def slot_from(self, unit: str, a: int) -> int:
+        """The first month the stretch of `unit` containing month a has its slot (a slot may open later)."""
+        for u, c, e, _ in self.front_stretch:
+            if u == unit and c <= a <= e:
+                return self.front_start[(u, c)]
+        return a
 
     def army(self, text: str, a: int, b: int, holder: str) -> int:
         m = re.search(r"(\d+)(st|nd|rd|th) (separate red banner |shock )?army", text.lower())
@@ -439,6 +451,9 @@ def build_plan(scen: Scenario) -> RecordPlan:
     # A successor in the same recorded post takes it the month after his predecessor's last (the relief's month):
     # the model's month is whole, and the man who held it most of the month fought it.
     begins = {id(r): max(span(r)[0], 0) for r in wanted}
+    for r in wanted:
+        if r["post_kind"] == "front" and targets[id(r)][0] == "post" and span(r)[0] >= posts.war:
+            begins[id(r)] = max(begins[id(r)], posts.slot_from(r["unit"].strip(), begins[id(r)]))
     by_post: dict[tuple[int, str], list[Row]] = {}
     for r in wanted:
         what, post, _ = targets[id(r)]
