@@ -432,9 +432,11 @@ def build_plan(scen: Scenario) -> RecordPlan:
     def span(row: Row) -> tuple[int, int]:
         return cal.index(_month(row["from"])), cal.index(_month(row["to"] or row["from"], end=True))
 
-    wanted = [r for r in careers() if r["key"] in slot_of and span(r)[1] >= 0 and span(r)[0] < until]
+    # Every row of the record takes its place in the model, whatever M is (so the history before M does not depend
+    # on M: branching keeps the trunk); the orders stop at M.
+    wanted = [r for r in careers() if r["key"] in slot_of and span(r)[1] >= 0]
     for row in careers():
-        if row["key"] not in slot_of:
+        if row["key"] not in slot_of and span(row)[0] < until:
             plan.skipped.append((row["person"], row["post"], "not in the scenario's named roster"))
     posts.assign_fronts(
         [
@@ -489,13 +491,14 @@ def build_plan(scen: Scenario) -> RecordPlan:
                 seq.append((b, Action.EXECUTE, -1, row["person"], label))
             elif note == "released":
                 seq.append((b, Action.RELEASE, -1, row["person"], label))
-            elif note and note != "executed":
+            elif note and note != "executed" and a < until:
                 plan.skipped.append((row["person"], label, f"'{note}': no order of the model ends custody so"))
             continue
         if what == "post" and a >= nxt:
             what, note = "skip", "his next post begins before this one could (a post held for less than a month)"
         if what == "skip":
-            plan.skipped.append((row["person"], label, note))
+            if a < until:
+                plan.skipped.append((row["person"], label, note))
             continue
         seq.append(
             (a, Action.APPOINT, post, row["person"], label)
@@ -503,7 +506,7 @@ def build_plan(scen: Scenario) -> RecordPlan:
             else (a, Action.REMOVE, -1, row["person"], f"{label}: {note}")
         )
         end = row["end_reason"].strip()
-        if end in ("killed", "captured", "wounded"):
+        if end in ("killed", "captured", "wounded") and b < until:
             plan.skipped.append((row["person"], label, f"'{end}': the model's battle decides that, not an order"))
         if what == "post" and nxt > b + 1 and b + 1 < n_months:
             seq.append((b + 1, Action.REMOVE, post, row["person"], f"{label} ends ({end or 'no reason given'})"))
