@@ -310,6 +310,77 @@ def _by_month(lines: list[str]) -> dict[str, list[str]]:
     return grouped
 
 
+@app.command()
+def play(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port (0: a free one)")] = 0,
+    host: Annotated[str, typer.Option("--host", help="address to listen on; loopback unless given")] = "127.0.0.1",
+    db: Annotated[str, typer.Option("--db", help="games store (DuckDB file)")] = "stavka_play.duckdb",
+) -> None:
+    """The playable ruler: a web app in which you govern the generals month by month."""
+    import importlib.util
+    import socket
+
+    from .play.store import GameStore, StoreError
+
+    if importlib.util.find_spec("panel") is None:
+        raise ConfigError("stavka play needs the web toolkit Panel: pip install 'stavka[play]'")
+
+    try:
+        store = GameStore(db)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from None
+    if port == 0:  # a free port, chosen here so that the address can be printed before serving
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    from .play.app import serve
+
+    print(f"stavka play: open http://{host}:{port}/ (games in {db}; Ctrl-C stops)", flush=True)
+    serve(store, host, port)
+
+
+@app.command()
+def replay(
+    file: Annotated[str, typer.Argument(help="a game file (JSON, as the app downloads it)")], json_out: JsonOpt = False
+) -> None:
+    """Replay a game file exactly and print its metrics."""
+    from .metrics import METRICS, format_value
+    from .play.game import Game, GameError
+
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        game = Game.from_json(data, file)
+    except GameError as exc:
+        raise ConfigError(str(exc)) from None
+    m = game.outcome().metrics.iloc[0]
+    cal = game.sim.scenario.calendar
+    spec = game.spec
+    if json_out:
+        row = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in m.items()}
+        info = {"start": spec.start, "seed": spec.seed, "run": spec.run, "fallback": spec.fallback, "months": len(spec.months)}
+        print(json.dumps({**info, "reached": game.month, "metrics": {k: _jsonable(row[k]) for k in METRICS}}))
+        return
+    out.print(
+        f"game: {spec.start} start, seed {spec.seed}, run {spec.run}, staff {spec.fallback}, {len(spec.months)} months decided"
+    )
+    for k in METRICS:
+        v = m[k]
+        text = str(v) if isinstance(v, str) or v is None else format_value(k, float(v), cal)
+        if k == "victory_month" and v is None:
+            text = "-"
+        out.print(f"{k:>22}  {text}", highlight=False)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
 class RateColumn(ProgressColumn):
     """Runs per second."""
 
@@ -524,14 +595,24 @@ def evidence_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The record: stylised facts (value, range, unit, denominator, use, source) and the seeds' claims table; with
-    --runs N, the share of N free runs of each doctrine that reproduce each testable claim (default: no simulation)."""
+    --runs N, the share of N free runs of each doctrine that reproduce each testable claim, and the model's value
+    of each measured fact beside the record's range (default: no simulation)."""
     from . import record
 
     names = [d.strip() for d in doctrines.split(",") if d.strip()]
-    shares = record.claims_reproduction(runs, seed, names) if runs > 0 else None
-    data = record.evidence(shares)
+    shares: dict[str, dict[str, float]] | None = None
+    fits: dict[str, list[dict[str, Any]]] | None = None
+    if runs > 0:
+        results = record.free_runs(runs, seed, names)
+        shares = {d: record.reproduction(r.events) for d, r in results.items()}
+        fits = {
+            d: [{str(k): v for k, v in row.items()} for row in record.compare(r).to_dict("records")] for d, r in results.items()
+        }
+    data = record.evidence(shares, fits)
     if json_out:
-        print(json.dumps(data))
+        from .params import json_safe
+
+        print(json.dumps(json_safe(data)))
         return
     facts_table = Table(title="The record: stylised facts (fit = fitting target, check = checking fact)")
     for col in ("id", "value", "range", "unit", "denominator", "use", "source"):
@@ -561,6 +642,20 @@ def evidence_cmd(
             *([f"{rep[d]:.2f}" if d in rep else "-" for d in names] if shares else []),
         )
     out.print(claims_table)
+    if fits:
+        model_table = Table(title=f"The model against the record ({runs} free runs, seed {seed}; * inside the range)")
+        for col in ("fact", "use", "record", "range", *names):
+            model_table.add_column(col, overflow="fold")
+        for i, row in enumerate(fits[names[0]]):
+            cells = [fits[d][i] for d in names]
+            model_table.add_row(
+                row["fact"],
+                row["use"],
+                _fmt(row["record"]),
+                f"{_fmt(row['lo'])}-{_fmt(row['hi'])}",
+                *[f"{_fmt(c['model'])}{' *' if c['inside'] else ''}" for c in cells],
+            )
+        out.print(model_table)
 
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
