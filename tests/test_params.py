@@ -62,7 +62,7 @@ def test_built_in_doctrines_sit_inside_the_priors() -> None:
 def test_kernel_params_name_every_kernel_field() -> None:
     cfg = ScenarioConfig()
     params = kernel_params(cfg)
-    expected = [f"{s}_{k}" for s in KERNEL_SECTIONS for k in type(getattr(cfg, s)).model_fields]
+    expected = [f"{s}_{k}" for s in KERNEL_SECTIONS for k in type(getattr(cfg, s)).model_fields] + ["record_follow_until"]
     assert list(params._fields) == expected  # type: ignore[attr-defined]
     assert all(isinstance(v, float) for v in params)
 

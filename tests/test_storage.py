@@ -82,6 +82,13 @@ def test_round_trip_of_every_table(stored: tuple[Path, str], result: stavka.Simu
         got = _engine_columns(back[table], want)
         pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=table)
         assert (back[table]["experiment"] == exp).all()
+    # careers and officers for the runs whose events are kept
+    for table in ("careers", "officers"):
+        want = getattr(result, table).reset_index(drop=True)
+        assert set(want["run"]) == set(range(KEEP))
+        got = _engine_columns(back[table], want)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=table)
+    assert back.runs["follow_record_until"].isna().all()
     # ledgers only for the runs kept; seq numbers events within a run in emission order
     assert set(back.events["run"]) == set(range(KEEP))
     assert (back.events.groupby(["cell", "run"])["seq"].apply(lambda s: list(s) == list(range(len(s))))).all()
@@ -109,6 +116,14 @@ def test_round_trip_of_every_table(stored: tuple[Path, str], result: stavka.Simu
 def test_store_sql_and_arrow(stored: tuple[Path, str]) -> None:
     db, exp = stored
     with Store(db, read_only=True) as store:
+        fronts = store.sql(
+            "SELECT run, count(*) AS n FROM careers WHERE experiment = ? AND post_kind = 'front' AND from_month <= '1941-06' "
+            "AND (to_month IS NULL OR to_month > '1941-06') GROUP BY run ORDER BY run",
+            [exp],
+        ).df()
+        assert list(fronts["run"]) == list(range(KEEP)) and (fronts["n"] <= 14).all()
+        fates = store.sql("SELECT fate, count(*) FROM officers WHERE experiment = ? GROUP BY fate", [exp]).fetchall()
+        assert sum(n for _, n in fates) >= KEEP * 320
         table = store.sql("SELECT run, executions FROM metrics WHERE experiment = ? ORDER BY run", [exp]).to_arrow_table()
         assert table.num_rows == RUNS
         assert store.resolve(None) == exp
@@ -215,6 +230,22 @@ def test_older_store_is_migrated(tmp_path: Path, stored: tuple[Path, str], monke
     assert "notes" in back.experiments.columns and len(back.metrics) == RUNS
     with Store(db) as store:  # and keeps writing to it
         assert store.meta()["schema_version"] == str(old + 1)
+
+
+def test_a_store_of_schema_3_is_upgraded_with_empty_careers(tmp_path: Path, stored: tuple[Path, str]) -> None:
+    """A store written before the careers and officers tables: upgraded when opened, its results intact."""
+    db = tmp_path / "v3.duckdb"
+    db.write_bytes(stored[0].read_bytes())
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE careers")
+    con.execute("DROP TABLE officers")
+    con.execute("ALTER TABLE runs DROP COLUMN follow_record_until")
+    con.execute("UPDATE stavka_meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    back = stavka.load(db)
+    assert int(back.meta["schema_version"]) == storage.SCHEMA_VERSION
+    assert back.careers.empty and back.officers.empty and len(back.metrics) == RUNS
+    assert back.runs["follow_record_until"].isna().all()
 
 
 def test_new_engine_columns_are_added(tmp_path: Path, result: stavka.SimulationResult) -> None:

@@ -306,10 +306,13 @@ def test_a_schema_1_store_is_upgraded(tmp_path: Path, store: Path) -> None:
     con.execute("ALTER TABLE experiments DROP COLUMN source_hash")
     for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'calibration%'").fetchall():
         con.execute(f"DROP TABLE {table}")  # schema 3's
+    con.execute("DROP TABLE careers")  # schema 4's
+    con.execute("DROP TABLE officers")
+    con.execute("ALTER TABLE runs DROP COLUMN follow_record_until")
     con.execute("UPDATE stavka_meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
     back = stavka.load(db)
-    assert back.meta["schema_version"] == str(storage.SCHEMA_VERSION) == "3"
+    assert back.meta["schema_version"] == str(storage.SCHEMA_VERSION) == "4"
     assert "doctrine_record" in back.cells.columns and back.cells["doctrine_record"].isna().all()
     assert len(back.metrics) == 4
     save_results(db, "run", [simulate_keeping("default", "terror", range(2), 3, 0)], 2, 3, 0)

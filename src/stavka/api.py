@@ -45,10 +45,33 @@ class _Formatted:
         obj.__dict__[self.slot] = value
 
 
+class _Derived:
+    """`careers` or `officers` of a result (`stavka.tables`): built, both at once, from the true ledger and the
+    initial world when either is first read; None until then (a caller who never reads them pays nothing)."""
+
+    def __init__(self, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: object, objtype: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            return self  # type: ignore[return-value]  # (the class's attribute)
+        if obj.__dict__.get(self.slot) is None:
+            careers, officers = _career_tables(cast(SimulationResult, obj))
+            obj.__dict__["_careers"] = obj.__dict__["_careers"] if obj.__dict__.get("_careers") is not None else careers
+            obj.__dict__["_officers"] = obj.__dict__["_officers"] if obj.__dict__.get("_officers") is not None else officers
+        return obj.__dict__[self.slot]  # type: ignore[no-any-return]
+
+    def __set__(self, obj: object, value: pd.DataFrame | None) -> None:
+        obj.__dict__[self.slot] = None if isinstance(value, _Derived) else value
+
+
 @dataclass
 class SimulationResult:
     """Runs of one doctrine on one scenario.  `events` (the true ledger) and `official` (the official
-    history) are DataFrames, formatted from the engine's columns when first read."""
+    history) are DataFrames, formatted from the engine's columns when first read; `careers` (one row per
+    spell of an officer in a post at a rank) and `officers` (one row per officer: name, birth, traits drawn
+    at the start, fate) are read off the true ledger and the initial world when first read, for the runs
+    whose events were kept (`stavka.tables`)."""
 
     metrics: pd.DataFrame
     events: pd.DataFrame  # (or the batches' Ledgers, formatted when read: see below)
@@ -56,6 +79,8 @@ class SimulationResult:
     series: pd.DataFrame
     meta: dict[str, Any]
     scenario: Scenario = field(repr=False)
+    careers: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]  # (built when read)
+    officers: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
 
     def summary(self) -> pd.DataFrame:
         return summarise(self.metrics, self.scenario.calendar)
@@ -64,6 +89,23 @@ class SimulationResult:
 # Installed once the dataclass exists: its __init__ stores each table through them.
 SimulationResult.events = _Formatted("events")  # type: ignore[assignment]
 SimulationResult.official = _Formatted("official")  # type: ignore[assignment]
+SimulationResult.careers = _Derived("careers")  # type: ignore[assignment]
+SimulationResult.officers = _Derived("officers")  # type: ignore[assignment]
+
+
+def _career_tables(res: SimulationResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Careers and officers of a result: from its ledgers' columns while they are unformatted, else from the
+    events table; runs in the order of the metrics."""
+    from .tables import EventColumns, build_tables, empty_tables
+
+    kept = res.__dict__.get("_events")
+    if isinstance(kept, list):
+        cols = EventColumns.of_ledgers(kept, res.scenario.posts.n)
+    elif isinstance(kept, pd.DataFrame) and len(kept):
+        cols = EventColumns.of_frame(kept, res.scenario)
+    else:
+        return empty_tables()
+    return build_tables(cols, res.scenario, int(res.meta["seed"]), res.metrics["run"].to_numpy(np.int64))
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> int:
@@ -142,6 +184,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     events: bool = True,
     workspace: Workspace | None = None,
+    follow_record_until: str | None = None,
     **overrides: Any,
 ) -> SimulationResult:
     """Simulate runs of a doctrine.  `run_ids=[13]` simulates only run 13 of that seed: a run's
@@ -150,11 +193,15 @@ def simulate(
     `progress` is called with the number of runs finished.  `workspace`: the engine's memory, to keep
     from call to call in a loop of calls (one call at a time; see `stavka.engine.state.Workspace`); by
     default each call has its own.  `seed`: an integer from 0 to 2**63 - 1; `runs`: 1 to
-    MAX_RUNS_IN_MEMORY (more: `stavka sweep`); `run_ids`: distinct integers from 0 to 2**63 - 1."""
+    MAX_RUNS_IN_MEMORY (more: `stavka sweep`); `run_ids`: distinct integers from 0 to 2**63 - 1.
+    `follow_record_until='1941-07'`: the named officers follow the record before that month, the doctrine
+    decides from it on (`scenario.follow_record_until`; docs/record.md)."""
     seed = check_seed(seed)
     runs = check_runs(runs)
     ids = check_run_ids(run_ids) if run_ids is not None else np.arange(runs, dtype=np.int64)
     scen_over, doc_over = split_overrides(overrides)
+    if follow_record_until is not None:
+        scen_over["scenario.follow_record_until"] = follow_record_until
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
     parts: list[tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]] = []
@@ -178,6 +225,7 @@ def simulate(
         "doctrine_record": doc.record(),
         "seed": int(seed),
         "runs": len(ids),
+        "follow_record_until": scen.config.scenario.follow_record_until,
         "overrides": {k: v for k, v in overrides.items()},
     }
     return SimulationResult(
@@ -196,7 +244,7 @@ def _simulate_batch(
     """One batch's metrics and series, and its two ledgers as columns if kept; nothing in them refers to the
     workspace, which the next batch overwrites."""
     engine = Engine(scen, seed, ids, workspace)
-    log = engine.run_to_end(doc)
+    log = engine.run_to_end(ruler_of(scen, doc))
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
     series = series_frame(log.series, ids, scen)
     labels = scen.calendar.labels()
@@ -211,6 +259,15 @@ def _simulate_batch(
         return metrics, None, None, series
     true = true_ledger(table, ids, seed, scen)
     return metrics, true, official_ledger(true, ids, table.first, censored, len(labels)), series
+
+
+def ruler_of(scen: Scenario, doc: Doctrine) -> Any:
+    """The doctrine, or, in a scenario that follows the record, the record playing beside it (`stavka.record.follow`)."""
+    if not scen.config.scenario.follow_record_until:
+        return doc
+    from .record.follow import RecordPlayer, plan_for
+
+    return RecordPlayer(doc, plan_for(scen), scen.calendar.labels())
 
 
 def _ledger(parts: Sequence[Ledger | None], official: bool) -> list[Ledger] | pd.DataFrame:
@@ -326,12 +383,19 @@ class Simulation:
     month, the fallback doctrine deciding whatever the orders leave open."""
 
     def __init__(
-        self, scenario: str | ScenarioConfig = "default", doctrine: str | Doctrine = "passive", seed: int = 0, run: int = 0
+        self,
+        scenario: str | ScenarioConfig = "default",
+        doctrine: str | Doctrine = "passive",
+        seed: int = 0,
+        run: int = 0,
+        follow_record_until: str | None = None,
     ) -> None:
         seed = check_seed(seed)
         run = _check_int(run, "run", 0, MAX_SEED)
-        self.scenario = Scenario.load(scenario)
+        follow = {} if follow_record_until is None else {"scenario.follow_record_until": follow_record_until}
+        self.scenario = Scenario.load(scenario, **follow)
         self.doctrine = get_doctrine(doctrine)
+        self._ruler = ruler_of(self.scenario, self.doctrine)
         self.engine = Engine(self.scenario, seed, np.array([run], dtype=np.int64))
         self.engine.begin_month()
 
@@ -349,7 +413,7 @@ class Simulation:
     def step(self, orders: Orders | None = None) -> None:
         if self.done:
             raise RuntimeError("the simulation has ended")
-        decisions = self.doctrine.decide(self.engine.view())
+        decisions = self._ruler.decide(self.engine.view())
         if orders is not None:
             merge_orders(decisions, orders, self.engine.world.off["ident"][0], self.scenario.posts.n)
         self.engine.end_month(decisions)

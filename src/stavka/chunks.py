@@ -72,6 +72,8 @@ def simulate_keeping(
         series=pd.concat([first.series, last.series], ignore_index=True),
         meta={**last.meta, "runs": len(ids)},
         scenario=last.scenario,
+        careers=first.careers,  # (the runs with events; built from their columns, before these are formatted)
+        officers=first.officers,
     )
 
 
@@ -100,6 +102,8 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         res.series,
         seconds=time.perf_counter() - start,
         worker=f"{socket.gethostname()}:{os.getpid()}",
+        careers=res.careers,
+        officers=res.officers,
     )
 
 

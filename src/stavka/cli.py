@@ -44,7 +44,24 @@ NoDbOpt = Annotated[bool, typer.Option("--no-db", help="store nothing")]
 KeepEventsOpt = Annotated[
     int, typer.Option("--keep-events", min=0, help="runs (per doctrine) whose true and official ledgers are stored")
 ]
+FollowOpt = Annotated[
+    str,
+    typer.Option(
+        "--follow-record-until",
+        metavar="YYYY-MM",
+        help="the named officers follow the record before this month; from it on the doctrine decides",
+    ),
+]
 DEFAULT_DB = "stavka.duckdb"
+
+
+def _scenario(scenario: str, follow: str) -> Any:
+    """The scenario asked for, following the record up to `follow` if given (a ConfigError if it cannot)."""
+    if not follow:
+        return scenario
+    from .config import load_scenario
+
+    return load_scenario(scenario, **{"scenario.follow_record_until": follow})
 
 
 def _progress(total: int, label: str, quiet: bool) -> Progress:
@@ -96,6 +113,7 @@ def run(
     db: DbOpt = DEFAULT_DB,
     no_db: NoDbOpt = False,
     keep_events: KeepEventsOpt = 10,
+    follow_record_until: FollowOpt = "",
 ) -> None:
     """Simulate runs of one doctrine, print every metric's mean and 95% interval, and store the runs."""
     from .chunks import simulate_keeping
@@ -103,6 +121,8 @@ def run(
     from .doctrines import get_doctrine
     from .metrics import format_value
 
+    scenario_name = scenario
+    scenario = _scenario(scenario, follow_record_until)
     if not no_db:  # user mistakes first, then a store that is not ours: before simulating anything
         load_scenario(scenario)
         get_doctrine(doctrine)
@@ -116,7 +136,12 @@ def run(
             bar.update(task, completed=done)
 
         res = simulate_keeping(scenario, doctrine, range(runs), seed, keep, progress=tick)
-    stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None, {"scenario": scenario, "doctrine": doctrine})
+    spec = {
+        "scenario": scenario_name,
+        "doctrine": doctrine,
+        **({"follow_record_until": follow_record_until} if follow_record_until else {}),
+    }
+    stored = None if no_db else _save(db, "run", [res], runs, seed, keep, None, spec)
     summary = res.summary()
     cal = res.scenario.calendar
     if json_out:
@@ -171,12 +196,15 @@ def compare(
     db: DbOpt = DEFAULT_DB,
     no_db: NoDbOpt = False,
     keep_events: KeepEventsOpt = 10,
+    follow_record_until: FollowOpt = "",
 ) -> None:
     """Paired comparison of doctrines on the same seeds (run k meets the same luck under each); stored."""
     from .api import compare as compare_
     from .api import simulate
     from .metrics import format_value
 
+    scenario_name = scenario
+    scenario = _scenario(scenario, follow_record_until)
     names = [d.strip() for d in doctrines.split(",") if d.strip()]
     if not names:
         raise ConfigError("--doctrines: expected a comma-separated list of doctrine names")
@@ -204,9 +232,10 @@ def compare(
         # the first runs again, with both ledgers (the same runs: a run depends on its seed and id alone)
         specs = names if len(names) == len(cmp.results) else list(cmp.results)
         ledgers = [simulate(scenario, spec, seed=seed, run_ids=range(keep), events=True) if keep else None for spec in specs]
-        stored = _save(
-            db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers, {"scenario": scenario, "doctrines": names}
-        )
+        spec = {"scenario": scenario_name, "doctrines": names}
+        if follow_record_until:
+            spec["follow_record_until"] = follow_record_until
+        stored = _save(db, "compare", list(cmp.results.values()), runs, seed, keep, ledgers, spec)
     first = next(iter(cmp.results.values()))
     cal = first.scenario.calendar
     tab = cmp.table

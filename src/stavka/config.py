@@ -109,11 +109,29 @@ class ScenarioInfo(_Section):
     start: str = param("1937-01", "first month", "month YYYY-MM", None, "MODEL.md §2: the model runs 1937-48")
     end: str = param("1948-12", "last month", "month YYYY-MM", None, "MODEL.md §2: the model runs 1937-48")
     war_start: str = param("1941-06", "month the war begins", "month YYYY-MM", None, "facts B: 22 June 1941")
+    follow_record_until: str = param(
+        "",
+        "the named officers follow the record (stavka.record) in the months before this one; from it on the doctrine "
+        "decides ('': free runs)",
+        "month YYYY-MM or ''",
+        None,
+        "modelling choice: history as a track, branching from it (docs/record.md)",
+    )
 
     @field_validator("start", "end", "war_start")
     @classmethod
     def _month(cls, v: str) -> str:
         parse_month(v)
+        return v
+
+    @field_validator("follow_record_until")
+    @classmethod
+    def _follow_month(cls, v: str) -> str:
+        if v:
+            try:
+                parse_month(v)
+            except ValueError:
+                raise refuse(f"scenario.follow_record_until: {v!r} is not a month; expected YYYY-MM, e.g. 1941-07") from None
         return v
 
     @model_validator(mode="after")
@@ -123,6 +141,12 @@ class ScenarioInfo(_Section):
             raise refuse(f"scenario.end: {self.end} is before scenario.start {self.start}")
         if not start <= war <= end:
             raise refuse(f"scenario.war_start: {self.war_start} is outside the scenario, {self.start} .. {self.end}")
+        if self.follow_record_until:
+            from .record.follow import check_follow  # (the record's span is the record module's)
+
+            message = check_follow(self.start, self.end, self.follow_record_until)
+            if message:
+                raise refuse(f"scenario.follow_record_until: {message}")
         return self
 
 
@@ -1207,16 +1231,22 @@ class ScenarioConfig(_Section):
 
     def digest(self) -> str:
         """Short content hash: two configs with equal parameters share it."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json")
+        if not data["scenario"]["follow_record_until"]:  # a free run's hash is what it was before the option existed
+            del data["scenario"]["follow_record_until"]
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 KERNEL_SECTIONS = ("security", "ruler", "command", "operations", "captivity", "learning", "politics", "turnover")
 
 # A module-level named tuple (not one made per call): compiled kernels are cached by argument type.
+# After the sections' parameters, one derived from the scenario: `record_follow_until`, the month index up to which the
+# run follows the record (-1: it does not), read by `engine.common.on_record`.
 KernelParams = collections.namedtuple(  # type: ignore[misc]
     "KernelParams",
-    [f"{section}_{key}" for section in KERNEL_SECTIONS for key in ScenarioConfig.model_fields[section].annotation.model_fields],  # type: ignore[union-attr]
+    [f"{section}_{key}" for section in KERNEL_SECTIONS for key in ScenarioConfig.model_fields[section].annotation.model_fields]  # type: ignore[union-attr]
+    + ["record_follow_until"],
 )
 
 
@@ -1227,7 +1257,17 @@ def kernel_params(cfg: ScenarioConfig) -> tuple[float, ...]:
         for section in KERNEL_SECTIONS
         for key, value in getattr(cfg, section).model_dump().items()
     }
-    return KernelParams(**values)  # type: ignore[no-any-return]
+    values["record_follow_until"] = float(follow_index(cfg))
+    return KernelParams(**values)
+
+
+def follow_index(cfg: ScenarioConfig) -> int:
+    """The month index of `scenario.follow_record_until` (the first month the doctrine decides alone), -1: none."""
+    info = cfg.scenario
+    if not info.follow_record_until:
+        return -1
+    (y0, m0), (y, m) = parse_month(info.start), parse_month(info.follow_record_until)
+    return (y - y0) * 12 + m - m0  # type: ignore[no-any-return]
 
 
 # --- loading --------------------------------------------------------------------------------------
@@ -1250,6 +1290,11 @@ def validate_scenario(data: dict[str, Any], source: str) -> ScenarioConfig:
         raise ConfigError(f"{source}: {_describe(first)}") from None
     from .scenario import officers_needed  # the posts and the roster are laid out there
 
+    if cfg.scenario.follow_record_until and not cfg.corps.use_roster:
+        raise ConfigError(
+            f"{source}: scenario.follow_record_until: {cfg.scenario.follow_record_until} needs the named officers; "
+            "expected corps.use_roster = true"
+        )
     needed = officers_needed(cfg)
     if cfg.corps.n_officers < needed:
         raise ConfigError(

@@ -171,7 +171,20 @@ def save_results(
         assert src is not None
         keep = src.events["run"] < keep_events if len(src.events) else np.zeros(0, dtype=bool)
         keep_off = src.official["run"] < keep_events if len(src.official) else np.zeros(0, dtype=bool)
-        chunks.append(chunk_from_frames(i, 0, runs, res.metrics, src.events[keep], src.official[keep_off], res.series))
+        careers, officers = src.careers, src.officers
+        chunks.append(
+            chunk_from_frames(
+                i,
+                0,
+                runs,
+                res.metrics,
+                src.events[keep],
+                src.official[keep_off],
+                res.series,
+                careers=careers[careers["run"] < keep_events],
+                officers=officers[officers["run"] < keep_events],
+            )
+        )
     with Store(db) as store:
         store.write_experiment(exp, chunks)
     return exp.experiment

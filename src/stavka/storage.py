@@ -14,6 +14,9 @@ One file (``./stavka.duckdb`` by default) holds every experiment:
 ``official``     the official history, laid out like ``events``
 ``series``       the monthly series per run (experiment, cell, run, month and one column per series)
 ``calibration*`` the calibrations (`stavka calibrate`, `stavka sensitivity`): see `CALIBRATION_TABLES`
+``careers``      the runs' careers (`SimulationResult.careers`: one row per spell of an officer in a post at a rank)
+``officers``     the runs' officers (`SimulationResult.officers`: name, birth, traits drawn at the start, fate);
+                 both for the runs whose events are kept
 
 Value columns of ``metrics``, ``events``, ``official`` and ``series`` follow the engine: a column the
 engine adds later is added to the table on the first write that carries it (older rows read NULL).
@@ -57,7 +60,7 @@ from .config import ConfigError
 
 DEFAULT_DB = "stavka.duckdb"
 FORMAT = "stavka-results"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LOCK_WAIT = 60.0  # seconds a reader or writer waits for a store another process holds, before giving up
 MEMORY_LIMIT = "512MB"  # the writer's DuckDB buffer (its cache of the store's blocks); it spills beyond that
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
@@ -77,9 +80,16 @@ def _to_v3_calibration(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(CALIBRATION_TABLES)
 
 
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _to_v2, 2: _to_v3_calibration}
+def _to_v4_careers(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 4: the tables of careers and officers (empty for the experiments stored before them); the followed
+    month of the record (`follow_record_until`) of each run."""
+    con.execute(_CAREER_TABLES)
+    con.execute("ALTER TABLE runs ADD COLUMN follow_record_until VARCHAR")
 
-DATA_TABLES = ("metrics", "events", "official", "series")
+
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _to_v2, 2: _to_v3_calibration, 3: _to_v4_careers}
+
+DATA_TABLES = ("metrics", "events", "official", "series", "careers", "officers")
 TABLES = ("experiments", "cells", "runs", "chunks", *DATA_TABLES)
 
 _SCHEMA = """
@@ -97,7 +107,7 @@ CREATE TABLE cells (
 CREATE TABLE runs (
     experiment VARCHAR NOT NULL, doctrine VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL,
     seed BIGINT NOT NULL, scenario VARCHAR NOT NULL, scenario_hash VARCHAR NOT NULL, parameters VARCHAR NOT NULL,
-    version VARCHAR NOT NULL, created TIMESTAMPTZ NOT NULL, chunk BIGINT NOT NULL,
+    version VARCHAR NOT NULL, created TIMESTAMPTZ NOT NULL, chunk BIGINT NOT NULL, follow_record_until VARCHAR,
     PRIMARY KEY (experiment, cell, run));
 CREATE TABLE chunks (
     experiment VARCHAR NOT NULL, chunk BIGINT NOT NULL, cell INTEGER NOT NULL, first_run BIGINT NOT NULL,
@@ -153,6 +163,11 @@ CREATE TABLE calibration_prim (
     lo DOUBLE, hi DOUBLE, coverage DOUBLE, density DOUBLE, mass DOUBLE, PRIMARY KEY (calibration, outcome, box, parameter));
 """
 _SCHEMA += CALIBRATION_TABLES
+_CAREER_TABLES = """
+CREATE TABLE careers (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE officers (experiment VARCHAR NOT NULL, cell INTEGER NOT NULL, run BIGINT NOT NULL);
+"""
+_SCHEMA += _CAREER_TABLES
 
 # Columns written by the store itself (the rest of a data table's columns come from the engine).
 KEY_COLUMNS = {
@@ -160,6 +175,8 @@ KEY_COLUMNS = {
     "events": ("experiment", "cell", "run", "seq"),
     "official": ("experiment", "cell", "run", "seq"),
     "series": ("experiment", "cell", "run"),
+    "careers": ("experiment", "cell", "run", "seq"),
+    "officers": ("experiment", "cell", "run"),
 }
 ORDER = {
     "experiments": "created, experiment",
@@ -170,6 +187,8 @@ ORDER = {
     "events": "experiment, cell, run, seq",
     "official": "experiment, cell, run, seq",
     "series": "experiment, cell, run, month",
+    "careers": "experiment, cell, run, seq",
+    "officers": "experiment, cell, run, officer_id",
 }
 
 
@@ -192,6 +211,11 @@ class Cell:
     scenario_hash: str
     scenario_config: dict[str, Any]
     doctrine_record: dict[str, Any] = field(default_factory=dict)  # `Doctrine.record()`: rebuilds the doctrine
+
+    @property
+    def follow_record_until(self) -> str:
+        """The month up to which the cell's runs follow the record ('': free runs)."""
+        return str(self.scenario_config.get("scenario", {}).get("follow_record_until", "") or "")
 
     @property
     def parameters(self) -> str:
@@ -232,10 +256,12 @@ class ChunkResult:
     series: pa.Table
     seconds: float = 0.0
     worker: str = ""
+    careers: pa.Table = field(default_factory=pa.table)  # (no rows: none kept)
+    officers: pa.Table = field(default_factory=pa.table)
 
     @property
     def nbytes(self) -> int:
-        return sum(t.nbytes for t in (self.metrics, self.events, self.official, self.series))
+        return sum(t.nbytes for t in (self.metrics, self.events, self.official, self.series, self.careers, self.officers))
 
 
 def to_arrow(df: pd.DataFrame) -> pa.Table:
@@ -259,6 +285,8 @@ def chunk_from_frames(
     series: pd.DataFrame,
     seconds: float = 0.0,
     worker: str = "",
+    careers: pd.DataFrame | None = None,
+    officers: pd.DataFrame | None = None,
 ) -> ChunkResult:
     """Package a simulation's frames for the store; `seq` numbers each ledger's events within a run."""
     ledgers = []
@@ -276,7 +304,16 @@ def chunk_from_frames(
         series=to_arrow(series),
         seconds=seconds,
         worker=worker or socket.gethostname(),
+        careers=to_arrow(_numbered(careers)) if careers is not None and len(careers) else pa.table({}),
+        officers=to_arrow(officers) if officers is not None and len(officers) else pa.table({}),
     )
+
+
+def _numbered(careers: pd.DataFrame) -> pd.DataFrame:
+    """Careers with `seq`, each row's place among its run's (officer by officer, each officer's in order)."""
+    c = careers.reset_index(drop=True)
+    c.insert(1, "seq", c.groupby("run").cumcount().astype(np.int32))
+    return c
 
 
 # --- the store ------------------------------------------------------------------------------------------
@@ -698,7 +735,7 @@ class Store:
         self.con.register("__stavka_runs", runs)
         try:
             self.con.execute(
-                "INSERT INTO runs SELECT ?, ?, ?, run, ?, ?, ?, ?, ?, ?, ? FROM __stavka_runs",
+                "INSERT INTO runs SELECT ?, ?, ?, run, ?, ?, ?, ?, ?, ?, ?, ? FROM __stavka_runs",
                 [
                     exp.experiment,
                     cell.doctrine,
@@ -710,6 +747,7 @@ class Store:
                     exp.version,
                     now,
                     chunk_id,
+                    cell.follow_record_until or None,
                 ],
             )
         finally:
@@ -797,7 +835,10 @@ class Store:
         if where:
             clauses.append(where)
         cond = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        return frame_of(self.con.execute(f"SELECT * FROM {name}{cond} ORDER BY {ORDER[name]}", args))
+        # A table's value columns come with its first write: order by the columns it has (careers of an old store).
+        have = set(self.columns(name))
+        order = ", ".join(term for term in ORDER[name].split(", ") if term.split()[0] in have)
+        return frame_of(self.con.execute(f"SELECT * FROM {name}{cond} ORDER BY {order}", args))
 
 
 # --- reading for analysis -------------------------------------------------------------------------------
@@ -818,6 +859,8 @@ class StoredResults:
     official: pd.DataFrame
     series: pd.DataFrame
     meta: dict[str, str]
+    careers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    officers: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         if table not in TABLES:

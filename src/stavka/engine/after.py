@@ -8,7 +8,7 @@ import numpy as np
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
 from .codes import Cause, Kind, PostKind, Status, War
-from .common import clip01, count_active, emit, sigmoid, vacate
+from .common import clip01, count_active, emit, on_record, sigmoid, vacate
 
 
 @numba.njit(cache=True)
@@ -63,7 +63,7 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
         o.pop = min(o.pop * P.politics_popularity_decay, P.politics_popularity_cap)
         if R.ruler_alive == 0 or o.status != Status.ACTIVE or o.post < 0:
             continue
-        if post_kind[o.post] == PostKind.CORPS:
+        if post_kind[o.post] == PostKind.CORPS or on_record(o, t, P):
             continue
         pull = (
             P.politics_challenge_base
@@ -82,7 +82,7 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
             + P.politics_challenge_success_popularity * o.pop
             + P.politics_challenge_success_paranoia * R.paranoia
         )
-        if uniform(k, i, 1) < success:
+        if uniform(k, i, 1) < success and t >= P.record_follow_until:  # (following the record: Stalin ruled on)
             R.ruler_alive = 0
             R.purge_quota = 0.0  # the new leadership ends the old one's quotas
             emit(ev, ev_n, r, Kind.CHALLENGE, o.ident, -1, o.post, -1, Cause.SUCCESSFUL_CHALLENGE, o.pop)
@@ -172,7 +172,7 @@ def turnover_step(
     for i in range(n):
         o = off[r, i]
         o.age += 1.0 / 12.0
-        if o.status != Status.ACTIVE:
+        if o.status != Status.ACTIVE or on_record(o, t, P):
             continue
         if o.age > P.turnover_retirement_age and uniform(k, i, 0) < P.turnover_retirement_rate:
             emit(ev, ev_n, r, Kind.RETIREMENT, o.ident, -1, o.post, -1, Cause.AGE, o.age)

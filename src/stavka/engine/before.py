@@ -7,7 +7,7 @@ import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
 from .codes import Cause, Kind, PostKind, Status, War
-from .common import clip01, emit, kalman, mark_repressed, vacate
+from .common import clip01, emit, kalman, mark_repressed, on_record, vacate
 
 N_BORDER = 5
 
@@ -134,7 +134,7 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             best_s = -1.0
             for i in range(n):
                 o = off[r, i]
-                if o.status == Status.ACTIVE:
+                if o.status == Status.ACTIVE and not on_record(o, t, P):
                     s = o.susp + P.security_quota_jitter * uniform(k_q, i, 1)
                     if s > best_s:
                         best_s = s
@@ -154,7 +154,7 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             o.griev = min(1.0, o.griev + P.security_custody_grievance)
             R.interrogations += 1
             emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, -1, -1, Cause.CUSTODY, 0.0)
-        if o.custody == int(P.security_trial_delay) and uniform(k_t, i, 0) < R.execute_share:
+        if o.custody == int(P.security_trial_delay) and uniform(k_t, i, 0) < R.execute_share and not on_record(o, t, P):
             execute(r, i, off, run, ev, ev_n, Cause.TRIAL)
 
 

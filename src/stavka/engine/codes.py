@@ -119,6 +119,7 @@ class Cause(IntEnum):
     AGE = 29
     TALENT = 30
     WATCH = 31
+    RECORD = 32  # imposed by the record while a run follows it (`stavka.record.follow`)
 
 
 # Named directives a doctrine can issue (run-level code in Decisions.directive).

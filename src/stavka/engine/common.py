@@ -34,6 +34,14 @@ def emit(ev, ev_n, r, kind, officer, other, post, front, cause, value):  # type:
     ev_n[r] = n + 1
 
 
+@numba.njit(cache=True, inline="always")
+def on_record(o, t, P):  # type: ignore[no-untyped-def]
+    """A named officer in a month of a run that follows the record (`scenario.follow_record_until`): his fate is
+    the record's, imposed by the record's player (`stavka.record.follow`), not a draw: the organ does not take him,
+    no trial, death in battle, capture, retirement or challenge of his own."""
+    return o.roster >= 0 and t < P.record_follow_until
+
+
 @numba.njit(cache=True)
 def vacate(off, holder, r, i):  # type: ignore[no-untyped-def]
     p = off[r, i].post

@@ -8,7 +8,7 @@ import numpy as np
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import N_BORDER, arrest
 from .codes import Cause, Kind, PostKind, Status, War
-from .common import emit, sigmoid, vacate
+from .common import emit, on_record, sigmoid, vacate
 
 
 @numba.njit(cache=True)
@@ -116,7 +116,7 @@ def operations_step(
                 )
                 ident = off[r, trapped].ident if trapped >= 0 else -1
                 emit(ev, ev_n, r, Kind.ENCIRCLEMENT, ident, -1, -1, f, Cause.NONE, losses)
-                if trapped >= 0:
+                if trapped >= 0 and not on_record(off[r, trapped], t, P):
                     u = uniform(k_e, f, 2)
                     if u < P.operations_pocket_killed:
                         kill(r, trapped, off, holder, run, f, ev, ev_n)
@@ -157,7 +157,7 @@ def operations_step(
             if holder[r, p] >= 0:
                 i = holder[r, p]
                 hazard = P.operations_kill_rate * (P.operations_encircled_kill_factor if F.encircled else 1.0)
-                if uniform(k_k, i, 0) < hazard:
+                if uniform(k_k, i, 0) < hazard and not on_record(off[r, i], t, P):
                     kill(r, i, off, holder, run, f, ev, ev_n)
         depth_sum += F.depth
         active += 1
