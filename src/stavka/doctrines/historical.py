@@ -17,6 +17,8 @@ from .policy import PolicyDoctrine, PolicyParams, in_window, params_with_default
 
 PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1937-05", "1938-11"), dict(purge_quota=0.012, execute_share=0.55, organ_trust=0.9, paranoia_weight=0.4)),
+    (("1937-05", "1937-05"), dict(top_targets=3)),
+    (("1938-08", "1940-12"), dict(reinstate_rate=0.03)),
     (("1939-01", "1940-12"), dict(release_rate=0.05, execute_share=0.2)),
     (("1941-06", "1941-10"), dict(scapegoat=1.0, scapegoat_execute=0.8, hold_strictness=0.9)),
     (("1941-08", "1948-12"), dict(hostage=True)),
@@ -59,6 +61,8 @@ class Historical(PolicyDoctrine):
     Params = params_with_defaults(
         "HistoricalParams",
         organ_trust=0.6,
+        top_targets=1,
+        top_target_window=("1937-05", "1938-11"),
         arrest_disloyalty=0.6,
         paranoia_weight=0.2,
         execute_share=0.3,

@@ -83,6 +83,15 @@ class Knobs(NamedTuple):
     priority_talent: float
     priority_charm: float
     priority_review: float
+    top_on: float  # top_target_window open and top_targets > 0
+    top_targets: float
+    top_target_rank: float
+    top_target_loyalty: float
+    top_target_w_rank: float
+    top_target_w_pop: float
+    priority_top_target: float
+    reinstate_on: float  # release window open and reinstate_rate > 0
+    reinstate_rate: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -192,7 +201,7 @@ def decide_run(
     n = rec.shape[1]
     key = stream_key(seed, run_id, month, DOCTRINE_STREAM)
     at_war = war[r] == War.WAR
-    kind, front, talent, charmed, pool = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4]
+    kind, front, talent, charmed, pool, target = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4], work_int[5]
     value = work_float
     wins = 0
     for i in range(n):
@@ -241,6 +250,16 @@ def decide_run(
             charmed[i] = 0
         _top(value, pool, int(K.charm), charmed)
 
+    # The ruler's own choice of the top targets (the June 1937 trial was a decision, facts A8): the senior men
+    # he believes least loyal, the most senior and popular first; his clients are above the loyalty bar.
+    has_top = K.top_on > 0
+    if has_top:
+        for i in range(n):
+            o = rec[r, i]
+            pool[i] = o.status == Status.ACTIVE and o.rank >= K.top_target_rank and o.bl_mu < K.top_target_loyalty
+            value[i] = (1.0 - o.bl_mu) + K.top_target_w_rank * o.rank / TOP_RANK + K.top_target_w_pop * o.pop
+            target[i] = 0
+        _top(value, pool, int(K.top_targets), target)
     threshold = K.arrest_disloyalty * (1.0 - K.paranoia_weight * paranoia[r])
     for i in range(n):
         o = rec[r, i]
@@ -256,6 +275,11 @@ def decide_run(
         # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
         if active and 1.0 - o.bl_mu > threshold:
             _give(action, priority, cause, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
+        if has_top and target[i]:
+            _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_top_target, Cause.SHOW_TRIAL)
+        # The review commission: a discharged man's appeal upheld (facts A2, A5).
+        if K.reinstate_on > 0 and o.status == Status.DISCHARGED and uniform(key, i, 7) < K.reinstate_rate:
+            _give(action, priority, cause, r, i, Action.REINSTATE, K.priority_review, Cause.REVIEW)
         # Review of sentenced officers (M10).
         if K.release_on > 0 and arrested and o.custody > K.release_after and uniform(key, i, 1) < K.release_rate:
             _give(action, priority, cause, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
