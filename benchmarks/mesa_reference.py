@@ -384,7 +384,16 @@ class PolicyRuler(RoutineRuler):
                     order(o, A["EXECUTE"], p.priority_scapegoat, C["SCAPEGOAT"])
                 else:
                     order(o, A["ARREST"], p.priority_scapegoat, C["SCAPEGOAT"])
-            elif (collapsed or defeated) and o.bc_mu < p.relieve_below:  # failing
+            if (
+                p.reshuffle_below > 0
+                and in_window(m.label, p.reshuffle_window)
+                and active
+                and kind in (FRONT, DISTRICT, STAFF)
+                and m.war == PEACE
+                and o.bc_mu < p.reshuffle_below
+            ):  # a peacetime reshuffle of the high command
+                order(o, A["REMOVE"], p.priority_failure, C["REFORM"])
+            if not scapegoated and (collapsed or defeated) and o.bc_mu < p.relieve_below:  # failing
                 if u.u(i, 6) < p.demote_failures and o.rank > 0:
                     order(o, A["DEMOTE"], p.priority_failure, C["FAILURE"])  # Kulik 1942, Popov 1944
                 else:
@@ -915,10 +924,12 @@ class StavkaModel(mesa.Model):
             return
         k = self.stream(Purpose.LADDER)
         steps = int(P.command_ladder_rank_steps)
+        chief = self.fill_order[0]
         for o in self.agents:
             if o.status != ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure:
                 continue
-            if o.rank < min(self.post_min_rank[o.post] + steps, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate:
+            top = self.post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
+            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate:
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["LADDER"], float(o.rank))
 

@@ -750,7 +750,7 @@ class Command(_Section):
         "corps or two armies is no promotion",
     )
     ladder_rate: float = param(
-        0.08,
+        0.12,
         "monthly chance an officer settled in a post below its establishment rank is promoted in it",
         "probability/month",
         (0.02, 0.2),
@@ -760,7 +760,7 @@ class Command(_Section):
         le=1,
     )
     ladder_tenure: int = param(
-        6,
+        4,
         "months in a post before that promotion",
         "months",
         (3, 24),

@@ -151,6 +151,18 @@ class PolicyParams(DoctrineParams):
     priority_top_target: float = param(
         9.8, "priority of the ruler's own target", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
     )
+    reshuffle_below: float = param(
+        0.0,
+        "in peace, in the reshuffle window, holders of front, district and staff posts believed less competent "
+        "than this are removed",
+        "competence on [0, 1]",
+        (0.0, 0.7),
+        "careers_1936_41.csv: after the Winter War (May-Jun 1940) Voroshilov and Shaposhnikov replaced, the "
+        "district commands reshuffled (Zhukov to Kiev, Kirponos to Leningrad, Pavlov to the Western MD)",
+        ge=0,
+        le=1,
+    )
+    reshuffle_window: Window = param(None, "months of the reshuffle; None: always", "months", None, CHOICE)
     # M3, M2: failure
     scapegoat: float = param(
         0.0,
@@ -391,7 +403,7 @@ class PolicyParams(DoctrineParams):
         False, "denunciations, arrests, interrogations and releases left out", "switch", None, "seeds 000, 003 (M9)"
     )
 
-    @field_validator("purge_window", "release_window", "top_target_window")
+    @field_validator("purge_window", "release_window", "top_target_window", "reshuffle_window")
     @classmethod
     def _window(cls, v: Window) -> Window:
         if v is None:
@@ -521,6 +533,8 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         priority_top_target=p.priority_top_target,
         reinstate_on=float(in_window(label, p.release_window) and p.reinstate_rate > 0),
         reinstate_rate=p.reinstate_rate,
+        reshuffle_on=float(in_window(label, p.reshuffle_window) and p.reshuffle_below > 0),
+        reshuffle_below=p.reshuffle_below,
     )
 
 

@@ -126,6 +126,7 @@ class Cause(IntEnum):
     EXPULSION = 32  # expelled from the party in a purge (the second of Reese's two processes)
     SHOW_TRIAL = 33  # the ruler's own choice of a top target (the June 1937 trial, facts A8)
     LADDER = 34  # promotion in post toward the post's establishment rank (the career ladder)
+    REFORM = 35  # removed in a peacetime reshuffle of the high command (May 1940, after the Winter War)
 
 
 # Named directives a doctrine can issue (run-level code in Decisions.directive).

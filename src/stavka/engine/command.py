@@ -50,11 +50,12 @@ def reinstate(r, i, off, run, why, ev, ev_n):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def ladder_step(r, t, seed, run_id, off, post_min_rank, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def ladder_step(r, t, seed, run_id, off, post_min_rank, chief, P, ev, ev_n):  # type: ignore[no-untyped-def]
     """The career ladder: an officer settled in a post (`ladder_tenure` months) whose rank is below the post's
     establishment rank (its minimum plus `ladder_rank_steps`) is promoted in it with chance `ladder_rate` a
     month.  With the appointments of `fill_vacancies` (which promote to a post's minimum), vacancies, the
-    purge's above all, are filled by promotion from below.  Draws: purpose LADDER, (officer, 0)."""
+    purge's above all, are filled by promotion from below.  The chief of the General Staff (post `chief`) ranks
+    one step above the other staff posts.  Draws: purpose LADDER, (officer, 0)."""
     if P.command_ladder_rate <= 0.0:
         return
     k = stream_key(seed, run_id, t, Purpose.LADDER)
@@ -63,7 +64,8 @@ def ladder_step(r, t, seed, run_id, off, post_min_rank, P, ev, ev_n):  # type: i
         o = off[r, i]
         if o.status != Status.ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure:
             continue
-        if o.rank < min(post_min_rank[o.post] + steps, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate:
+        top = post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
+        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate:
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.LADDER, float(o.rank))
 

@@ -145,7 +145,7 @@ def after_run(
         work_int,
         work_float,
     )
-    ladder_step(r, t, seed, run_id, off, post_min_rank, P, ev, ev_n)
+    ladder_step(r, t, seed, run_id, off, post_min_rank, fill_order[0], P, ev, ev_n)
     operations_step(
         r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
     )

@@ -92,6 +92,8 @@ class Knobs(NamedTuple):
     priority_top_target: float
     reinstate_on: float  # release window open and reinstate_rate > 0
     reinstate_rate: float
+    reshuffle_on: float  # reshuffle window open and reshuffle_below > 0
+    reshuffle_below: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -292,6 +294,10 @@ def decide_run(
                 _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
             else:
                 _give(action, priority, cause, r, i, Action.ARREST, K.priority_scapegoat, Cause.SCAPEGOAT)
+        # A peacetime reshuffle of the high command: the senior men he rates lowest make room.
+        senior_post = kind[i] == PostKind.FRONT or kind[i] == PostKind.DISTRICT or kind[i] == PostKind.STAFF
+        if K.reshuffle_on > 0 and active and senior_post and war[r] == War.PEACE and o.bc_mu < K.reshuffle_below:
+            _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
         if (front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated:
             if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
                 _give(action, priority, cause, r, i, Action.DEMOTE, K.priority_failure, Cause.FAILURE)  # Kulik 1942
