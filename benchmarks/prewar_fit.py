@@ -32,6 +32,7 @@ import numpy as np
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import PostKind, Status
 from stavka.engine.core import Engine
+from stavka.overrides import split as split_overrides
 from stavka.roster import load_roster
 from stavka.scenario import Scenario
 
@@ -51,10 +52,12 @@ def _label_index(labels: list[str], label: str) -> int:
     return labels.index(label)
 
 
-def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: int = 500) -> dict[str, Any]:
-    """Status, rank, post and generation of every slot at the end of each month up to `last`, (months, runs, slots)."""
-    scen = Scenario.load("default")
-    doc = get_doctrine(doctrine)
+def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: int = 500, **overrides: Any) -> dict[str, Any]:
+    """Status, rank, post and generation of every slot at the end of each month up to `last`, (months, runs, slots).
+    `overrides` as in `stavka.simulate` (dotted or double-underscore names: the scenario; plain: the doctrine)."""
+    scen_over, doc_over = split_overrides(overrides)
+    scen = Scenario.load("default", **scen_over)
+    doc = get_doctrine(doctrine, **doc_over)
     labels = scen.calendar.labels()
     t_end = _label_index(labels, last) + 1
     n = scen.config.corps.n_officers
@@ -101,8 +104,8 @@ def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: i
     }
 
 
-def measure(doctrine: str = "historical", runs: int = 1000, seed: int = 0) -> dict[str, Any]:
-    h = history(doctrine, runs, seed)
+def measure(doctrine: str = "historical", runs: int = 1000, seed: int = 0, **overrides: Any) -> dict[str, Any]:
+    h = history(doctrine, runs, seed, **overrides)
     labels, status, rank, post, gen = h["labels"], h["status"], h["rank"], h["post"], h["gen"]
     T = len(labels)
     year = np.array([int(m[:4]) for m in labels])
@@ -230,10 +233,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--doctrine", default="historical")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--set", nargs="*", default=[], help="overrides NAME=VALUE, e.g. command.ladder_rate=0.2")
     a = ap.parse_args()
+    overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in a.set)}
     warnings.filterwarnings("ignore", message="An input array is constant")
     t0 = time.perf_counter()
-    res = measure(a.doctrine, a.runs, a.seed)
+    res = measure(a.doctrine, a.runs, a.seed, **overrides)
     res["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(res, indent=1 if not a.json else None))
 

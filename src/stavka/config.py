@@ -219,6 +219,14 @@ class Corps(_Section):
         gt=1,
         le=1000,
     )
+    staff_posted: bool = param(
+        True,
+        "a named officer of a staff, academy or directorate post at the start holds a corps-level post (else the reserve)",
+        "switch",
+        None,
+        "modelling choice: careers_1936_41.csv, the men of 1941 held staff and academy posts in 1937 (Pavlov, Kirponos, "
+        "F. I. Kuznetsov, M. M. Popov); the corps posts are the pipeline of the career ladder",
+    )
     client_loyalty: float = param(
         0.95,
         "the ruler's prior belief in the loyalty of his own clients (roster column ruler_client)",
@@ -514,10 +522,10 @@ class Ruler(_Section):
 
     attention: int = param(8, "personnel decisions per month", "decisions/month", (4, 16), CHOICE, ge=0, le=1000)
     distinction_reading: float = param(
-        0.85,
+        0.95,
         "the competence the ruler reads into a named officer's distinction in the small wars of 1936-40",
         "competence on [0, 1]",
-        (0.6, 0.95),
+        (0.6, 0.99),
         f"{CHOICE}: heroes of Spain, Khalkhin Gol and Finland were raised fast (careers_1936_41.csv: Pavlov "
         "kombrig to komkor after Spain, Kirponos division to district in six months)",
         ge=0,
@@ -750,10 +758,10 @@ class Command(_Section):
         "corps or two armies is no promotion",
     )
     ladder_rate: float = param(
-        0.12,
+        0.2,
         "monthly chance an officer settled in a post below its establishment rank is promoted in it",
         "probability/month",
-        (0.02, 0.2),
+        (0.02, 0.3),
         "modelling choice: the career ladder, purge vacancies filled from below (careers_1936_41.csv: "
         "komdiv to Army General in three years, Zhukov, Kirponos, Pavlov)",
         ge=0,

@@ -177,7 +177,7 @@ _NEEDED: dict[tuple[object, ...], int] = {}
 def officers_needed(cfg: ScenarioConfig) -> int:
     """The officer slots a scenario needs at the least: one for each post held at the start and one
     for each named officer (`Scenario._placement`).  Depends on the posts and the roster alone."""
-    key = (cfg.posts, cfg.corps.use_roster, _roster_date(cfg) if cfg.corps.use_roster else "")
+    key = (cfg.posts, cfg.corps.use_roster, cfg.corps.staff_posted, _roster_date(cfg) if cfg.corps.use_roster else "")
     if key not in _NEEDED:
         _NEEDED[key] = len(Scenario(cfg)._placement()[1])
     return _NEEDED[key]
@@ -415,7 +415,7 @@ class Scenario:
                 p = first_free(PostKind.STAFF)
             elif code == "army":
                 p = first_free(PostKind.ARMY)
-            elif code == "corps":
+            elif code == "corps" or (code == "staff" and self.config.corps.staff_posted):
                 p = first_free(PostKind.CORPS)
             elif code == "prison":
                 status = Status.ARRESTED

@@ -156,7 +156,7 @@ class PolicyParams(DoctrineParams):
         "in peace, in the reshuffle window, holders of front, district and staff posts believed less competent "
         "than this are removed",
         "competence on [0, 1]",
-        (0.0, 0.7),
+        (0.0, 0.8),
         "careers_1936_41.csv: after the Winter War (May-Jun 1940) Voroshilov and Shaposhnikov replaced, the "
         "district commands reshuffled (Zhukov to Kiev, Kirponos to Leningrad, Pavlov to the Western MD)",
         ge=0,
