@@ -54,7 +54,7 @@ class Action(IntEnum):
     SIDELINE = 9  # moved to a rear district without promotion (Zhukov 1946)
     RECALL = 10  # relieved but kept close in a staff post (M2, the loyal failure)
     CHARM = 11  # personal attention (M12)
-    REINSTATE = 12  # a discharged officer's appeal upheld by the review commission: back in the army (facts A2)
+    REINSTATE = 13  # a discharged officer's appeal upheld by the review commission: back in the army (facts A2)
 
 
 class Kind(IntEnum):
