@@ -121,3 +121,44 @@ def test_evidence_json_command():
     doc = json.loads(out.stdout)
     assert len(doc["facts"]) == len(facts()) and len(doc["claims"]) == len(claims.CLAIMS)
     assert {f["use"] for f in doc["facts"]} == {"fit", "check"}
+
+
+def _strict(const: str) -> None:
+    raise ValueError(f"not strict JSON: {const}")
+
+
+def test_evidence_json_with_runs_sets_the_model_beside_each_measured_fact():
+    env = dict(os.environ, PYTHONPATH=str(Path(record.__file__).parents[2]))
+    cmd = [sys.executable, "-m", "stavka.cli", "evidence", "--json", "--runs", "4", "--doctrines", "historical,passive"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=True)
+    doc = json.loads(out.stdout, parse_constant=_strict)
+    assert list(doc["model"]) == ["historical", "passive"]
+    assert [r["fact"] for r in doc["model"]["historical"]] == [m.fact for m in record.MEASURES]
+
+
+def test_measures_read_the_runs_on_their_facts_denominators():
+    """Each measure names a fact and gives one value per run; the counts agree with the metrics and with each
+    other where they must (a war's shot front commanders include 1941's; a share of five men is k/5)."""
+    import numpy as np
+
+    import stavka
+    from stavka.record.measures import BY_FACT, month_index
+
+    ids = {f.id for f in facts()}
+    assert set(BY_FACT) <= ids
+    res = stavka.simulate(doctrine="historical", runs=40, seed=2)
+    values = {m.fact: m.of_runs(res) for m in record.MEASURES}
+    assert all(len(v) == 40 for v in values.values())
+    won = res.metrics["victory_month"]
+    expect = np.array([month_index(str(v)) if isinstance(v, str) else np.nan for v in won], dtype=float)
+    np.testing.assert_array_equal(values["victory"], expect)
+    assert (values["front_commanders_shot_war"] >= values["front_commanders_shot_1941"]).all()
+    assert np.isin(values["marshals_1935_destroyed"] * 5, np.arange(6)).all()
+    shot = res.events[res.events["kind"] == "execution"]
+    assert values["front_commanders_shot_war"].sum() <= shot["officer_id"].groupby(shot["run"]).nunique().sum()
+    table = record.compare(res)
+    assert list(table["fact"]) == [m.fact for m in record.MEASURES]
+    assert (
+        set(table["use"]) <= {"fit", "check", "input"}
+        and (table[table["use"] == "input"]["fact"].str.startswith(("fronts_", "zhukov"))).all()
+    )

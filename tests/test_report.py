@@ -3,6 +3,7 @@ table, no script, no external resource), and the figures as PNG and PDF files.""
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -132,3 +133,19 @@ def test_report_without_ledgers_and_bad_format(tmp_path: Path) -> None:
         write_report(path, tmp_path / "x", fmt="gif")
     with pytest.raises(StoreError, match="no experiment"):
         write_report(path, out, experiment="nothing-here")
+
+
+def test_report_shows_the_record_and_the_claims_reproduced_from_the_stored_ledgers(
+    db: Path, html_report: tuple[Path, Parsed]
+) -> None:
+    """The claims' shares are those of the stored runs of each arm, computed as `record.reproduction` does
+    on the same runs simulated again."""
+    from stavka.record import CLAIMS, reproduction
+
+    data = read_report_data(db)
+    assert list(data.claims) == ["terror", "meritocratic"]
+    again = reproduction(stavka.simulate(doctrine="terror", runs=KEEP, seed=SEED).events)
+    assert data.claims["terror"] == pytest.approx(again, nan_ok=True)
+    text = html_report[0].read_text(encoding="utf-8")
+    assert "The record: stylised facts" in text and "The record: claims of the seeds" in text
+    assert all(html.escape(c.claim) in text for c in CLAIMS)

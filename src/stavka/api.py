@@ -310,9 +310,11 @@ def compare(
 @dataclass
 class Orders:
     """Decisions supplied from outside for one month of a single run; anything left out falls back to
-    the doctrine.  `actions` maps officer ids (as in the event log) to Actions."""
+    the doctrine.  `actions` maps officer ids (as in the event log) to Actions; `appoint` maps officer ids
+    to the post (an index of the scenario's post table, `view().posts`) each is appointed to."""
 
     actions: dict[int, Action] = field(default_factory=dict)
+    appoint: dict[int, int] = field(default_factory=dict)
     hold: dict[int, bool] = field(default_factory=dict)  # front slot -> hold position?
     credit: float | None = None
     listening: float | None = None
@@ -349,7 +351,7 @@ class Simulation:
             raise RuntimeError("the simulation has ended")
         decisions = self.doctrine.decide(self.engine.view())
         if orders is not None:
-            merge_orders(decisions, orders, self.engine.world.off["ident"][0])
+            merge_orders(decisions, orders, self.engine.world.off["ident"][0], self.scenario.posts.n)
         self.engine.end_month(decisions)
         if not self.done:
             self.engine.begin_month()
@@ -358,15 +360,24 @@ class Simulation:
         return events_frame(self.engine, self.engine.run_ids)
 
 
-def merge_orders(d: Decisions, orders: Orders, idents: np.ndarray) -> None:
+def merge_orders(d: Decisions, orders: Orders, idents: np.ndarray, n_posts: int) -> None:
     slot = {int(ident): i for i, ident in enumerate(idents)}
-    for ident, action in orders.actions.items():
+    for ident in [*orders.actions, *orders.appoint]:
         if ident not in slot:
             raise KeyError(f"no officer with id {ident} in this run")
+        if ident in orders.actions and ident in orders.appoint:
+            raise ValueError(f"officer {ident}: one order a month, given both an action and an appointment")
+    for ident, action in orders.actions.items():
+        if action == Action.APPOINT:
+            raise ValueError(f"officer {ident}: an appointment names its post: Orders(appoint={{{ident}: post}})")
         i = slot[ident]
         d.action[0, i] = action
         d.priority[0, i] = 1e9  # the player's own decisions come first within the attention budget
         d.cause[0, i] = Cause.RULER
+    for ident, post in orders.appoint.items():
+        if not 0 <= int(post) < n_posts:
+            raise ValueError(f"officer {ident}: no post {post}; expected a post index in 0..{n_posts - 1}")
+        d.appoint(0, slot[ident], int(post), 1e9, Cause.RULER)
     for f, hold in orders.hold.items():
         d.hold[0, f] = int(hold)
     if orders.credit is not None:

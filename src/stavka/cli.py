@@ -495,14 +495,24 @@ def evidence_cmd(
     json_out: JsonOpt = False,
 ) -> None:
     """The record: stylised facts (value, range, unit, denominator, use, source) and the seeds' claims table; with
-    --runs N, the share of N free runs of each doctrine that reproduce each testable claim (default: no simulation)."""
+    --runs N, the share of N free runs of each doctrine that reproduce each testable claim, and the model's value
+    of each measured fact beside the record's range (default: no simulation)."""
     from . import record
 
     names = [d.strip() for d in doctrines.split(",") if d.strip()]
-    shares = record.claims_reproduction(runs, seed, names) if runs > 0 else None
-    data = record.evidence(shares)
+    shares: dict[str, dict[str, float]] | None = None
+    fits: dict[str, list[dict[str, Any]]] | None = None
+    if runs > 0:
+        results = record.free_runs(runs, seed, names)
+        shares = {d: record.reproduction(r.events) for d, r in results.items()}
+        fits = {
+            d: [{str(k): v for k, v in row.items()} for row in record.compare(r).to_dict("records")] for d, r in results.items()
+        }
+    data = record.evidence(shares, fits)
     if json_out:
-        print(json.dumps(data))
+        from .params import json_safe
+
+        print(json.dumps(json_safe(data)))
         return
     facts_table = Table(title="The record: stylised facts (fit = fitting target, check = checking fact)")
     for col in ("id", "value", "range", "unit", "denominator", "use", "source"):
@@ -532,6 +542,20 @@ def evidence_cmd(
             *([f"{rep[d]:.2f}" if d in rep else "-" for d in names] if shares else []),
         )
     out.print(claims_table)
+    if fits:
+        model_table = Table(title=f"The model against the record ({runs} free runs, seed {seed}; * inside the range)")
+        for col in ("fact", "use", "record", "range", *names):
+            model_table.add_column(col, overflow="fold")
+        for i, row in enumerate(fits[names[0]]):
+            cells = [fits[d][i] for d in names]
+            model_table.add_row(
+                row["fact"],
+                row["use"],
+                _fmt(row["record"]),
+                f"{_fmt(row['lo'])}-{_fmt(row['hi'])}",
+                *[f"{_fmt(c['model'])}{' *' if c['inside'] else ''}" for c in cells],
+            )
+        out.print(model_table)
 
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))

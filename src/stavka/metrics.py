@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import Calendar
-from .engine.codes import War
+from .engine.codes import Kind, War
 from .engine.core import BatchLog
 from .engine.state import World
 
@@ -31,17 +31,27 @@ METRICS = (
     "history_distortion",
     "erased_names",
 )
-COUNTS = (
-    "encirclements",
-    "commanders_killed",
-    "commanders_captured",
-    "defections",
-    "arrests",
-    "executions",
-    "interrogations",
-    "releases",
-    "challenges",
-)
+# A count metric is the number of one kind of event in the run's true ledger: defined here, once, and
+# counted off the batch log (so a new one is a line here and a column of the report).
+COUNTS = {
+    "encirclements": Kind.ENCIRCLEMENT,
+    "commanders_killed": Kind.KILLED,
+    "commanders_captured": Kind.CAPTURED,
+    "defections": Kind.DEFECTION,
+    "arrests": Kind.ARREST,
+    "executions": Kind.EXECUTION,
+    "interrogations": Kind.INTERROGATION,
+    "releases": Kind.RELEASE,
+    "challenges": Kind.CHALLENGE,
+}
+
+
+def kind_counts(log: BatchLog, n_runs: int) -> np.ndarray:
+    """(runs, kinds): how many events of each kind each batch row's true ledger holds."""
+    rows, _ = log.rows_months()
+    kinds = log.records["kind"][: log.n_events].astype(np.int64)
+    width = max(Kind) + 1
+    return np.bincount(rows * width + kinds, minlength=n_runs * width).reshape(n_runs, width)
 
 
 def run_metrics(world: World, log: BatchLog, run_ids: np.ndarray, cal: Calendar) -> pd.DataFrame:
@@ -52,8 +62,9 @@ def run_metrics(world: World, log: BatchLog, run_ids: np.ndarray, cal: Calendar)
     df["victory_month"] = [cal.label(int(m)) if w else None for w, m in zip(won, r["war_end"], strict=True)]
     df["max_depth_km"] = r["max_depth"]
     df["losses"] = r["losses"]
-    for name in COUNTS:
-        df[name] = r[name].astype(np.int64)
+    tally = kind_counts(log, len(run_ids))
+    for name, kind in COUNTS.items():
+        df[name] = tally[:, kind]
     with np.errstate(invalid="ignore", divide="ignore"):
         df["innocent_share"] = np.where(r["repressed_n"] > 0, r["repressed_innocent"] / r["repressed_n"], np.nan)
         df["field_competence"] = np.where(r["field_comp_n"] > 0, r["field_comp_sum"] / r["field_comp_n"], np.nan)

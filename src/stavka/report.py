@@ -77,6 +77,7 @@ class ReportData:
     events: pd.DataFrame = field(default_factory=pd.DataFrame)
     official: pd.DataFrame = field(default_factory=pd.DataFrame)
     roster_size: int = 0
+    claims: dict[str, dict[str, float]] = field(default_factory=dict)  # arm -> claim id -> share of runs with ledgers
 
     def arm_labels(self) -> list[str]:
         if self.arm_by == "cell":
@@ -199,7 +200,24 @@ def read_report_data(
                 data.events = store.table("events", exp_id, where, params)
                 data.official = store.table("official", exp_id, where, params)
         data.roster_size = _roster_size(cfg)
+        if ledger_runs:
+            data.claims = _claims_by_arm(store, exp_id, arm)
     return data
+
+
+def _claims_by_arm(store: Store, exp_id: str, arm: str) -> dict[str, dict[str, float]]:
+    """How often each arm's runs with stored ledgers reproduce each claim of the seeds (`record.claims`).
+    A run is (cell, run): the same run id in two cells is two runs."""
+    from .record import reproduction
+
+    events = frame_of(
+        store.con.execute(
+            f"SELECT {arm} AS arm, e.cell * 4294967296 + e.run AS run, e.* EXCLUDE (run) "
+            "FROM events e JOIN __cells c USING (cell) WHERE e.experiment = ?",
+            [exp_id],
+        )
+    )
+    return {str(a): reproduction(g.drop(columns="arm")) for a, g in events.groupby("arm", sort=False)}
 
 
 def _roster_size(cfg: dict[str, Any]) -> int:
@@ -652,6 +670,12 @@ def render_html(d: ReportData, figures: dict[str, str]) -> str:
         if key == "histories":
             parts.append(_chronicle_html(d))
     parts.append("<h2>Metrics: mean and 95% interval per cell</h2>" + _table_html(d))
+    from .record import evidence_html
+
+    parts.append(
+        "<p>The record (<code>stavka evidence</code>): the stylised facts, and each claim of the seeds with the share "
+        "of this experiment's runs with stored ledgers that reproduce it.</p>" + evidence_html(d.claims or None)
+    )
     parts.append(
         "<p class=ci>Made by stavka from the results store; figures are inline SVG, and the file needs "
         "nothing else to open.</p></body></html>"

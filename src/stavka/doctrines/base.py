@@ -85,8 +85,14 @@ class Doctrine:
     def credit_policy(self, month: str) -> float:
         return 0.0
 
+    @property
+    def effective_traits(self) -> frozenset[str]:
+        """The traits this doctrine has with its parameters: the declared ones, unless the doctrine can
+        derive them (a doctrine of the shared policy does, `traits.py`)."""
+        return type(self).traits
+
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "traits": sorted(self.traits), "params": self.params.model_dump(mode="json")}
+        return {"name": self.name, "traits": sorted(self.effective_traits), "params": self.params.model_dump(mode="json")}
 
     def record(self) -> dict[str, Any]:
         """The doctrine by content, JSON-able, for `stavka.doctrines.doctrine_from_record` to rebuild it

@@ -57,6 +57,7 @@ class Historical(PolicyDoctrine):
             "listens",
             "charms",
             "hostage_clause",
+            "talent_search",  # after Stalingrad (the 1943 phase: talent_promotions = 1)
         }
     )
     Params = params_with_defaults(

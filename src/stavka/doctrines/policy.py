@@ -426,6 +426,13 @@ class PolicyDoctrine(Doctrine):
         """Parameters in force in a month; phased doctrines override this."""
         return self.params  # type: ignore[return-value]
 
+    @property
+    def effective_traits(self) -> frozenset[str]:
+        """Derived from the parameters in force month by month (`traits.py`), not declared."""
+        from .traits import policy_traits
+
+        return policy_traits(self)
+
     def censorship(self, month: str) -> Censorship:
         p = self.params_at(month)
         return Censorship(erase_repressed=p.censor_erase, relabel=p.censor_relabel, hide_secret=p.censor_secret)

@@ -54,6 +54,7 @@ class Action(IntEnum):
     SIDELINE = 9  # moved to a rear district without promotion (Zhukov 1946)
     RECALL = 10  # relieved but kept close in a staff post (M2, the loyal failure)
     CHARM = 11  # personal attention (M12)
+    APPOINT = 12  # appointed to the post named with the order (`Decisions.target_post`); its holder to the reserve
     REINSTATE = 13  # a discharged officer's appeal upheld by the review commission: back in the army (facts A2)
 
 

@@ -277,3 +277,62 @@ def fill_vacancies(
             o.rank = post_min_rank[p]
             cand_rank[best_c] = o.rank
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, p, f, why, float(o.rank))
+
+
+@numba.njit(cache=True)
+def appoint_by_order(
+    off, holder, fronts, run, post_kind, post_front, post_min_rank, action, priority, cause, target_post, budget, ev, ev_n
+):  # type: ignore[no-untyped-def]
+    """The APPOINT orders of the month (an officer named to a post from outside: a player, the record),
+    carried out before the other actions.  They take their places in the attention budget by priority as
+    any action does: each one carried out (or refused) uses a place, and is then cleared from `action`,
+    so `apply_decisions` spends the rest of `budget` on the others in the same order as without them."""
+    n = off.shape[1]
+    order = np.empty(n, dtype=np.int64)
+    for r in range(off.shape[0]):
+        if run[r].ruler_alive == 0:
+            continue
+        m = 0
+        for i in range(n):
+            if action[r, i] != Action.NONE:
+                order[m] = i
+                m += 1
+        by_priority(order, m, priority[r])
+        used = 0
+        for j in range(min(budget[r], m)):
+            i = order[j]
+            if action[r, i] != Action.APPOINT:
+                continue
+            appoint(r, i, target_post[r, i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+            action[r, i] = Action.NONE
+            used += 1
+        budget[r] -= used
+        for i in range(n):  # beyond the budget: not carried out this month
+            if action[r, i] == Action.APPOINT:
+                action[r, i] = Action.NONE
+
+
+@numba.njit(cache=True)
+def appoint(r, i, p, why, off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Officer i to post p: only an officer in service, only to a post that exists this month (a front's
+    posts while the front is open).  The holder goes to the reserve; an officer below the post's rank is
+    promoted to it, as a routine appointment is (`fill_vacancies`)."""
+    o = off[r, i]
+    if o.status != Status.ACTIVE or p < 0 or p >= holder.shape[1] or o.post == p:
+        return
+    f = post_front[p]
+    if f >= 0 and fronts[r, f].active == 0:
+        return
+    if why == Cause.NONE:
+        why = np.int8(Cause.RULER)
+    h = holder[r, p]
+    if h >= 0:
+        emit(ev, ev_n, r, Kind.REMOVAL, off[r, h].ident, -1, p, f, Cause.REORGANISATION, 0.0)
+        vacate(off, holder, r, h)
+    vacate(off, holder, r, i)
+    holder[r, p] = i
+    o.post = p
+    emit(ev, ev_n, r, Kind.APPOINTMENT, o.ident, -1, p, f, why, 0.0)
+    if o.rank < post_min_rank[p]:
+        o.rank = post_min_rank[p]
+        emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, p, f, why, float(o.rank))

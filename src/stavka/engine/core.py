@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from ..scenario import Scenario
 from .codes import War
+from .command import appoint_by_order
 from .interface import VISIBLE_OFFICER_FIELDS, Decisions, RulerView
 from .month import SETTINGS, RunSettings, month_after, month_before, runs_fused, war_end_snapshot
 from .policy import KNOBS, Knobs
@@ -280,6 +281,24 @@ class Engine:
             w.run[name] = np.where(alive, getattr(decisions, name), w.run[name])
         budget = (s.config.ruler.attention + s.config.ruler.crisis_attention * w.run["crisis"]).astype(np.int64)
         cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
+        action = decisions.action.astype(np.int8)  # a copy: the appointments below clear theirs
+        if decisions.target_post is not None:
+            appoint_by_order(
+                w.off,
+                w.holder,
+                w.fronts,
+                w.run,
+                self._posts.kind,
+                self._posts.front,
+                self._posts.min_rank,
+                action,
+                decisions.priority.astype(np.float64),
+                decisions.cause.astype(np.int8),
+                decisions.target_post.astype(np.int16),
+                budget,
+                self.ev,
+                self.ev_n,
+            )
         month_after(
             t,
             self.seed,
@@ -297,7 +316,7 @@ class Engine:
             self._posts.fill_position,
             self._posts.front_first,
             self._posts.front_posts,
-            decisions.action.astype(np.int8),
+            action,
             decisions.priority.astype(np.float64),
             decisions.cause.astype(np.int8),
             np.nan_to_num(decisions.appoint_score, nan=-np.inf),

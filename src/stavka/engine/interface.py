@@ -120,6 +120,9 @@ class Decisions:
     punish_returnees: F64  # (runs,) chance a returning prisoner is arrested
     organ_trust: F64  # (runs,) weight the ruler gives the organ's reports
     directive: NDArray[np.int64]  # (runs,) named order issued this month (270, 227) or 0
+    # (runs, officers) the post an APPOINT order names, -1 none; None: no appointment this month (the
+    # built-in doctrines never appoint by name: their vacancies are filled by `appoint_score`)
+    target_post: NDArray[np.int16] | None = None
 
     @classmethod
     def routine(cls, view: RulerView) -> Decisions:
@@ -141,6 +144,15 @@ class Decisions:
             organ_trust=np.full(n_runs, 0.5),
             directive=np.zeros(n_runs, dtype=np.int64),
         )
+
+    def appoint(self, run: int, officer: int, post: int, priority: float, cause: int = 0) -> None:
+        """Order officer slot `officer` of batch run `run` into `post` (an APPOINT)."""
+        if self.target_post is None:
+            self.target_post = np.full(self.action.shape, -1, dtype=np.int16)
+        self.action[run, officer] = Action.APPOINT
+        self.priority[run, officer] = priority
+        self.cause[run, officer] = cause
+        self.target_post[run, officer] = post
 
     def order(self, mask: NDArray[np.bool_], action: Action, priority: float | F64, cause: int = 0) -> None:
         """Give `action` to the officers in `mask` where it outranks what they already have."""

@@ -6,42 +6,60 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .claims import CLAIMS, Claim, reproduction
 from .data import careers, front_line, people
 from .facts import Fact, checking_facts, facts, fitting_targets
+from .measures import MEASURES, Measure, compare
 
 __all__ = [
     "CLAIMS",
+    "MEASURES",
     "Claim",
     "Fact",
+    "Measure",
     "careers",
     "checking_facts",
     "claims_reproduction",
+    "compare",
     "evidence",
     "evidence_html",
     "facts",
     "fitting_targets",
+    "free_runs",
     "front_line",
     "people",
     "reproduction",
 ]
 
+if TYPE_CHECKING:
+    from ..api import SimulationResult
+
 DEFAULT_DOCTRINES = ("historical", "terror", "break_and_use", "meritocratic", "passive")
+
+
+def free_runs(
+    runs: int, seed: int = 0, doctrines: Sequence[str] = DEFAULT_DOCTRINES, scenario: str = "default"
+) -> dict[str, SimulationResult]:
+    """`runs` free runs of each doctrine from the scenario's start, with their event tables."""
+    from ..api import simulate
+
+    return {d: simulate(scenario, d, runs=runs, seed=seed, events=True) for d in doctrines}
 
 
 def claims_reproduction(
     runs: int, seed: int = 0, doctrines: Sequence[str] = DEFAULT_DOCTRINES, scenario: str = "default"
 ) -> dict[str, dict[str, float]]:
     """{doctrine: {claim id: share of `runs` free runs reproducing it}}, from `stavka.simulate(..., events=True)`."""
-    from ..api import simulate
-
-    return {d: reproduction(simulate(scenario, d, runs=runs, seed=seed, events=True).events) for d in doctrines}
+    return {d: reproduction(res.events) for d, res in free_runs(runs, seed, doctrines, scenario).items()}
 
 
-def evidence(shares: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
-    """The facts and the claims table as plain data (what `stavka evidence --json` prints)."""
+def evidence(
+    shares: dict[str, dict[str, float]] | None = None, fits: dict[str, list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """The facts and the claims table as plain data (what `stavka evidence --json` prints); with `fits`
+    ({doctrine: `compare(result)` rows}), the model against each fact that has a measure."""
     rows = []
     for c in CLAIMS:
         row = c.as_dict()
@@ -52,7 +70,7 @@ def evidence(shares: dict[str, dict[str, float]] | None = None) -> dict[str, Any
         "facts": [f.as_dict() for f in facts()],
         "claims": rows,
         "counts": {"people": len(people()), "career_rows": len(careers()), "front_line_months": len(front_line())},
-    }
+    } | ({"model": fits} if fits is not None else {})
 
 
 def _fmt(v: object) -> str:

@@ -1,0 +1,243 @@
+"""The model's counterpart of each stylised fact: one number per simulated run, read off its tables.
+
+A `Measure` turns a `SimulationResult` (true events, series, metrics) into one value per run, on the same
+denominator as its fact (`facts.py`) where the simulated corps allows it; NaN where the run does not define
+it (no victory, no arrests).  `compare` sets each measure beside its fact: the model's mean or median, the
+share of runs inside the record's range, and whether the fact is an input (reproduced by construction: the
+fronts come from the calendar), a fitting target or a checking fact.  The property-10 tests, the fitting
+script and the calibration's summary statistics all read these, so a fact and its measure live together.
+
+A month is measured as months since 1937-01 (`month_index`), so that months average and compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import in_group, people
+from .facts import Fact, facts
+
+if TYPE_CHECKING:
+    from ..api import SimulationResult
+
+Summary = Literal["mean", "median"]
+BASE_YEAR = 1937  # month_index 0 is January of this year
+
+
+def month_index(label: str) -> int:
+    """'1941-06' -> months since 1937-01 (53)."""
+    return (int(label[:4]) - BASE_YEAR) * 12 + int(label[5:7]) - 1
+
+
+def month_indices(labels: pd.Series) -> pd.Series:
+    """`month_index` of each label."""
+    s = labels.astype(str)
+    return (s.str[:4].astype(int) - BASE_YEAR) * 12 + s.str[5:7].astype(int) - 1
+
+
+def month_label(index: float) -> str:
+    i = int(round(index))
+    return f"{BASE_YEAR + i // 12:04d}-{i % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class Measure:
+    fact: str  # the id of its fact in facts.py
+    of_runs: Callable[[SimulationResult], np.ndarray]  # one value per run, in the order of result.metrics
+    summary: Summary  # how the runs are summarised against the fact: mean (counts, shares) or median (months)
+    what: str  # what is counted in the model, and on what denominator
+    is_input: bool = False  # reproduced by construction (an input of the scenario), not evidence of fit
+
+
+def _runs(res: SimulationResult) -> pd.Index:
+    return pd.Index(res.metrics["run"])
+
+
+def _per_run(values: pd.Series, res: SimulationResult, fill: float = np.nan) -> np.ndarray:
+    return values.reindex(_runs(res), fill_value=fill).to_numpy(dtype=float)
+
+
+def _short_names(group: str) -> list[str]:
+    return [p["short_name"] for p in people() if in_group(p, group)]
+
+
+def _events(res: SimulationResult, kinds: tuple[str, ...]) -> pd.DataFrame:
+    ev = res.events
+    return ev[ev["kind"].isin(kinds)]
+
+
+def _front_commanders(res: SimulationResult, first: str, last: str) -> pd.DataFrame:
+    """(run, officer_id, month) of every appointment to a front command between two months."""
+    a = _events(res, ("appointment",))
+    a = a[a["post"].astype(str).str.endswith(" Front")]
+    m = a["month"].astype(str)
+    return a[(m >= first) & (m <= last)][["run", "officer_id", "month"]]
+
+
+def _shot_commanders(first: str, last: str) -> Callable[[SimulationResult], np.ndarray]:
+    def of_runs(res: SimulationResult) -> np.ndarray:
+        held = _front_commanders(res, "1941-06", last).groupby(["run", "officer_id"])["month"].min()
+        shot = _events(res, ("execution",))
+        m = shot["month"].astype(str)
+        shot = shot[(m >= first) & (m <= last)].drop_duplicates(["run", "officer_id"]).set_index(["run", "officer_id"])
+        both = shot.join(held.rename("held_from"), how="inner")
+        both = both[both["held_from"].astype(str) <= both["month"].astype(str)]
+        return _per_run(both.groupby(level="run").size(), res, fill=0.0)
+
+    return of_runs
+
+
+def _marshals_destroyed(res: SimulationResult) -> np.ndarray:
+    """Share of the five Marshals of 1935 shot or dead in custody before the war."""
+    marshals = _short_names("marshal_1935")
+    ev = res.events
+    gone = ev[ev["officer"].isin(marshals) & (ev["month"].astype(str) < "1941-06")]
+    gone = gone[(gone["kind"] == "execution") | ((gone["kind"] == "death") & (gone["cause"] == "custody"))]
+    return _per_run(gone.drop_duplicates(["run", "officer_id"]).groupby("run").size(), res, fill=0.0) / len(marshals)
+
+
+def _repressed_1937_38(res: SimulationResult) -> pd.DataFrame:
+    """(run, officer_id) of every officer arrested in 1937-38, first arrest only."""
+    a = _events(res, ("arrest",))
+    m = a["month"].astype(str)
+    return a[(m >= "1937-01") & (m <= "1938-12")].drop_duplicates(["run", "officer_id"])[["run", "officer_id", "month"]]
+
+
+def _reinstated_share(res: SimulationResult) -> np.ndarray:
+    """Share of the officers arrested in 1937-38 who were back in service (released) before the war."""
+    arrested = _repressed_1937_38(res)
+    back = _events(res, ("release",))
+    back = back[back["month"].astype(str) < "1941-06"].drop_duplicates(["run", "officer_id"])[["run", "officer_id"]]
+    back["back"] = 1.0
+    joined = arrested.merge(back, on=["run", "officer_id"], how="left").fillna({"back": 0.0})
+    return _per_run(joined.groupby("run")["back"].mean(), res)
+
+
+def _series_at(name: str, month: str) -> Callable[[SimulationResult], np.ndarray]:
+    def of_runs(res: SimulationResult) -> np.ndarray:
+        s = res.series
+        return _per_run(s[s["month"] == month].set_index("run")[name], res)
+
+    return of_runs
+
+
+def _deepest_month(res: SimulationResult) -> np.ndarray:
+    s = res.series.dropna(subset=["front_line"])
+    deepest = s.loc[s.groupby("run")["front_line"].idxmax(), ["run", "month"]].set_index("run")["month"]
+    return _per_run(month_indices(deepest), res)
+
+
+def _back_at_border(res: SimulationResult) -> np.ndarray:
+    """First month after the deepest one in which the line is under 100 km deep (facts.md: mid-1944)."""
+    s = res.series.dropna(subset=["front_line"]).copy()
+    s["t"] = month_indices(s["month"])
+    deepest = s.loc[s.groupby("run")["front_line"].idxmax(), ["run", "t"]].set_index("run")["t"]
+    s = s.join(deepest.rename("t_deep"), on="run")
+    back = s[(s["t"] > s["t_deep"]) & (s["front_line"] < 100.0)].groupby("run")["t"].min()
+    return _per_run(back, res)
+
+
+def _victory(res: SimulationResult) -> np.ndarray:
+    won = res.metrics.set_index("run")["victory_month"].dropna()
+    return _per_run(month_indices(won), res)
+
+
+def _sidelined_lag(res: SimulationResult) -> np.ndarray:
+    """Months from victory to the first sidelining (a transfer with cause 'sideline') of the run."""
+    moves = _events(res, ("transfer",))
+    side = moves[moves["cause"] == "sideline"].groupby("run")["month"].min()
+    won = res.metrics.set_index("run")["victory_month"].dropna()
+    both = pd.DataFrame({"side": side, "won": won}).dropna()
+    return _per_run(month_indices(both["side"]) - month_indices(both["won"]), res)
+
+
+def _defected_share(res: SimulationResult) -> np.ndarray:
+    m = res.metrics.set_index("run")
+    captured = m["commanders_captured"].astype(float)
+    return _per_run((m["defections"] / captured).where(captured > 0), res)
+
+
+MEASURES: tuple[Measure, ...] = (
+    Measure(
+        "marshals_1935_destroyed",
+        _marshals_destroyed,
+        "mean",
+        "share of the 5 named Marshals of 1935 shot or dead in custody before June 1941",
+    ),
+    Measure(
+        "purge_reinstated_share",
+        _reinstated_share,
+        "mean",
+        "share of the officers arrested in 1937-38 released before June 1941 (the model's corps, colonel to "
+        "marshal; the record's denominator is all the discharged)",
+    ),
+    Measure(
+        "front_commanders_shot_1941",
+        _shot_commanders("1941-06", "1941-12"),
+        "mean",
+        "officers shot in 1941 who had held a front command in the war before",
+    ),
+    Measure(
+        "front_commanders_shot_war",
+        _shot_commanders("1941-06", "1945-05"),
+        "mean",
+        "officers shot June 1941 - May 1945 who had held a front command in the war before",
+    ),
+    Measure("line_deepest", _deepest_month, "median", "month of the deepest line (series front_line)"),
+    Measure("line_back_at_border", _back_at_border, "median", "first month after the deepest with the line under 100 km"),
+    Measure("line_depth_1944_06", _series_at("front_line", "1944-06"), "mean", "depth of the line in June 1944 (km)"),
+    Measure("victory", _victory, "median", "victory month, in the runs that win"),
+    Measure("fronts_1941-06", _series_at("fronts", "1941-06"), "mean", "fronts active in June 1941", is_input=True),
+    Measure("fronts_1943-01", _series_at("fronts", "1943-01"), "mean", "fronts active in January 1943", is_input=True),
+    Measure("fronts_1945-05", _series_at("fronts", "1945-05"), "mean", "fronts active in May 1945", is_input=True),
+    Measure(
+        "zhukov_sidelined_lag",
+        _sidelined_lag,
+        "median",
+        "months from victory to the first sidelining (whoever is sidelined: the claims table asks whether it is "
+        "Zhukov); an input while the lag is the doctrine's parameter sideline_after_war",
+        is_input=True,
+    ),
+    Measure("captured_who_defected", _defected_share, "mean", "share of the captured front and army commanders who defect"),
+)
+BY_FACT = {m.fact: m for m in MEASURES}
+
+
+def _number(v: float | str) -> float:
+    return float(month_index(v)) if isinstance(v, str) else float(v)
+
+
+def compare(res: SimulationResult, which: list[Fact] | None = None) -> pd.DataFrame:
+    """One row per fact that has a measure: the record's value and range, the model's summary over the
+    runs that define it, the share of those runs inside the range, and whether the fact is an input."""
+    rows = []
+    for f in which if which is not None else facts():
+        m = BY_FACT.get(f.id)
+        if m is None:
+            continue
+        x = m.of_runs(res)
+        x = x[~np.isnan(x)]
+        lo, hi = _number(f.lo), _number(f.hi)
+        model = float(np.median(x)) if m.summary == "median" and len(x) else float(x.mean()) if len(x) else np.nan
+        month = isinstance(f.value, str)
+        rows.append(
+            {
+                "fact": f.id,
+                "use": "input" if m.is_input else f.use,
+                "record": f.value,
+                "lo": f.lo,
+                "hi": f.hi,
+                "model": month_label(model) if month and not np.isnan(model) else model,
+                "summary": m.summary,
+                "inside": bool(lo <= model <= hi) if not np.isnan(model) else False,
+                "runs_inside": float(((x >= lo) & (x <= hi)).mean()) if len(x) else np.nan,
+                "runs_defined": len(x),
+                "what": m.what,
+            }
+        )
+    return pd.DataFrame(rows)
