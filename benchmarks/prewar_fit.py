@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from stavka.doctrines import get_doctrine
-from stavka.engine.codes import PostKind, Status
+from stavka.engine.codes import Kind, PostKind, Status
 from stavka.engine.core import Engine
 from stavka.overrides import split as split_overrides
 from stavka.roster import load_roster
@@ -69,6 +69,9 @@ def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: i
         np.empty(shape, np.int32),
     )
     initial_rank = np.empty((runs, n), np.int8)
+    # Arrests and executions of each slot's first officer (ident = slot) from the event log: an officer shot in a
+    # January is gone from his slot by the month's end (the intake refills it), so the state alone misses him.
+    arrested_ev, shot_ev = np.zeros(shape, bool), np.zeros(shape, bool)
     for start in range(0, runs, batch):
         ids = np.arange(start, min(start + batch, runs), dtype=np.int64)
         eng = Engine(scen, seed, ids)
@@ -88,6 +91,11 @@ def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: i
                 w.off["post"],
                 w.generation,
             )
+        for t, batch_rows, rec in eng.log.events:
+            first = rec["officer"] < n
+            for flag, kind in ((arrested_ev, Kind.ARREST), (shot_ev, Kind.EXECUTION)):
+                hit = first & (rec["kind"] == kind)
+                flag[t, start + batch_rows[hit], rec["officer"][hit]] = True
     roster = {e.key: j for j, e in enumerate(scen.roster)}
     slot_of = {key: int(np.flatnonzero(scen._corps_layout.row["roster"] == j)[0]) for key, j in roster.items()}
     return {
@@ -97,6 +105,8 @@ def history(doctrine: str, runs: int, seed: int, last: str = "1941-06", batch: i
         "post": post,
         "gen": gen,
         "initial_rank": initial_rank,
+        "arrested_ev": arrested_ev,
+        "shot_ev": shot_ev,
         "slot_of": slot_of,
         "post_kind": scen.posts.kind,
         "post_front": scen.posts.front,
@@ -150,9 +160,14 @@ def measure(doctrine: str = "historical", runs: int = 1000, seed: int = 0, **ove
     so = h["slot_of"]
 
     def named(key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """His status by month (-1 once his slot has a new officer; ARRESTED / EXECUTED in a month his event says
+        so, though the slot was refilled the same month), rank, post, and whether the slot is still his."""
         s = so[key]
         g0 = gen[:, :, s] == 0
-        return np.where(g0, status[:, :, s], -1), rank[:, :, s], post[:, :, s], g0
+        st = np.where(g0, status[:, :, s], -1)
+        st = np.where(h["arrested_ev"][:, :, s] & (st == -1), Status.ARRESTED, st)
+        st = np.where(h["shot_ev"][:, :, s], Status.EXECUTED, st)
+        return st, rank[:, :, s], post[:, :, s], g0
 
     def share(x: np.ndarray) -> float:
         return float(np.mean(x))
