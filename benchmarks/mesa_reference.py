@@ -72,6 +72,13 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+def supply(distance: float, free_km: float, halving_km: float) -> float:
+    """Share of a side's strength that reaches a front `distance` km from its base (the enemy's: the 1941
+    border; ours: our railhead)."""
+    excess = distance - free_km
+    return 1.0 / (1.0 + excess / halving_km) if excess > 0.0 else 1.0
+
+
 def clip01(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
@@ -175,12 +182,17 @@ class Officer(mesa.Agent):
     def challenge_pull(self, P: Any) -> float:
         return (
             P.politics_challenge_base
-            + P.politics_challenge_popularity * self.pop
+            + P.politics_challenge_popularity * self.pop * self.motive(P)
             + P.politics_challenge_ambition * self.ambition
             + P.politics_challenge_disloyalty * (1.0 - self.loyal)
             + P.politics_challenge_grievance * self.griev
             + P.politics_challenge_fear * self.fear
         )
+
+    def motive(self, P: Any) -> float:
+        """Disaffection (disloyalty and grievance) turns popularity into a challenge; a floor needs none."""
+        floor = P.politics_challenge_motive_floor
+        return floor + (1.0 - floor) * min(1.0 - self.loyal + self.griev, 1.0)
 
     def defection_pull(self, P: Any, scapegoat_index: float, hostage: int) -> float:
         return (
@@ -352,6 +364,26 @@ class PolicyRuler(RoutineRuler):
             pool.sort(key=lambda o: -((1.0 - o.bl_mu) + p.top_target_w_rank * o.rank / TOP_RANK + p.top_target_w_pop * o.pop))
             targets = {o.slot for o in pool[: p.top_targets]}
         reinstate = in_window(m.label, p.release_window) and p.reinstate_rate > 0
+        # M3 with a budget: the worst reported failures among the scapegoats are tried, once a period.
+        limited = p.scapegoat_budget >= 0
+        example: set[int] = set()
+        if limited and (m.last_example == 0 or m.month - (m.last_example - 1) >= p.scapegoat_period):
+            pool = [
+                o
+                for o in officers
+                if o.post >= 0
+                and post_kind[o.post] == FRONT
+                and (
+                    (
+                        fronts[post_front[o.post]].collapsed == 1
+                        and u.u(o.slot, 2) < p.scapegoat
+                        and not (p.keep_loyal_failures and o.bl_mu >= p.loyal_bar)
+                    )
+                    or (o.status == ACTIVE and o.withdrew == 1 and u.u(o.slot, 4) < p.punish_withdrawal)
+                )
+            ]
+            pool.sort(key=lambda o: fronts[post_front[o.post]].reported)  # stable: ties in slot order
+            example = {o.slot for o in pool[: p.scapegoat_budget]}
 
         u0 = u.col(0)
         for o in officers:
@@ -377,9 +409,12 @@ class PolicyRuler(RoutineRuler):
                 order(o, A["RELEASE"], p.priority_review, C["REVIEW"])
             # M3 scapegoating, M2 the loyal failure kept close.
             scapegoated = kind == FRONT and collapsed and u.u(i, 2) < p.scapegoat
+            spared = False  # beyond the budget of examples: relieved, not tried
             if scapegoated:
                 if loyal_failure:
                     order(o, A["RECALL"], p.priority_loyal_recall, C["FAILURE"])
+                elif limited and i not in example:
+                    spared = True
                 elif u.u(i, 3) < p.scapegoat_execute:
                     order(o, A["EXECUTE"], p.priority_scapegoat, C["SCAPEGOAT"])
                 else:
@@ -393,12 +428,15 @@ class PolicyRuler(RoutineRuler):
                 and o.bc_mu < p.reshuffle_below
             ):  # a peacetime reshuffle of the high command
                 order(o, A["REMOVE"], p.priority_failure, C["REFORM"])
-            if not scapegoated and (collapsed or defeated) and o.bc_mu < p.relieve_below:  # failing
+            withdrawal = active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal
+            if withdrawal and limited and kind == FRONT and i not in example:
+                spared, withdrawal = True, False  # a front commander's withdrawal beyond the budget: relieved
+            if spared or ((collapsed or defeated) and o.bc_mu < p.relieve_below and not scapegoated):  # failing
                 if u.u(i, 6) < p.demote_failures and o.rank > 0:
                     order(o, A["DEMOTE"], p.priority_failure, C["FAILURE"])  # Kulik 1942, Popov 1944
                 else:
                     order(o, A["RECALL"] if loyal_failure else A["REMOVE"], p.priority_failure, C["FAILURE"])
-            if active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal:
+            if withdrawal:
                 order(o, A["ARREST"], p.priority_withdrawal, C["UNAUTHORISED"])
             # M4: keep the brilliant moving; after victory, sideline the most popular.
             if rotate and active and commands and o.pop > p.rotate_popular:
@@ -563,7 +601,10 @@ class StavkaModel(mesa.Model):
         budget = int(s.config.ruler.attention + s.config.ruler.crisis_attention * self.crisis)
         if self.ruler_alive:
             self.issue_order(decision.directive)
+            examples = self.examples
             self.apply_decisions(decision, budget)
+            if self.examples > examples:  # an exemplary trial this month: the budget's period starts (M3)
+                self.last_example = t + 1
         self.fill_vacancies()
         self.ladder_step()
         self.operations_step(float(s.pressure[t]), float(s.enemy_quality[t]), float(s.mobilisation[t]))
@@ -798,12 +839,14 @@ class StavkaModel(mesa.Model):
             o.arrest(why)
             if why == C["SCAPEGOAT"]:
                 self.scapegoat_index = (1.0 - w) * self.scapegoat_index + w
+                self.examples += 1
         elif act == A["EXECUTE"] and (o.status == ACTIVE or o.status == ARRESTED):
             if o.status == ACTIVE:
                 o.arrest(why)
             o.execute(why)
             if why == C["SCAPEGOAT"]:
                 self.scapegoat_index = (1.0 - w) * self.scapegoat_index + w
+                self.examples += 1
         elif act == A["RELEASE"] and o.status == ARRESTED:
             o.status = ACTIVE
             o.custody = 0
@@ -978,7 +1021,11 @@ class StavkaModel(mesa.Model):
             fear_cmd = cmd.fear if cmd is not None else P.operations_vacancy_fear
             initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
             total_q = quality + self.lessons - P.operations_interference * (1.0 - self.listening)
-            odds = F.own * (P.operations_quality_offset + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+            # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
+            own_supply = supply(self.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
+            enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
+            enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+            odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
             # M7: a commander under hold orders who sees the trap may withdraw against orders.
             if F.hold and odds < P.operations_withdrawal_odds and cmd is not None:
                 p_w = (
@@ -1064,6 +1111,7 @@ class StavkaModel(mesa.Model):
             return
         mean_depth = depth_sum / active
         self.max_depth = max(self.max_depth, mean_depth)
+        self.railhead = max(mean_depth, self.railhead - P.operations_rail_repair_km)  # rebuilt behind an advance
         enemy_total = self.enemy_pool
         for F in self.fronts:
             if F.active:
@@ -1099,7 +1147,8 @@ class StavkaModel(mesa.Model):
                 o.status = DEAD
                 self.emit(K["DEATH"], o.ident, -1, -1, -1, C["CUSTODY"], 0.0)
                 continue
-            if at_war and k.u(i, 1) < sigmoid(o.defection_pull(P, self.scapegoat_index, self.hostage)):
+            offer = math.exp(-(o.captive - 1) / P.captivity_defect_window)  # the enemy's offer fades
+            if at_war and k.u(i, 1) < sigmoid(o.defection_pull(P, self.scapegoat_index, self.hostage)) * offer:
                 o.status = DEFECTED
                 self.defections += 1
                 self.emit(K["DEFECTION"], o.ident, -1, -1, -1, NONE, o.fear)
@@ -1140,14 +1189,25 @@ class StavkaModel(mesa.Model):
         P = self.P
         k = self.stream(Purpose.CHALLENGE)
         self.scapegoat_index *= P.captivity_scapegoat_decay
-        for p in self.field_posts:  # credit for this month's victories
-            o = self.holder[p]
-            F = self.fronts[self.post_front[p]]
-            if o is None or F.active == 0:
-                continue
-            if F.adv >= P.operations_victory_km:
-                share = 1.0 if self.post_kind[p] == FRONT else P.politics_army_credit
-                o.pop += share * P.politics_victory_popularity * (1.0 - self.credit)
+        if self.war == WAR or (self.war == VICTORY and self.war_end == self.month):  # a month fought
+            for p in self.field_posts:  # credit for this month's victories
+                o = self.holder[p]
+                F = self.fronts[self.post_front[p]]
+                if o is None or F.active == 0:
+                    continue
+                if F.adv >= P.operations_victory_km:
+                    share = 1.0 if self.post_kind[p] == FRONT else P.politics_army_credit
+                    o.pop += share * P.politics_victory_popularity * (1.0 - self.credit)
+            # the decisive front: the largest advance of the month, if a victory (ties: the first front)
+            best = None
+            for F in self.fronts:
+                if F.active and F.adv >= P.operations_victory_km and (best is None or F.adv > best.adv):
+                    best = F
+            if best is not None:
+                for p in self.posts_of_front[best.index]:
+                    o = self.holder[p]
+                    if o is not None and self.post_kind[p] == FRONT:
+                        o.pop += P.politics_decisive_popularity * (1.0 - self.credit)
         decay = P.politics_popularity_decay
         u_challenge = k.col(0)
         for o in self.agents:

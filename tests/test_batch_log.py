@@ -145,3 +145,14 @@ def test_spearman_rho_constant_input() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(spearman_rho(np.array([0.1, np.nan, 0.3]), np.array([1, 2, 2], dtype=np.int8)))
+
+
+def test_a_log_before_any_month_has_no_events_and_metrics_read_it() -> None:
+    """Before the first month: no records, and the metrics' event counts are all zero."""
+    from stavka.metrics import COUNTS, kind_counts
+
+    log = BatchLog()
+    log.reserve(3, 4, 2)
+    rows, months = log.rows_months()
+    assert len(rows) == len(months) == 0 and log.events == []
+    assert kind_counts(log, 3).shape[0] == 3 and not kind_counts(log, 3)[:, list(COUNTS.values())].any()

@@ -281,6 +281,77 @@ def _by_month(lines: list[str]) -> dict[str, list[str]]:
     return grouped
 
 
+@app.command()
+def play(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="port (0: a free one)")] = 0,
+    host: Annotated[str, typer.Option("--host", help="address to listen on; loopback unless given")] = "127.0.0.1",
+    db: Annotated[str, typer.Option("--db", help="games store (DuckDB file)")] = "stavka_play.duckdb",
+) -> None:
+    """The playable ruler: a web app in which you govern the generals month by month."""
+    import importlib.util
+    import socket
+
+    from .play.store import GameStore, StoreError
+
+    if importlib.util.find_spec("panel") is None:
+        raise ConfigError("stavka play needs the web toolkit Panel: pip install 'stavka[play]'")
+
+    try:
+        store = GameStore(db)
+    except StoreError as exc:
+        raise ConfigError(str(exc)) from None
+    if port == 0:  # a free port, chosen here so that the address can be printed before serving
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    from .play.app import serve
+
+    print(f"stavka play: open http://{host}:{port}/ (games in {db}; Ctrl-C stops)", flush=True)
+    serve(store, host, port)
+
+
+@app.command()
+def replay(
+    file: Annotated[str, typer.Argument(help="a game file (JSON, as the app downloads it)")], json_out: JsonOpt = False
+) -> None:
+    """Replay a game file exactly and print its metrics."""
+    from .metrics import METRICS, format_value
+    from .play.game import Game, GameError
+
+    try:
+        with open(file, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read: {exc.strerror}") from None
+    try:
+        game = Game.from_json(data, file)
+    except GameError as exc:
+        raise ConfigError(str(exc)) from None
+    m = game.outcome().metrics.iloc[0]
+    cal = game.sim.scenario.calendar
+    spec = game.spec
+    if json_out:
+        row = {k: (None if v is None or (isinstance(v, float) and np.isnan(v)) else v) for k, v in m.items()}
+        info = {"start": spec.start, "seed": spec.seed, "run": spec.run, "fallback": spec.fallback, "months": len(spec.months)}
+        print(json.dumps({**info, "reached": game.month, "metrics": {k: _jsonable(row[k]) for k in METRICS}}))
+        return
+    out.print(
+        f"game: {spec.start} start, seed {spec.seed}, run {spec.run}, staff {spec.fallback}, {len(spec.months)} months decided"
+    )
+    for k in METRICS:
+        v = m[k]
+        text = str(v) if isinstance(v, str) or v is None else format_value(k, float(v), cal)
+        if k == "victory_month" and v is None:
+            text = "-"
+        out.print(f"{k:>22}  {text}", highlight=False)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
 class RateColumn(ProgressColumn):
     """Runs per second."""
 

@@ -988,6 +988,51 @@ class Operations(_Section):
         ge=0,
         le=100,
     )
+    enemy_supply_km: float = param(
+        800.0,
+        "depth inside the 1941 border beyond which the enemy's strength at the front falls (his supply lines)",
+        "km",
+        (600.0, 1000.0),
+        f"{CHOICE}: the record's line culminated at 840-890 km (Moscow Nov 1941, Stalingrad Aug 1942; record/front_line.csv)",
+        ge=0,
+        le=5000,
+    )
+    enemy_supply_halving_km: float = param(
+        400.0,
+        "further depth that halves the enemy's strength at the front",
+        "km",
+        (200.0, 800.0),
+        f"{CHOICE}: strength / (1 + excess / this); van Creveld's railheads argument, calibrated to the line by month",
+        gt=0,
+        le=10000,
+    )
+    rail_repair_km: float = param(
+        30.0,
+        "our railhead's monthly advance behind an advancing line (the railways the enemy wrecked, rebuilt)",
+        "km/month",
+        (15.0, 60.0),
+        f"{CHOICE}: the record's steady pace of 1943-44, about 25-30 km a month (record/front_line.csv, 1943-09 to 1944-06)",
+        gt=0,
+        le=1000,
+    )
+    own_supply_km: float = param(
+        300.0,
+        "distance ahead of our railhead beyond which own strength at the front falls (the lorries' reach)",
+        "km",
+        (100.0, 400.0),
+        f"{CHOICE}: the bursts and halts: Bagration's 300 km, then the Vistula, Aug 1944 - Jan 1945",
+        ge=0,
+        le=5000,
+    )
+    own_supply_halving_km: float = param(
+        300.0,
+        "further distance that halves own strength at the front",
+        "km",
+        (200.0, 800.0),
+        f"{CHOICE}: as enemy_supply_halving_km; calibrated to record/front_line.csv (border Jul-Oct 1944, victory May 1945)",
+        gt=0,
+        le=10000,
+    )
     victory_depth_km: float = param(-600.0, "line (km east of the 1941 border) that ends the war", "km", (-800.0, -400.0), HAND)
     defeat_depth_km: float = param(1700.0, "mean depth at which the state collapses", "km", (1400.0, 2000.0), CHOICE)
     collapse_km: float = param(
@@ -1019,6 +1064,15 @@ class Captivity(_Section):
         "log-odds",
         (-7.0, -3.0),
         f"{CHOICE}: sigmoid(-5) is about 0.007 a month",
+    )
+    defect_window: float = param(
+        3.0,
+        "months over which the enemy's offer to a captive fades: the chance is sigmoid(pull) x exp(-(months held - 1) / this)",
+        "months",
+        (1.0, 12.0),
+        f"{CHOICE}: recruitment happened in the first weeks (Vlasov, facts D18); refusers went to camps (Lukin, facts E19)",
+        gt=0,
+        le=1000,
     )
     defect_fear: float = param(3.0, "weight of fear in defection", "log-odds", (1.0, 5.0), f"{CHOICE} (M13)")
     defect_grievance: float = param(2.5, "weight of grievance in defection", "log-odds", (1.0, 4.0), CHOICE)
@@ -1108,6 +1162,15 @@ class Politics(_Section):
         ge=0,
         le=100,
     )
+    decisive_popularity: float = param(
+        0.25,
+        "popularity to the commander of the month's decisive front (the largest advance, a victory)",
+        "popularity",
+        (0.0, 0.4),
+        f"{CHOICE}: the fame went to the commanders of the main axis (Zhukov: Moscow, Stalingrad, Berlin; facts G21)",
+        ge=0,
+        le=100,
+    )
     army_credit: float = param(
         0.4, "an army commander's share of his front's victory credit", "share", (0.2, 0.7), CHOICE, ge=0, le=1
     )
@@ -1116,6 +1179,15 @@ class Politics(_Section):
     )
     challenge_popularity: float = param(
         5.0, "weight of popularity in a challenge", "log-odds", (3.0, 7.0), f"{CHOICE}: seed 000, popularity makes 'alternatives'"
+    )
+    challenge_motive_floor: float = param(
+        0.0,
+        "share of popularity's weight in a challenge that needs no motive (the rest scales with disloyalty + grievance)",
+        "share",
+        (0.0, 0.3),
+        f"{CHOICE}: a popular, loyal marshal is no plotter (Zhukov; the record has no challenge, facts G21); 1: the old model",
+        ge=0,
+        le=1,
     )
     challenge_ambition: float = param(2.5, "weight of ambition in a challenge", "log-odds", (1.0, 4.0), CHOICE)
     challenge_disloyalty: float = param(3.0, "weight of disloyalty in a challenge", "log-odds", (1.5, 5.0), CHOICE)

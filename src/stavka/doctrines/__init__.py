@@ -24,6 +24,7 @@ from ..config import ConfigError, parse_toml, read_text
 from .base import TRAITS, Censorship, Doctrine, DoctrineParams
 from .break_and_use import BreakAndUse
 from .historical import Historical
+from .human import Human
 from .meritocratic import Meritocratic
 from .passive import Passive
 from .policy import PolicyDoctrine, PolicyParams
@@ -75,6 +76,7 @@ def register(cls: type[Doctrine]) -> type[Doctrine]:
 
 for _cls in BUILTINS.values():
     register(_cls)
+register(Human)  # decisions from outside (`stavka play`); not a built-in account: it has no fixed rules
 
 
 def names() -> list[str]:
@@ -242,6 +244,7 @@ __all__ = [
     "TRAITS",
     "Censorship",
     "Doctrine",
+    "Human",
     "DoctrineParams",
     "PolicyDoctrine",
     "PolicyParams",

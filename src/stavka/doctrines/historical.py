@@ -1,12 +1,14 @@
 """`historical`: the record's own phases (facts.md), as one doctrine whose parameters change by date.
 
 1937-38 purge quotas (Shchadenko: about a quarter of the discharged arrested); 1939-40 review and
-reinstatements (Rokossovsky released 1940); summer 1941 scapegoating (Pavlov and the Western Front
-command shot 22 July 1941); Order No. 270 (16 August 1941: the family-hostage clause); Order No. 227
-(28 July 1942: "not a step back"); after Stalingrad more listening, collated lessons, little
-scapegoating (commissars abolished 9 October 1942); after victory the most popular marshal sidelined
-within about a year (Zhukov to Odessa, June 1946).  Phase dates are fixed; the war's end is not, so
-post-war behaviour is counted from the run's own victory.
+reinstatements (Rokossovsky released 1940); summer 1941 scapegoating as one exemplary trial, of the
+worst failure (Pavlov and the Western Front command shot 22 July 1941), the other failed front
+commanders relieved, and one example in two years (under Order 227 no front commander was tried;
+Kulik's 1942 trial ended in demotion); Order No. 270 (16 August 1941: the family-hostage clause);
+Order No. 227 (28 July 1942: "not a step back"); after Stalingrad more listening, collated lessons,
+little scapegoating (commissars abolished 9 October 1942); after victory the most popular marshal
+sidelined within about a year (Zhukov to Odessa, June 1946).  Phase dates are fixed; the war's end is
+not, so post-war behaviour is counted from the run's own victory.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1938-08", "1940-12"), dict(reinstate_rate=0.03)),
     (("1939-01", "1940-12"), dict(release_rate=0.05, execute_share=0.2)),
     (("1940-05", "1941-01"), dict(reshuffle_below=0.7, w_competence=3.0, w_loyalty=1.0)),
-    (("1941-06", "1941-10"), dict(scapegoat=1.0, scapegoat_execute=0.8, hold_strictness=0.9)),
+    (("1941-06", "1941-10"), dict(scapegoat=1.0, scapegoat_execute=0.9, hold_strictness=0.9)),
     (("1941-08", "1948-12"), dict(hostage=True)),
     (("1942-07", "1943-01"), dict(hold_strictness=1.0, punish_withdrawal=0.6)),
     (
@@ -74,6 +76,8 @@ class Historical(PolicyDoctrine):
         w_competence=1.5,
         w_loyalty=1.5,
         keep_loyal_failures=True,
+        scapegoat_budget=1,
+        scapegoat_period=24,
         relieve_below=0.4,
         promote_winners=0.3,
         sideline_after_war=12,

@@ -174,6 +174,24 @@ class PolicyParams(DoctrineParams):
         le=1,
     )
     scapegoat_execute: float = param(0.0, "... and shot", "probability", (0.0, 1.0), "facts B10", ge=0, le=1)
+    scapegoat_budget: int = param(
+        -1,
+        "exemplary trials in a round: the worst failures are tried, the other scapegoats relieved; -1: all are tried",
+        "officers/round",
+        (-1, 3),
+        "facts B10, record front_commanders_shot_1941: one trial (Pavlov's Western Front) in 1941",
+        ge=-1,
+        le=50,
+    )
+    scapegoat_period: int = param(
+        12,
+        "months from a round of exemplary trials before the next can be held",
+        "months",
+        (6, 24),
+        f"{CHOICE}: one example a year; the record has one, July 1941",
+        ge=1,
+        le=240,
+    )
     relieve_below: float = param(
         0.0, "relieve a defeated commander believed less competent", "competence on [0, 1]", (0.0, 0.6), CHOICE, ge=0, le=1
     )
@@ -486,6 +504,8 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         release_rate=p.release_rate,
         scapegoat=p.scapegoat,
         scapegoat_execute=p.scapegoat_execute,
+        scapegoat_budget=p.scapegoat_budget,
+        scapegoat_period=p.scapegoat_period,
         relieve_below=p.relieve_below,
         keep_loyal_failures=float(p.keep_loyal_failures),
         demote_failures=p.demote_failures,
@@ -575,6 +595,7 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
         run["war_end"],
         run["paranoia"],
         run["crisis"],
+        run["last_example"],
         fr["collapsed"],
         fr["reported"],
         view.posts.kind,

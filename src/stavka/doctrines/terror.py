@@ -45,6 +45,7 @@ class Terror(PolicyDoctrine):
         demote_failures=0.3,
         rotate_popular=0.3,
         sideline_after_war=8,
+        sideline_popularity=0.1,  # the centre takes 85 % of the credit: its most popular marshal is less so
         credit_taken=0.85,
         hold_strictness=0.95,
         punish_withdrawal=0.8,

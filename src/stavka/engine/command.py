@@ -98,12 +98,14 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         arrest(r, i, off, holder, run, P, ev, ev_n, why)
         if why == Cause.SCAPEGOAT:
             R.scapegoat_index = (1.0 - P.captivity_scapegoat_weight) * R.scapegoat_index + P.captivity_scapegoat_weight
+            R.examples += 1
     elif act == Action.EXECUTE and (o.status == Status.ACTIVE or o.status == Status.ARRESTED):
         if o.status == Status.ACTIVE:
             arrest(r, i, off, holder, run, P, ev, ev_n, why)
         execute(r, i, off, run, ev, ev_n, why)
         if why == Cause.SCAPEGOAT:
             R.scapegoat_index = (1.0 - P.captivity_scapegoat_weight) * R.scapegoat_index + P.captivity_scapegoat_weight
+            R.examples += 1
     elif act == Action.RELEASE and o.status == Status.ARRESTED:
         o.status = Status.ACTIVE
         o.custody = 0

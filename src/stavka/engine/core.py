@@ -157,6 +157,8 @@ class BatchLog:
         self.next_month = t + n_months
 
     def _block_spans(self) -> list[tuple[int, int]]:
+        if not self.blocks:  # no month played yet
+            return []
         ends = [*self.blocks[1:], self.next_month]
         return list(zip(self.blocks, ends, strict=True))
 

@@ -23,7 +23,7 @@ I8 = NDArray[np.int8]
 
 VISIBLE_OFFICER_FIELDS = FLOAT_FIELDS + INT_FIELDS
 VISIBLE_FRONT_FIELDS = ("active", "depth", "reported", "collapsed", "encircled", "hold", "own")
-VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", "lessons", "credit", "crisis")
+VISIBLE_RUN_FIELDS = ("war", "war_end", "ruler_alive", "paranoia", "listening", "lessons", "credit", "crisis", "last_example")
 
 
 def _readonly(a: NDArray) -> NDArray:  # type: ignore[type-arg]

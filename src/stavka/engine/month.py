@@ -107,6 +107,7 @@ def after_run(
                 o = off[r, i]
                 if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.DISTRICT:
                     o.fear = min(1.0, o.fear + P.politics_order_fear)
+        examples = R.examples
         apply_decisions(
             r,
             off,
@@ -126,6 +127,8 @@ def after_run(
             ev_n,
             work_int,
         )
+        if R.examples > examples:  # the ruler made an example this month (M3): his budget's period starts
+            R.last_example = t + 1
     fill_vacancies(
         r,
         off,
@@ -353,6 +356,7 @@ def fused_run(
         run.war_end,
         run.paranoia,
         run.crisis,
+        run.last_example,
         fronts.collapsed,
         fronts.reported,
         post_kind,

@@ -74,7 +74,11 @@ def operations_step(
         # Initiative granted by the directive, suppressed by fear (M7, M13).
         initiative = (1.0 - F.hold) * (1.0 - P.operations_fear_initiative * fear_cmd)
         total_q = quality + R.lessons - P.operations_interference * (1.0 - R.listening)
-        odds = F.own * (P.operations_quality_offset + total_q) / max(F.enemy * pressure * enemy_q, 1.0)
+        # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
+        own_supply = supply(R.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
+        enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
+        enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+        odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
         # M7: a commander under hold orders who sees the trap may withdraw against orders.
         if F.hold and odds < P.operations_withdrawal_odds and cmd >= 0:
             o = off[r, cmd]
@@ -161,6 +165,8 @@ def operations_step(
         return
     mean_depth = depth_sum / active
     R.max_depth = max(R.max_depth, mean_depth)
+    # The railways: at the line in a retreat; behind an advance, rebuilt at the railway troops' pace.
+    R.railhead = max(mean_depth, R.railhead - P.operations_rail_repair_km)
     enemy_total = R.enemy_pool
     for f in range(fronts.shape[1]):
         if fronts[r, f].active:
@@ -176,6 +182,17 @@ def operations_step(
         R.ruler_alive = 0
         R.purge_quota = 0.0
         emit(ev, ev_n, r, Kind.WAR, -1, -1, -1, -1, Cause.WAR_LOST, mean_depth)
+
+
+@numba.njit(cache=True)
+def supply(distance, free_km, halving_km):  # type: ignore[no-untyped-def]
+    """Share of a side's strength that reaches a front `distance` km from its base: whole up to `free_km`,
+    then strength / (1 + excess / halving_km).  The enemy's base is the 1941 border: his pressure in the
+    calendar was exerted at the record's depths, and a front that falls back further draws him away from
+    his railheads.  Ours is our railhead (`RUN.railhead`): the retreating enemy wrecked the railways behind
+    him, and an advance outruns its supply until they are rebuilt."""
+    excess = distance - free_km
+    return 1.0 / (1.0 + excess / halving_km) if excess > 0.0 else 1.0
 
 
 @numba.njit(cache=True)
@@ -239,7 +256,9 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
             + P.captivity_defect_scapegoat * R.scapegoat_index
             + P.captivity_defect_hostage * R.hostage
         )
-        if R.war == War.WAR and uniform(k, i, 1) < sigmoid(pull):
+        # The enemy's offer comes in the first weeks; a refuser is sent to the camps and the chance fades.
+        offer = np.exp(-(o.captive - 1) / P.captivity_defect_window)
+        if R.war == War.WAR and uniform(k, i, 1) < sigmoid(pull) * offer:
             o.status = Status.DEFECTED
             R.defections += 1
             emit(ev, ev_n, r, Kind.DEFECTION, o.ident, -1, -1, -1, Cause.NONE, o.fear)

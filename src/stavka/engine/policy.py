@@ -38,6 +38,8 @@ class Knobs(NamedTuple):
     release_rate: float
     scapegoat: float
     scapegoat_execute: float
+    scapegoat_budget: float  # exemplary trials a round; -1 every scapegoat is tried
+    scapegoat_period: float
     relieve_below: float
     keep_loyal_failures: float
     demote_failures: float
@@ -122,6 +124,30 @@ def _top(values, eligible, k, out):  # type: ignore[no-untyped-def]
         out[best] = True
 
 
+@numba.njit(cache=True)
+def exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_example, key, K, value, pool, example):  # type: ignore[no-untyped-def]
+    """M3 with a budget: of the front commanders the ruler would punish (for a collapse, not his loyal failures;
+    for a withdrawal against orders), the `scapegoat_budget` whose fronts reported the worst month are made an
+    example, once a period of `scapegoat_period` months from the last round; the rest are relieved (the
+    record's 1941: Pavlov's trial; Kuznetsov, Budyonny, Cherevichenko and others relieved or recalled; under
+    Order 227 no front commander was tried).  Marks them in `example`."""
+    n = rec.shape[1]
+    open_round = last_example[r] == 0 or month - (last_example[r] - 1) >= K.scapegoat_period
+    for i in range(n):
+        o = rec[r, i]
+        example[i] = 0
+        collapse = (
+            collapsed[r, front[i]] == 1
+            and uniform(key, i, 2) < K.scapegoat
+            and not (K.keep_loyal_failures > 0 and o.bl_mu >= K.loyal_bar)
+        )
+        withdrawal = o.status == Status.ACTIVE and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal
+        pool[i] = open_round and kind[i] == PostKind.FRONT and (collapse or withdrawal)
+        value[i] = -reported[r, front[i]]  # the scale of the failure, as reported
+    if open_round:
+        _top(value, pool, int(K.scapegoat_budget), example)
+
+
 @numba.njit(cache=True, parallel=True)
 def decide_kernel(
     seed,
@@ -132,6 +158,7 @@ def decide_kernel(
     war_end,
     paranoia,
     crisis,
+    last_example,
     collapsed,
     reported,
     post_kind,
@@ -157,6 +184,7 @@ def decide_kernel(
             war_end,
             paranoia,
             crisis,
+            last_example,
             collapsed,
             reported,
             post_kind,
@@ -184,6 +212,7 @@ def decide_run(
     war_end,
     paranoia,
     crisis,
+    last_example,
     collapsed,
     reported,
     post_kind,
@@ -203,7 +232,8 @@ def decide_run(
     n = rec.shape[1]
     key = stream_key(seed, run_id, month, DOCTRINE_STREAM)
     at_war = war[r] == War.WAR
-    kind, front, talent, charmed, pool, target = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4], work_int[5]
+    kind, front, talent, charmed, pool = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4]
+    example, target = work_int[5], work_int[6]
     value = work_float
     wins = 0
     for i in range(n):
@@ -251,6 +281,9 @@ def decide_run(
             pool[i] = value[i] > 0
             charmed[i] = 0
         _top(value, pool, int(K.charm), charmed)
+    limited = K.scapegoat_budget >= 0
+    if limited:
+        exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_example, key, K, value, pool, example)
 
     # The ruler's own choice of the top targets (the June 1937 trial was a decision, facts A8): the senior men
     # he believes least loyal, the most senior and popular first; his clients are above the loyalty bar.
@@ -287,9 +320,12 @@ def decide_run(
             _give(action, priority, cause, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
         # M3 scapegoating, M2 the loyal failure kept close.
         scapegoated = kind[i] == PostKind.FRONT and front_collapsed and uniform(key, i, 2) < K.scapegoat
+        spared = False  # a scapegoat beyond the budget of examples: relieved, not tried
         if scapegoated:
             if loyal_failure:
                 _give(action, priority, cause, r, i, Action.RECALL, K.priority_loyal_recall, Cause.FAILURE)
+            elif limited and not example[i]:
+                spared = True
             elif uniform(key, i, 3) < K.scapegoat_execute:
                 _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
             else:
@@ -298,14 +334,18 @@ def decide_run(
         senior_post = kind[i] == PostKind.FRONT or kind[i] == PostKind.DISTRICT or kind[i] == PostKind.STAFF
         if K.reshuffle_on > 0 and active and senior_post and war[r] == War.PEACE and o.bc_mu < K.reshuffle_below:
             _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
-        if (front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated:
+        withdrawal = active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal
+        if withdrawal and limited and kind[i] == PostKind.FRONT and not example[i]:
+            spared = True  # a front commander's withdrawal beyond the budget: relieved, not arrested
+            withdrawal = False
+        if ((front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated) or spared:
             if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
                 _give(action, priority, cause, r, i, Action.DEMOTE, K.priority_failure, Cause.FAILURE)  # Kulik 1942
             elif loyal_failure:
                 _give(action, priority, cause, r, i, Action.RECALL, K.priority_failure, Cause.FAILURE)
             else:
                 _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.FAILURE)
-        if active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal:
+        if withdrawal:
             _give(action, priority, cause, r, i, Action.ARREST, K.priority_withdrawal, Cause.UNAUTHORISED)
         # M4: keep the brilliant moving; after victory, sideline the most popular.
         if K.rotate_on > 0 and active and commands and o.pop > K.rotate_popular:

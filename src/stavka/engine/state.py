@@ -173,6 +173,11 @@ RUN = np.dtype(
         ("field_comp_n", np.int32),
         ("max_depth", np.float64),
         ("challenges", np.int32),
+        # M3: the ruler's exemplary trials (scapegoatings) and the month + 1 of the last (0: none yet)
+        ("examples", np.int32),
+        ("last_example", np.int16),
+        # M7: our railhead, km east of the 1941 border: at the line in a retreat, rebuilt behind an advance
+        ("railhead", np.float64),
     ]
 )
 
