@@ -57,7 +57,7 @@ from stavka.rng import Purpose, ppnd16, stream_key, uniforms
 from stavka.scenario import N_BORDER, Scenario
 
 # Plain ints: comparing with IntEnum members in hot loops costs an attribute lookup each time.
-ACTIVE, ARRESTED, EXECUTED, KILLED, CAPTURED, DEFECTED, RETIRED, DEAD = (int(s) for s in Status)
+ACTIVE, ARRESTED, EXECUTED, KILLED, CAPTURED, DEFECTED, RETIRED, DEAD, DISCHARGED = (int(s) for s in Status)
 STAFF, FRONT, ARMY, DISTRICT, CORPS = (int(k) for k in PostKind)
 PEACE, WAR, VICTORY, DEFEAT = (int(w) for w in War)
 A = {a.name: int(a) for a in Action}
@@ -245,6 +245,12 @@ class Officer(mesa.Agent):
             if self.loyal >= m.P.politics_loyal_threshold:
                 m.repressed_innocent += 1
 
+    def discharge(self) -> None:
+        """Party expulsion and discharge: out of post and army, not arrested (engine `before.discharge`)."""
+        self.model.emit(K["DISCHARGE"], self.ident, -1, self.post, -1, C["EXPULSION"], float(self.rank))
+        self.vacate()
+        self.status = DISCHARGED
+
     def execute(self, cause: int) -> None:
         self.status = EXECUTED
         self.model.executions += 1
@@ -352,6 +358,12 @@ class PolicyRuler(RoutineRuler):
             valued.sort(key=lambda o: -o.bc_mu)
             charmed = {o.slot for o in valued[: p.charm] if o.bc_mu > 0}
 
+        targets: set[int] = set()
+        if p.top_targets > 0 and in_window(m.label, p.top_target_window):  # the ruler's own top targets
+            pool = [o for o in officers if o.status == ACTIVE and o.rank >= p.top_target_rank and o.bl_mu < p.top_target_loyalty]
+            pool.sort(key=lambda o: -((1.0 - o.bl_mu) + p.top_target_w_rank * o.rank / TOP_RANK + p.top_target_w_pop * o.pop))
+            targets = {o.slot for o in pool[: p.top_targets]}
+        reinstate = in_window(m.label, p.release_window) and p.reinstate_rate > 0
         # M3 with a budget: the worst reported failures among the scapegoats are tried, once a period.
         limited = p.scapegoat_budget >= 0
         example: set[int] = set()
@@ -388,6 +400,10 @@ class PolicyRuler(RoutineRuler):
             # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
             if active and 1.0 - o.bl_mu > threshold:
                 order(o, A["ARREST"], 1.0 - o.bl_mu, C["RULER"])
+            if i in targets:
+                order(o, A["EXECUTE"], p.priority_top_target, C["SHOW_TRIAL"])
+            if reinstate and o.status == DISCHARGED and u.u(i, 7) < p.reinstate_rate:
+                order(o, A["REINSTATE"], p.priority_review, C["REVIEW"])
             # Review of sentenced officers (reinstatements, M10).
             if review and arrested and o.custody > p.release_after and u.u(i, 1) < p.release_rate:
                 order(o, A["RELEASE"], p.priority_review, C["REVIEW"])
@@ -403,6 +419,15 @@ class PolicyRuler(RoutineRuler):
                     order(o, A["EXECUTE"], p.priority_scapegoat, C["SCAPEGOAT"])
                 else:
                     order(o, A["ARREST"], p.priority_scapegoat, C["SCAPEGOAT"])
+            if (
+                p.reshuffle_below > 0
+                and in_window(m.label, p.reshuffle_window)
+                and active
+                and kind in (FRONT, DISTRICT, STAFF)
+                and m.war == PEACE
+                and o.bc_mu < p.reshuffle_below
+            ):  # a peacetime reshuffle of the high command
+                order(o, A["REMOVE"], p.priority_failure, C["REFORM"])
             withdrawal = active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal
             if withdrawal and limited and kind == FRONT and i not in example:
                 spared, withdrawal = True, False  # a front commander's withdrawal beyond the budget: relieved
@@ -567,6 +592,7 @@ class StavkaModel(mesa.Model):
         self.calendar_step()
         self.security_step()
         self.observe_step()
+        self.distinction_step()
         self.crisis = int(any(f.active and f.collapsed for f in self.fronts))
         decision = self.ruler.decide(self)
         if self.ruler_alive:
@@ -580,6 +606,7 @@ class StavkaModel(mesa.Model):
             if self.examples > examples:  # an exemplary trial this month: the budget's period starts (M3)
                 self.last_example = t + 1
         self.fill_vacancies()
+        self.ladder_step()
         self.operations_step(float(s.pressure[t]), float(s.enemy_quality[t]), float(s.mobilisation[t]))
         self.captivity_step()
         self.learning_step()
@@ -682,14 +709,19 @@ class StavkaModel(mesa.Model):
                         other = self.slots[j].ident
                         break
                 self.emit(K["DENUNCIATION"], o.ident, other, o.post, -1, NONE, signal)
+                chance = P.security_expulsion_share * max(0.0, 1.0 - P.security_expulsion_rank_slope * o.rank)
+                if quota_on > 0 and den.u(o.slot, 2) < chance:
+                    o.discharge()
         # Arrests by quota (M10): the organ takes the most suspected.
         if self.purge_quota > 0:
             q = self.stream(Purpose.QUOTA)
             noise = q.col(1)
             for _ in range(int(self.purge_quota * len(active) + q.u(0, 0))):
                 best, best_s = None, -1.0
-                for o in active:
-                    if o.status == ACTIVE:
+                for o in self.agents:  # serving or discharged; the ruler's sanction for senior men he trusts
+                    if (o.status == ACTIVE or o.status == DISCHARGED) and not (
+                        o.rank >= P.security_sanction_rank and o.bl_mu >= P.security_sanction_loyalty
+                    ):
                         v = o.susp + P.security_quota_jitter * noise[o.slot]
                         if v > best_s:
                             best, best_s = o, v
@@ -757,6 +789,22 @@ class StavkaModel(mesa.Model):
         )
         self.challenges_month = 0
 
+    def distinction_step(self) -> None:
+        """The record's distinctions of 1936-40: the ruler reads competence into them (engine `distinction_step`)."""
+        P = self.P
+        for i, t in enumerate(self.scenario.distinction.tolist()):
+            if t != self.month:
+                continue
+            o = self.slots[i]
+            if o.status != ACTIVE or o.roster < 0:
+                continue
+            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
+            o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
+            self.emit(K["DISTINCTION"], o.ident, -1, o.post, -1, NONE, o.bc_mu)
+            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1:  # the Hero's promotion
+                o.rank += 1
+                self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["MERIT"], float(o.rank))
+
     # 4. Decisions take effect ---------------------------------------------------------------------------
 
     def issue_order(self, directive: int) -> None:
@@ -768,7 +816,11 @@ class StavkaModel(mesa.Model):
 
     def apply_decisions(self, decision: Settings, budget: int) -> None:
         """The `budget` highest-priority personnel actions, then the hold/initiative directives."""
-        chosen = [o for o in self.agents if o.action != NONE]
+        for o in self.agents:  # the review commission's work, not the ruler's attention
+            if o.action == A["REINSTATE"] and o.status == DISCHARGED:
+                o.status = ACTIVE
+                self.emit(K["REINSTATEMENT"], o.ident, -1, -1, -1, o.cause if o.cause != NONE else C["REVIEW"], float(o.rank))
+        chosen = [o for o in self.agents if o.action != NONE and o.action != A["REINSTATE"]]
         chosen.sort(key=lambda o: -o.priority)  # stable: ties in slot order
         interrogation = self.stream(Purpose.INTERROGATION)
         for o in chosen[:budget]:
@@ -876,6 +928,8 @@ class StavkaModel(mesa.Model):
         position, min_rank = self.position, self.post_min_rank
         candidates = [o for o in self.agents if o.status == ACTIVE]  # nobody's status changes in this pass
         slack = int(self.P.command_rank_slack)
+        lateral = self.P.command_lateral_moves > 0
+        post_kind = self.post_kind
         for j, p in enumerate(self.fill_order):
             if self.holder[p] is not None:
                 continue
@@ -887,6 +941,8 @@ class StavkaModel(mesa.Model):
                 if o.rank < min_rank[p] - slack:
                     continue
                 if o.post >= 0 and position[o.post] <= j:
+                    continue
+                if not lateral and o.post >= 0 and post_kind[o.post] == post_kind[p] and j > 0:  # from below only
                     continue
                 if o.score > best_s:
                     best, best_s = o, o.score
@@ -903,6 +959,22 @@ class StavkaModel(mesa.Model):
             if best.rank < min_rank[p]:
                 best.rank = min_rank[p]
                 self.emit(K["PROMOTION"], best.ident, -1, p, f, why, float(best.rank))
+
+    def ladder_step(self) -> None:
+        """The career ladder: promotion in post toward the post's establishment rank (engine `ladder_step`)."""
+        P = self.P
+        if P.command_ladder_rate <= 0.0:
+            return
+        k = self.stream(Purpose.LADDER)
+        steps = int(P.command_ladder_rank_steps)
+        chief = self.fill_order[0]
+        for o in self.agents:
+            if o.status != ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure:
+                continue
+            top = self.post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
+            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate:
+                o.rank += 1
+                self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["LADDER"], float(o.rank))
 
     # 5. Operations --------------------------------------------------------------------------------------
 
@@ -1200,7 +1272,7 @@ class StavkaModel(mesa.Model):
         lo, hi = P.turnover_trait_min, P.turnover_trait_max
         refilled = False
         for i, old in enumerate(self.slots):
-            if old.status == ACTIVE or old.status == ARRESTED or old.status == CAPTURED:
+            if old.status == ACTIVE or old.status == ARRESTED or old.status == CAPTURED or old.status == DISCHARGED:
                 continue
             gen = old.generation + 1
             old.remove()

@@ -11,7 +11,15 @@ import pandas as pd
 
 from stavka.rng import Purpose, stream_keys, uniform_at
 
-SECRET = {"denunciation", "arrest", "interrogation", "release", "charm"}
+SECRET = {
+    "denunciation",
+    "arrest",
+    "interrogation",
+    "release",
+    "charm",
+    "discharge",
+    "reinstatement",
+}  # issue 11 added the last two
 ERASE_STREAM = 100_001
 CREDIT_STREAM = 100_002
 

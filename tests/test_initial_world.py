@@ -118,6 +118,7 @@ def numpy_corps(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np
     out["age"] = np.where(lay.born > 0, scenario.calendar.start_year - lay.born, 36.0 + 3.5 * rank + 8.0 * (u(4) - 0.5))
     pick = lay.senior[np.minimum((u(6) * len(lay.senior)).astype(np.int64), len(lay.senior) - 1)]
     out["patron"] = np.where((u(5) < scenario.config.corps.patron_share) & (rank[pick] > rank), pick, -1)
+    out["patron"][:, lay.patron_of] = lay.patron_slot  # the 1937 case's recorded ties (roster patron_1937)
     return out
 
 

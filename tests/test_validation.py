@@ -186,7 +186,7 @@ def test_calendar_entries_before_the_start_are_allowed() -> None:
 def test_too_few_officers_named_with_the_number_needed(tmp_path: Path) -> None:
     cfg = load_scenario("default")
     needed = officers_needed(cfg)
-    assert needed == 198  # docs/model.md: 198 fixed slots by default
+    assert needed == 162  # docs/model.md: 162 fixed slots by default (198 before corps.staff_posted, issue 11)
     load_scenario("default", **{"corps.n_officers": needed})  # exactly enough
     path = scenario_file(tmp_path, f"[corps]\nn_officers = {needed - 1}\n")
     with pytest.raises(ConfigError) as exc:

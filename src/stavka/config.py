@@ -243,6 +243,41 @@ class Corps(_Section):
         gt=1,
         le=1000,
     )
+    staff_posted: bool = param(
+        True,
+        "a named officer of a staff, academy or directorate post at the start holds a corps-level post (else the reserve)",
+        "switch",
+        None,
+        "modelling choice: careers_1936_41.csv, the men of 1941 held staff and academy posts in 1937 (Pavlov, Kirponos, "
+        "F. I. Kuznetsov, M. M. Popov); the corps posts are the pipeline of the career ladder",
+    )
+    client_loyalty: float = param(
+        0.95,
+        "the ruler's prior belief in the loyalty of his own clients (roster column ruler_client)",
+        "loyalty on [0, 1]",
+        (0.85, 0.99),
+        "modelling choice: the Tsaritsyn and First Cavalry Army men (Voroshilov, Budyonny, ...) were his own; facts A7",
+        ge=0,
+        le=1,
+    )
+    client_belief_var: float = param(
+        0.001,
+        "variance of that belief: he knows his own men, so dossiers move it little",
+        "loyalty^2",
+        (0.0005, 0.01),
+        "modelling choice",
+        gt=0,
+        le=1,
+    )
+    dossier_suspicion: float = param(
+        1.5,
+        "the organ's suspicion at the start of an officer with a file from before 1937 (roster column dossier)",
+        "suspicion",
+        (0.5, 3.0),
+        "modelling choice: Tukhachevsky, named in the 1930 'Vesna' testimonies; Primakov and Putna, arrested 1936 (facts A8)",
+        ge=0,
+        le=100,
+    )
     age_base: float = param(
         36.0, "mean age of a generated Colonel at the start", "years", (32.0, 40.0), "modelling choice", gt=15, le=80
     )
@@ -465,12 +500,87 @@ class Security(_Section):
         ge=0,
         le=1,
     )
+    expulsion_share: float = param(
+        0.058,
+        "chance that a Colonel (Kombrig) denounced in a purge phase is expelled from the party and discharged",
+        "probability",
+        (0.02, 0.2),
+        f"{CHOICE}: Reese's second process (facts A6); facts A1 counts 14,684 political discharges against "
+        "9,506 arrests in 1937-38",
+        ge=0,
+        le=1,
+    )
+    expulsion_rank_slope: float = param(
+        0.67,
+        "the expulsion chance falls by this share of itself per rank step",
+        "share per rank step",
+        (0.3, 0.9),
+        f"{CHOICE}: at the top the discharged were nearly all arrested (facts A3: 71 of 74 komkors, all "
+        "komandarms and marshals; 172 of 266 kombrigs)",
+        ge=0,
+        le=1,
+    )
+    sanction_rank: int = param(
+        3,
+        "least rank whose arrest by quota needs the ruler's sanction",
+        "rank",
+        (2, 5),
+        f"{CHOICE}: the arrest lists of senior men went to the Politburo; facts A7 (Voroshilov and Budyonny, "
+        "his own men, never arrested)",
+        ge=0,
+        le=6,
+    )
+    sanction_loyalty: float = param(
+        0.85,
+        "believed loyalty at or above which the ruler refuses that sanction",
+        "loyalty on [0, 1]",
+        (0.75, 0.95),
+        f"{CHOICE}: he protects the men he trusts (corps.client_loyalty)",
+        ge=0,
+        le=1,
+    )
 
 
 class Ruler(_Section):
     """The ruler's beliefs (M1), paranoia, attention and observation."""
 
     attention: int = param(8, "personnel decisions per month", "decisions/month", (4, 16), CHOICE, ge=0, le=1000)
+    distinction_reading: float = param(
+        0.95,
+        "the competence the ruler reads into a named officer's distinction in the small wars of 1936-40",
+        "competence on [0, 1]",
+        (0.6, 0.99),
+        f"{CHOICE}: heroes of Spain, Khalkhin Gol and Finland were raised fast (careers_1936_41.csv: Pavlov "
+        "kombrig to komkor after Spain, Kirponos division to district in six months)",
+        ge=0,
+        le=1,
+    )
+    distinction_noise: float = param(
+        0.08,
+        "sd of that reading: a war tells more than a peacetime service record",
+        "competence",
+        (0.05, 0.4),
+        CHOICE,
+        gt=0,
+        le=10,
+    )
+    distinction_promotion: bool = param(
+        True,
+        "a distinction brings promotion by one rank (not above Army General)",
+        "switch",
+        None,
+        f"{CHOICE}: Zhukov Komkor after Khalkhin Gol, Kirponos Komdiv then Lieutenant General after Finland "
+        "(careers_1936_41.csv)",
+    )
+    distinction_popularity: float = param(
+        0.3,
+        "popularity a distinction brings",
+        "popularity",
+        (0.1, 0.6),
+        f"{CHOICE}: a Hero of the Soviet Union is known",
+        ge=0,
+        le=1.5,
+    )
     crisis_attention: int = param(
         4, "extra decisions in a month after a collapse", "decisions/month", (0, 8), CHOICE, ge=0, le=1000
     )
@@ -660,6 +770,42 @@ class Command(_Section):
         "rank steps",
         (0, 2),
         f"{CHOICE}: appointments one rank up were common",
+        ge=0,
+        le=5,
+    )
+    lateral_moves: bool = param(
+        False,
+        "a vacancy may be filled by the holder of another post of the same kind (else only from below)",
+        "switch",
+        None,
+        "modelling choice: vacancies filled by promotion from below (the career ladder); a move between two "
+        "corps or two armies is no promotion",
+    )
+    ladder_rate: float = param(
+        0.2,
+        "monthly chance an officer settled in a post below its establishment rank is promoted in it",
+        "probability/month",
+        (0.02, 0.3),
+        "modelling choice: the career ladder, purge vacancies filled from below (careers_1936_41.csv: "
+        "komdiv to Army General in three years, Zhukov, Kirponos, Pavlov)",
+        ge=0,
+        le=1,
+    )
+    ladder_tenure: int = param(
+        4,
+        "months in a post before that promotion",
+        "months",
+        (3, 24),
+        "modelling choice: promotions of 1937-40 came within months of an appointment",
+        ge=0,
+        le=120,
+    )
+    ladder_rank_steps: int = param(
+        1,
+        "a post's establishment rank: its minimum rank plus this many steps",
+        "rank steps",
+        (0, 2),
+        "modelling choice: an army (minimum Komkor) is commanded by a Komandarm 2nd rank, a front by an Army General",
         ge=0,
         le=5,
     )

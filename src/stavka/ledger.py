@@ -37,7 +37,7 @@ from .roster import OLD_RANK_NAMES, RANK_NAMES
 if TYPE_CHECKING:
     from .scenario import Scenario
 
-SECRET = {"denunciation", "arrest", "interrogation", "release", "charm"}
+SECRET = {"denunciation", "arrest", "interrogation", "release", "charm", "discharge", "reinstatement"}
 ERASE_STREAM = 100_001  # "month" of the CENSOR stream of the erasure draws, indexed by officer id
 CREDIT_STREAM = 100_002  # ... and of the reattribution draws, indexed by the event's position in its run
 

@@ -55,6 +55,8 @@ class Purpose(IntEnum):
     NAMES = 21
     KERNEL = 22
     RELEASE = 23
+    # 24 is the policy's hold stream (engine/policy.py HOLD_STREAM)
+    LADDER = 25
 
 
 @numba.njit(cache=True, inline="always")

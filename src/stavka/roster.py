@@ -26,6 +26,10 @@ class RosterEntry:
     ambition: float
     fate: str
     source: str
+    client: bool = False  # one of the ruler's own men (column ruler_client)
+    dossier: bool = False  # an NKVD file before 1937 (column dossier)
+    patron: str = ""  # key of the officer the 1937 case tied him to (column patron_1937)
+    distinction: str = ""  # month YYYY-MM of his first distinction in the small wars of 1936-40 (distinction_month)
 
 
 def _int(text: str) -> int | None:
@@ -85,6 +89,10 @@ def load_roster(date: str = "1937") -> tuple[RosterEntry, ...]:
                 ambition=a,
                 fate=row.get("fate", ""),
                 source=row.get("source", ""),
+                client=(row.get("ruler_client") or "0").strip() == "1",
+                dossier=(row.get("dossier") or "0").strip() == "1",
+                patron=(row.get("patron_1937") or "").strip(),
+                distinction=(row.get("distinction_month") or "").strip(),
             )
         )
     return tuple(entries)

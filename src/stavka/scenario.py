@@ -177,7 +177,7 @@ _NEEDED: dict[tuple[object, ...], int] = {}
 def officers_needed(cfg: ScenarioConfig) -> int:
     """The officer slots a scenario needs at the least: one for each post held at the start and one
     for each named officer (`Scenario._placement`).  Depends on the posts and the roster alone."""
-    key = (cfg.posts, cfg.corps.use_roster, _roster_date(cfg) if cfg.corps.use_roster else "")
+    key = (cfg.posts, cfg.corps.use_roster, cfg.corps.staff_posted, _roster_date(cfg) if cfg.corps.use_roster else "")
     if key not in _NEEDED:
         _NEEDED[key] = len(Scenario(cfg)._placement()[1])
     return _NEEDED[key]
@@ -194,6 +194,8 @@ class _CorpsLayout:
     traits: QuantileTables  # their tables: column t * officers + i is trait t of slot i
     senior: NDArray[np.int64]  # slots of rank >= turnover.patron_min_rank, the possible patrons
     holder: NDArray[np.int16]  # (posts,) slot holding each post at the start, -1 vacant
+    patron_of: NDArray[np.int64]  # slots of named officers with a recorded patron (roster patron_1937) ...
+    patron_slot: NDArray[np.int16]  # ... and their patrons' slots
 
 
 @dataclass
@@ -223,6 +225,21 @@ class Scenario:
         self.enemy_quality = step_series(cal.enemy_quality, self.calendar, cal.enemy_quality[0][1])
         self.mobilisation = step_series(cal.mobilisation, self.calendar, cal.mobilisation[0][1])
         self.params = kernel_params(c)
+
+    @cached_property
+    def distinction(self) -> NDArray[np.int64]:
+        """Month index of each slot's recorded distinction (roster distinction_month), -1 none or outside the
+        scenario (`before.distinction_step`)."""
+        out = np.full(self.config.corps.n_officers, -1, dtype=np.int64)
+        if not self.roster:
+            return out
+        named = self._corps_layout.row["roster"]
+        for s, j in enumerate(named):
+            month = self.roster[j].distinction if j >= 0 else ""
+            if month:
+                t = self.calendar.index(month)
+                out[s] = t if 0 <= t < self.calendar.n_months else -1
+        return out
 
     @property
     def name(self) -> str:
@@ -258,6 +275,8 @@ class Scenario:
             c.corps.patron_share,
             np.array([c.corps.age_base, c.corps.age_per_rank, c.corps.age_span]),
         )
+        if lay.patron_slot.size:  # the 1937 case's ties replace the random patron of the men it named
+            off["patron"][:, lay.patron_of] = lay.patron_slot
         for k, name in enumerate(("comp", "loyal", "ambition")):
             if np.isnan(off[name]).any():  # a Beta pair without a table: scipy's quantile
                 q = np.clip(uniforms(keys, n, 1 + k), 1e-9, 1 - 1e-9)
@@ -316,6 +335,18 @@ class Scenario:
         row["bl_mu"] = c.corps.loyalty_mean
         row["bl_var"] = c.ruler.prior_var
         row["custody"] = 0
+        # The ruler knows his own men (roster ruler_client); the organ has files on some (roster dossier).
+        client = np.array([i >= 0 and self.roster[i].client for i in named], dtype=bool)
+        row["bl_mu"][client] = c.corps.client_loyalty
+        row["bl_var"][client] = c.corps.client_belief_var
+        dossier = np.array([i >= 0 and self.roster[i].dossier for i in named], dtype=bool)
+        row["susp"][dossier] = c.corps.dossier_suspicion
+        slot_of_key = {self.roster[j].key: s for s, j in enumerate(named) if j >= 0}
+        ties = [
+            (s, slot_of_key[self.roster[j].patron])
+            for s, j in enumerate(named)
+            if j >= 0 and self.roster[j].patron in slot_of_key
+        ]
         row["tenure"] = np.where(post >= 0, 12, 0)  # the holders of 1937 are settled in their posts
 
         # The Beta parameters of the hidden traits: means by rank, or the roster's, with concentration kappa.
@@ -346,8 +377,10 @@ class Scenario:
             traits=QuantileTables.of((means * kappa).reshape(-1), ((1 - means) * kappa).reshape(-1)),
             senior=np.flatnonzero(rank >= c.turnover.patron_min_rank),
             holder=holder,
+            patron_of=np.array([a for a, _ in ties], dtype=np.int64),
+            patron_slot=np.array([b for _, b in ties], dtype=np.int16),
         )
-        for a in (lay.row, lay.born, lay.trait_a, lay.trait_b, lay.senior, lay.holder):
+        for a in (lay.row, lay.born, lay.trait_a, lay.trait_b, lay.senior, lay.holder, lay.patron_of, lay.patron_slot):
             a.setflags(write=False)
         return lay
 
@@ -382,7 +415,7 @@ class Scenario:
                 p = first_free(PostKind.STAFF)
             elif code == "army":
                 p = first_free(PostKind.ARMY)
-            elif code == "corps":
+            elif code == "corps" or (code == "staff" and self.config.corps.staff_posted):
                 p = first_free(PostKind.CORPS)
             elif code == "prison":
                 status = Status.ARRESTED

@@ -19,7 +19,10 @@ from .policy import PolicyDoctrine, PolicyParams, in_window, params_with_default
 
 PHASES: tuple[tuple[tuple[str, str], dict[str, Any]], ...] = (
     (("1937-05", "1938-11"), dict(purge_quota=0.012, execute_share=0.55, organ_trust=0.9, paranoia_weight=0.4)),
+    (("1937-05", "1937-05"), dict(top_targets=3)),
+    (("1938-08", "1940-12"), dict(reinstate_rate=0.03)),
     (("1939-01", "1940-12"), dict(release_rate=0.05, execute_share=0.2)),
+    (("1940-05", "1941-01"), dict(reshuffle_below=0.7, w_competence=3.0, w_loyalty=1.0)),
     (("1941-06", "1941-10"), dict(scapegoat=1.0, scapegoat_execute=0.9, hold_strictness=0.9)),
     (("1941-08", "1948-12"), dict(hostage=True)),
     (("1942-07", "1943-01"), dict(hold_strictness=1.0, punish_withdrawal=0.6)),
@@ -62,6 +65,8 @@ class Historical(PolicyDoctrine):
     Params = params_with_defaults(
         "HistoricalParams",
         organ_trust=0.6,
+        top_targets=1,
+        top_target_window=("1937-05", "1938-11"),
         arrest_disloyalty=0.6,
         paranoia_weight=0.2,
         execute_share=0.3,

@@ -21,6 +21,7 @@ class Meritocratic(PolicyDoctrine):
         organ_trust=0.2,
         arrest_disloyalty=0.65,
         release_rate=0.05,
+        reinstate_rate=0.05,
         relieve_below=0.2,
         crisis_appointment=False,
         hold_strictness=0.2,

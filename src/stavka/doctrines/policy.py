@@ -90,6 +90,79 @@ class PolicyParams(DoctrineParams):
         ge=0,
         le=120,
     )
+    reinstate_rate: float = param(
+        0.0,
+        "monthly chance the review commission returns a discharged officer (in the release window)",
+        "probability/month",
+        (0.0, 0.1),
+        "facts A2: a commission from Aug 1938; 12,461 returned by May 1940, over 13,000 of ~37,000 by Jan 1941",
+        ge=0,
+        le=1,
+    )
+    # The ruler's own choice of the top targets (facts A7, A8: the 1937 trial was a decision, not a lottery)
+    top_targets: int = param(
+        0,
+        "senior officers the ruler himself picks each month to be tried and shot",
+        "officers/month",
+        (0, 3),
+        "facts A8: the June 1937 trial (eight men); facts A7: three of the five marshals",
+        ge=0,
+        le=50,
+    )
+    top_target_window: Window = param(
+        None, "months (YYYY-MM, YYYY-MM) of that choice; None: always", "months", None, "facts A7-A8: May 1937 - 1938"
+    )
+    top_target_rank: int = param(
+        3,
+        "least rank of the men he picks",
+        "rank",
+        (2, 5),
+        f"{CHOICE}: Komandarm 2nd rank and above (facts A3: all 17 of those ranks discharged were arrested)",
+        ge=0,
+        le=5,
+    )
+    top_target_loyalty: float = param(
+        0.75,
+        "he picks only men he believes less loyal than this (his clients are above it)",
+        "loyalty on [0, 1]",
+        (0.6, 0.9),
+        f"{CHOICE}: Voroshilov and Budyonny never repressed (facts A7)",
+        ge=0,
+        le=1,
+    )
+    top_target_w_rank: float = param(
+        0.3,
+        "weight of rank (rank / 5) beside believed disloyalty in his choice",
+        "weight",
+        (0.0, 1.0),
+        f"{CHOICE}: the most senior first",
+        ge=-100,
+        le=100,
+    )
+    top_target_w_pop: float = param(
+        0.5,
+        "weight of popularity in his choice",
+        "weight",
+        (0.0, 2.0),
+        f"{CHOICE}: the fear of an alternative (seed 000, M4)",
+        ge=-100,
+        le=100,
+    )
+    priority_top_target: float = param(
+        9.8, "priority of the ruler's own target", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
+    reshuffle_below: float = param(
+        0.0,
+        "in peace, in the reshuffle window, holders of front, district and staff posts believed less competent "
+        "than this are removed",
+        "competence on [0, 1]",
+        (0.0, 0.8),
+        "careers_1936_41.csv: after the Winter War (May-Jun 1940) Voroshilov and Shaposhnikov replaced, the "
+        "district commands reshuffled (Zhukov to Kiev, Kirponos to Leningrad, Pavlov to the Western MD)",
+        ge=0,
+        le=1,
+    )
+    reshuffle_window: Window = param(None, "months of the reshuffle; None: always", "months", None, CHOICE)
     # M3, M2: failure
     scapegoat: float = param(
         0.0,
@@ -348,7 +421,7 @@ class PolicyParams(DoctrineParams):
         False, "denunciations, arrests, interrogations and releases left out", "switch", None, "seeds 000, 003 (M9)"
     )
 
-    @field_validator("purge_window", "release_window")
+    @field_validator("purge_window", "release_window", "top_target_window", "reshuffle_window")
     @classmethod
     def _window(cls, v: Window) -> Window:
         if v is None:
@@ -478,6 +551,17 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         priority_talent=p.priority_talent,
         priority_charm=p.priority_charm,
         priority_review=p.priority_review,
+        top_on=float(in_window(label, p.top_target_window) and p.top_targets > 0),
+        top_targets=float(p.top_targets),
+        top_target_rank=float(p.top_target_rank),
+        top_target_loyalty=p.top_target_loyalty,
+        top_target_w_rank=p.top_target_w_rank,
+        top_target_w_pop=p.top_target_w_pop,
+        priority_top_target=p.priority_top_target,
+        reinstate_on=float(in_window(label, p.release_window) and p.reinstate_rate > 0),
+        reinstate_rate=p.reinstate_rate,
+        reshuffle_on=float(in_window(label, p.reshuffle_window) and p.reshuffle_below > 0),
+        reshuffle_below=p.reshuffle_below,
     )
 
 

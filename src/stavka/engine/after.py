@@ -191,7 +191,7 @@ def turnover_step(
     for i in range(n):
         o = off[r, i]
         s = o.status
-        if s == Status.ACTIVE or s == Status.ARRESTED or s == Status.CAPTURED:
+        if s == Status.ACTIVE or s == Status.ARRESTED or s == Status.CAPTURED or s == Status.DISCHARGED:
             continue
         generation[r, i] += 1
         o.ident = i + n * generation[r, i]

@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
-from .codes import Cause, Kind, PostKind, Status, War
+from .codes import TOP_RANK, Cause, Kind, PostKind, Status, War
 from .common import clip01, emit, kalman, mark_repressed, on_record, vacate
 
 N_BORDER = 5
@@ -125,7 +125,10 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
                     other = off[r, j].ident
                     break
             emit(ev, ev_n, r, Kind.DENUNCIATION, o.ident, other, o.post, -1, Cause.NONE, signal)
-    # Arrests by quota (M10): the organ takes the most suspected, up to its monthly limit.
+            if quota_on > 0 and uniform(k_den, i, 2) < expulsion_chance(o.rank, P) and not on_record(o, t, P):
+                discharge(r, i, off, holder, ev, ev_n)
+    # Arrests by quota (M10): the organ takes the most suspected, serving or discharged, up to its monthly
+    # limit; a senior man the ruler trusts needs a sanction he refuses (his clients, facts A7).
     if R.purge_quota > 0:
         k_q = stream_key(seed, run_id, t, Purpose.QUOTA)
         n_arrest = int(R.purge_quota * n_active + uniform(k_q, 0, 0))
@@ -134,7 +137,11 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
             best_s = -1.0
             for i in range(n):
                 o = off[r, i]
-                if o.status == Status.ACTIVE and not on_record(o, t, P):
+                if (
+                    (o.status == Status.ACTIVE or o.status == Status.DISCHARGED)
+                    and not (o.rank >= P.security_sanction_rank and o.bl_mu >= P.security_sanction_loyalty)
+                    and not on_record(o, t, P)
+                ):
                     s = o.susp + P.security_quota_jitter * uniform(k_q, i, 1)
                     if s > best_s:
                         best_s = s
@@ -159,6 +166,23 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
 
 
 @numba.njit(cache=True)
+def expulsion_chance(rank, P):  # type: ignore[no-untyped-def]
+    """Chance that a man denounced in a purge is expelled and discharged: falling with rank, since at the
+    top the organ arrested rather than discharged (facts A3)."""
+    return P.security_expulsion_share * max(0.0, 1.0 - P.security_expulsion_rank_slope * rank)
+
+
+@numba.njit(cache=True)
+def discharge(r, i, off, holder, ev, ev_n):  # type: ignore[no-untyped-def]
+    """Party expulsion and discharge (Reese's second process, facts A6): out of his post and the army, not
+    arrested; the organ may still take him, the review commission may return him (`Action.REINSTATE`)."""
+    o = off[r, i]
+    emit(ev, ev_n, r, Kind.DISCHARGE, o.ident, -1, o.post, -1, Cause.EXPULSION, float(o.rank))
+    vacate(off, holder, r, i)
+    o.status = Status.DISCHARGED
+
+
+@numba.njit(cache=True)
 def arrest(r, i, off, holder, run, P, ev, ev_n, cause):  # type: ignore[no-untyped-def]
     o = off[r, i]
     emit(ev, ev_n, r, Kind.ARREST, o.ident, -1, o.post, -1, cause, 0.0)
@@ -175,6 +199,25 @@ def execute(r, i, off, run, ev, ev_n, cause):  # type: ignore[no-untyped-def]
     o.status = Status.EXECUTED
     run[r].executions += 1
     emit(ev, ev_n, r, Kind.EXECUTION, o.ident, -1, -1, -1, cause, 0.0)
+
+
+@numba.njit(cache=True)
+def distinction_step(r, t, off, distinction, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    """The small wars of 1936-40 (Spain, Khasan, Khalkhin Gol, Poland, Finland) are not fought in the model; the
+    record enters as the month of each named officer's first distinction (`distinction[slot]`, -1 none;
+    roster column distinction_month).  The ruler reads it as evidence of competence, and it makes him known."""
+    for i in range(distinction.shape[0]):
+        if distinction[i] != t:
+            continue
+        o = off[r, i]
+        if o.status != Status.ACTIVE or o.roster < 0:  # his slot's first officer, serving
+            continue
+        o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
+        o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
+        emit(ev, ev_n, r, Kind.DISTINCTION, o.ident, -1, o.post, -1, Cause.NONE, o.bc_mu)
+        if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1:  # the Hero's promotion
+            o.rank += 1
+            emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.MERIT, float(o.rank))
 
 
 @numba.njit(cache=True)

@@ -14,6 +14,7 @@ class Status(IntEnum):
     DEFECTED = 5
     RETIRED = 6
     DEAD = 7  # natural death or suicide
+    DISCHARGED = 8  # expelled from the party and discharged from the army: out of post, not arrested (Reese, facts A6)
 
 
 GONE = (Status.EXECUTED, Status.KILLED, Status.DEFECTED, Status.RETIRED, Status.DEAD)
@@ -54,6 +55,7 @@ class Action(IntEnum):
     RECALL = 10  # relieved but kept close in a staff post (M2, the loyal failure)
     CHARM = 11  # personal attention (M12)
     APPOINT = 12  # appointed to the post named with the order (`Decisions.target_post`); its holder to the reserve
+    REINSTATE = 13  # a discharged officer's appeal upheld by the review commission: back in the army (facts A2)
 
 
 class Kind(IntEnum):
@@ -84,6 +86,9 @@ class Kind(IntEnum):
     DEATH = 23
     WAR = 24
     ESCAPE = 25
+    DISCHARGE = 26  # party expulsion and discharge from the army (facts A1, A6)
+    REINSTATEMENT = 27  # a discharged officer returned to the army on review (facts A2, A5)
+    DISTINCTION = 28  # a named officer's recorded distinction in the small wars of 1936-40 (the ruler reads it)
 
 
 class Cause(IntEnum):
@@ -120,6 +125,10 @@ class Cause(IntEnum):
     TALENT = 30
     WATCH = 31
     RECORD = 32  # imposed by the record while a run follows it (`stavka.record.follow`)
+    EXPULSION = 33  # expelled from the party in a purge (the second of Reese's two processes)
+    SHOW_TRIAL = 34  # the ruler's own choice of a top target (the June 1937 trial, facts A8)
+    LADDER = 35  # promotion in post toward the post's establishment rank (the career ladder)
+    REFORM = 36  # removed in a peacetime reshuffle of the high command (May 1940, after the Winter War)
 
 
 # Named directives a doctrine can issue (run-level code in Decisions.directive).

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..rng import normal
+from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
 from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status
-from .common import clip01, emit, kalman, vacate
+from .common import clip01, emit, kalman, on_record, vacate
 
 
 @numba.njit(cache=True)
@@ -21,7 +21,9 @@ def apply_decisions(
     order = work_int[0]
     m = 0
     for i in range(n):
-        if action[r, i] != Action.NONE:
+        if action[r, i] == Action.REINSTATE:  # the review commission's work, not the ruler's attention
+            reinstate(r, i, off, run, cause[r, i], ev, ev_n)
+        elif action[r, i] != Action.NONE:
             order[m] = i
             m += 1
     by_priority(order, m, priority[r])
@@ -33,6 +35,39 @@ def apply_decisions(
         if F.active and hold[r, f] != F.hold:
             F.hold = hold[r, f]
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, f, Cause.HOLD if F.hold else Cause.INITIATIVE, 0.0)
+
+
+@numba.njit(cache=True)
+def reinstate(r, i, off, run, why, ev, ev_n):  # type: ignore[no-untyped-def]
+    """A discharged officer returned to the army on review (facts A2): active again, in the reserve."""
+    o = off[r, i]
+    if o.status != Status.DISCHARGED:
+        return
+    o.status = Status.ACTIVE
+    if why == Cause.NONE:
+        why = np.int8(Cause.REVIEW)
+    emit(ev, ev_n, r, Kind.REINSTATEMENT, o.ident, -1, -1, -1, why, float(o.rank))
+
+
+@numba.njit(cache=True)
+def ladder_step(r, t, seed, run_id, off, post_min_rank, chief, P, ev, ev_n):  # type: ignore[no-untyped-def]
+    """The career ladder: an officer settled in a post (`ladder_tenure` months) whose rank is below the post's
+    establishment rank (its minimum plus `ladder_rank_steps`) is promoted in it with chance `ladder_rate` a
+    month.  With the appointments of `fill_vacancies` (which promote to a post's minimum), vacancies, the
+    purge's above all, are filled by promotion from below.  The chief of the General Staff (post `chief`) ranks
+    one step above the other staff posts.  Draws: purpose LADDER, (officer, 0)."""
+    if P.command_ladder_rate <= 0.0:
+        return
+    k = stream_key(seed, run_id, t, Purpose.LADDER)
+    steps = int(P.command_ladder_rank_steps)
+    for i in range(off.shape[1]):
+        o = off[r, i]
+        if o.status != Status.ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure or on_record(o, t, P):
+            continue  # (a named man's rank, while a run follows the record, is the record's)
+        top = post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
+        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate:
+            o.rank += 1
+            emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.LADDER, float(o.rank))
 
 
 @numba.njit(cache=True)
@@ -196,6 +231,8 @@ def fill_vacancies(
     n = off.shape[1]
     cand, cand_rank, cand_score = work_int[0], work_int[1], work_float
     cand_pos = work_int[2]  # fill position of his post; n_posts: no post
+    cand_kind = work_int[3]  # kind of his post; -1: no post
+    lateral = P.command_lateral_moves > 0
     m = 0
     for i in range(n):
         o = off[r, i]
@@ -203,6 +240,7 @@ def fill_vacancies(
             cand[m] = i
             cand_rank[m] = o.rank
             cand_pos[m] = fill_position[o.post] if o.post >= 0 else n_posts
+            cand_kind[m] = post_kind[o.post] if o.post >= 0 else -1
             cand_score[m] = score[r, i]
             m += 1
     for j in range(n_posts):
@@ -214,8 +252,11 @@ def fill_vacancies(
             continue
         best_c = -1
         best_s = -np.inf
+        kind_p = post_kind[p]
         for c in range(m):
             if cand_rank[c] < post_min_rank[p] - slack or cand_pos[c] <= j:
+                continue
+            if not lateral and cand_kind[c] == kind_p and j > 0:  # from below: no move to a post of his own kind
                 continue
             if cand_score[c] > best_s:
                 best_s = cand_score[c]
@@ -233,6 +274,7 @@ def fill_vacancies(
             o.watched = 1  # "REMEMBER WHO GAVE YOU THIS COMMAND"
         emit(ev, ev_n, r, Kind.APPOINTMENT, o.ident, -1, p, f, why, 0.0)
         cand_pos[best_c] = j
+        cand_kind[best_c] = kind_p
         if o.rank < post_min_rank[p]:
             o.rank = post_min_rank[p]
             cand_rank[best_c] = o.rank

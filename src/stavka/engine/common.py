@@ -80,7 +80,7 @@ def count_active(off, r):  # type: ignore[no-untyped-def]
 # Officer-length scratch for the steps that need temporaries (the policy, `apply_decisions`,
 # `fill_vacancies`): allocated by the caller once per run, not by each step every month, where the
 # allocations cost about a sixth of the compiled month.  It means nothing between calls.
-WORK_ROWS = 6
+WORK_ROWS = 7
 
 
 @numba.njit(cache=True)

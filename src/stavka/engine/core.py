@@ -271,6 +271,7 @@ class Engine:
             s.params,
             self.ev,
             self.ev_n,
+            s.distinction,
         )
 
     def end_month(self, decisions: Decisions) -> None:
@@ -412,6 +413,7 @@ class Engine:
                 self._merit,
                 self._merit_n,
                 self.log.continuity,
+                s.distinction,
             )
             if (next_t == t1).all():
                 break

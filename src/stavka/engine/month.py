@@ -17,9 +17,9 @@ import numpy as np
 
 from ..rng import Purpose, stream_key
 from .after import learning_step, morale_step, politics_step, turnover_step
-from .before import calendar_step, observe_step, security_step
+from .before import calendar_step, distinction_step, observe_step, security_step
 from .codes import Cause, Kind, PostKind, Status, War
-from .command import apply_decisions, fill_vacancies
+from .command import apply_decisions, fill_vacancies, ladder_step
 from .common import emit, new_work
 from .operations import captivity_step, operations_step
 from .policy import decide_run
@@ -44,11 +44,15 @@ SETTINGS = np.dtype([(name, np.float64 if kind is float else np.int64) for name,
 
 
 @numba.njit(cache=True)
-def before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
-    """Steps 1-3 of run r: calendar, security organ, observation; then whether a front collapsed."""
+def before_run(
+    r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n, distinction
+):  # type: ignore[no-untyped-def]
+    """Steps 1-3 of run r: calendar, security organ, observation (and the record's distinctions); then whether
+    a front collapsed."""
     calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
     security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P)
+    distinction_step(r, t, off, distinction, P, ev, ev_n)
     crisis = 0
     for f in range(fronts.shape[1]):
         if fronts[r, f].active and fronts[r, f].collapsed:
@@ -144,6 +148,7 @@ def after_run(
         work_int,
         work_float,
     )
+    ladder_step(r, t, seed, run_id, off, post_min_rank, fill_order[0], P, ev, ev_n)
     operations_step(
         r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
     )
@@ -173,10 +178,28 @@ def after_run(
 
 
 @numba.njit(cache=True, parallel=True)
-def month_before(t, seed, run_ids, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def month_before(
+    t, seed, run_ids, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n, distinction
+):  # type: ignore[no-untyped-def]
     for r in numba.prange(off.shape[0]):
         before_run(
-            r, t, seed, run_ids[r], off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n
+            r,
+            t,
+            seed,
+            run_ids[r],
+            off,
+            holder,
+            fronts,
+            run,
+            post_kind,
+            post_front,
+            target,
+            war_start,
+            own_strength,
+            P,
+            ev,
+            ev_n,
+            distinction,
         )
 
 
@@ -296,6 +319,7 @@ def fused_run(
     ev_n,
     work_int,
     work_float,
+    distinction,
 ):  # type: ignore[no-untyped-def]
     """The whole month t of run r under a policy doctrine with knobs K and run settings S: steps 1-3, the
     policy's rules (step 4a), its run settings, steps 4-11 and the month's series.
@@ -303,7 +327,25 @@ def fused_run(
     `visible` is `off` restricted to the fields the ruler sees: the policy reads only that.  `work_int` and
     `work_float` are scratch (`common.new_work`).
     """
-    before_run(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
+    before_run(
+        r,
+        t,
+        seed,
+        run_id,
+        off,
+        holder,
+        fronts,
+        run,
+        post_kind,
+        post_front,
+        target,
+        war_start,
+        own_strength,
+        P,
+        ev,
+        ev_n,
+        distinction,
+    )
     decide_run(
         r,
         seed,
@@ -456,6 +498,7 @@ def runs_fused(
     merit,
     merit_n,
     continuity,
+    distinction,
 ):  # type: ignore[no-untyped-def]
     """Each run from its month `next_t[r]` to `t_end`, month after month (`fused_run`) before the next run:
     a run's state stays in the core's cache, and nothing returns to Python between months.  Every array
@@ -514,6 +557,7 @@ def runs_fused(
                 ledger_n,
                 work_int,
                 work_float,
+                distinction,
             )
             counts[t, r] = ledger_n[r] - start
             if run[r].war_end == t or (t == last_month and run[r].war == War.WAR):

@@ -85,6 +85,17 @@ class Knobs(NamedTuple):
     priority_talent: float
     priority_charm: float
     priority_review: float
+    top_on: float  # top_target_window open and top_targets > 0
+    top_targets: float
+    top_target_rank: float
+    top_target_loyalty: float
+    top_target_w_rank: float
+    top_target_w_pop: float
+    priority_top_target: float
+    reinstate_on: float  # release window open and reinstate_rate > 0
+    reinstate_rate: float
+    reshuffle_on: float  # reshuffle window open and reshuffle_below > 0
+    reshuffle_below: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -221,7 +232,8 @@ def decide_run(
     n = rec.shape[1]
     key = stream_key(seed, run_id, month, DOCTRINE_STREAM)
     at_war = war[r] == War.WAR
-    kind, front, talent, charmed, pool, example = (work_int[0], work_int[1], work_int[2], work_int[3], work_int[4], work_int[5])
+    kind, front, talent, charmed, pool = work_int[0], work_int[1], work_int[2], work_int[3], work_int[4]
+    example, target = work_int[5], work_int[6]
     value = work_float
     wins = 0
     for i in range(n):
@@ -273,6 +285,16 @@ def decide_run(
     if limited:
         exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_example, key, K, value, pool, example)
 
+    # The ruler's own choice of the top targets (the June 1937 trial was a decision, facts A8): the senior men
+    # he believes least loyal, the most senior and popular first; his clients are above the loyalty bar.
+    has_top = K.top_on > 0
+    if has_top:
+        for i in range(n):
+            o = rec[r, i]
+            pool[i] = o.status == Status.ACTIVE and o.rank >= K.top_target_rank and o.bl_mu < K.top_target_loyalty
+            value[i] = (1.0 - o.bl_mu) + K.top_target_w_rank * o.rank / TOP_RANK + K.top_target_w_pop * o.pop
+            target[i] = 0
+        _top(value, pool, int(K.top_targets), target)
     threshold = K.arrest_disloyalty * (1.0 - K.paranoia_weight * paranoia[r])
     for i in range(n):
         o = rec[r, i]
@@ -288,6 +310,11 @@ def decide_run(
         # M14 -> M1: arrest on believed disloyalty, sooner when paranoid.
         if active and 1.0 - o.bl_mu > threshold:
             _give(action, priority, cause, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
+        if has_top and target[i]:
+            _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_top_target, Cause.SHOW_TRIAL)
+        # The review commission: a discharged man's appeal upheld (facts A2, A5).
+        if K.reinstate_on > 0 and o.status == Status.DISCHARGED and uniform(key, i, 7) < K.reinstate_rate:
+            _give(action, priority, cause, r, i, Action.REINSTATE, K.priority_review, Cause.REVIEW)
         # Review of sentenced officers (M10).
         if K.release_on > 0 and arrested and o.custody > K.release_after and uniform(key, i, 1) < K.release_rate:
             _give(action, priority, cause, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
@@ -303,6 +330,10 @@ def decide_run(
                 _give(action, priority, cause, r, i, Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
             else:
                 _give(action, priority, cause, r, i, Action.ARREST, K.priority_scapegoat, Cause.SCAPEGOAT)
+        # A peacetime reshuffle of the high command: the senior men he rates lowest make room.
+        senior_post = kind[i] == PostKind.FRONT or kind[i] == PostKind.DISTRICT or kind[i] == PostKind.STAFF
+        if K.reshuffle_on > 0 and active and senior_post and war[r] == War.PEACE and o.bc_mu < K.reshuffle_below:
+            _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
         withdrawal = active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal
         if withdrawal and limited and kind[i] == PostKind.FRONT and not example[i]:
             spared = True  # a front commander's withdrawal beyond the budget: relieved, not arrested
