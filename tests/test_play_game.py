@@ -250,3 +250,25 @@ def test_the_end_places_the_game_among_runs_of_each_doctrine() -> None:
     share = round(100 * compare.share_text(mine, victory))
     assert any(f"{share} % of terror runs" in line for line in lines), lines
     assert compare.share_text(10.0, np.array([5.0, 20.0, np.nan, 30.0])) == 0.75  # no victory counts as later
+
+
+def test_a_game_can_start_from_the_records_state_of_a_month() -> None:
+    """From the record's state of July 1941: the record played 1937-01 .. 1941-06 (Tukhachevsky shot in 1937,
+    Pavlov at the Western Front), the player's first month is 1941-07 (Pavlov's fate is his), and the file
+    replays and branches on the player's months."""
+    spec = GameFile(format="stavka-game", version=1, start="1937-01", record_until="1941-07", seed=3)
+    g = Game(spec)
+    assert g.month == "1941-07" and g.months == []
+    ev = g.outcome().events
+    shot = ev[(ev["kind"] == "execution") & (ev["officer"] == "M. N. Tukhachevsky")]
+    assert shot["month"].astype(str).str.startswith("1937").any()
+    pavlov = ev[(ev["officer"] == "D. G. Pavlov") & (ev["kind"] == "appointment") & (ev["post"] == "Western Front")]
+    assert len(pavlov) and not (ev[(ev["officer"] == "D. G. Pavlov")]["kind"] == "execution").any()
+    g.play(MonthOrders(month="1941-07"))
+    g.play(MonthOrders(month="1941-08"))
+    again = Game.from_json(g.to_json())
+    assert again.month == g.month == "1941-09"
+    pd.testing.assert_frame_equal(again.outcome().events, g.outcome().events)
+    assert Game(g.branch("1941-08")).month == "1941-08"
+    with pytest.raises(GameError, match="record_until"):
+        parse_game(json.dumps({"format": "stavka-game", "version": 1, "start": "1941-06", "record_until": "1941-07"}))

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import panel as pn
+from pydantic import ValidationError
 
 from ..config import MAX_SEED
 from ..engine.codes import Status
@@ -39,6 +40,9 @@ class Page:
         # --- new game, upload, download, branch
         self.start = pn.widgets.Select(name="Start", options={v: k for k, v in STARTS.items()}, value="1941-06")
         self.seed = pn.widgets.TextInput(name="Seed", value="0")  # (a text box: a spin box's arrows have no names)
+        self.record_month = pn.widgets.TextInput(  # the record followed from 1937 to this month; the player from it on
+            name="Or start from the record's state of (YYYY-MM)", value="", placeholder="e.g. 1941-07"
+        )
         self.fallback = pn.widgets.Select(
             name="Staff (fallback doctrine)", options=["historical", "terror", "break_and_use", "meritocratic", "passive"]
         )
@@ -94,7 +98,7 @@ class Page:
     def layout(self) -> pn.viewable.Viewable:
         setup = pn.Card(
             pn.Row(self.start, self.seed, self.fallback),
-            pn.Row(self.generated, self.new_button),
+            pn.Row(self.record_month, self.generated, self.new_button),
             pn.Row(self.upload, self.download),
             pn.Row(self.branch_month, self.branch_button),
             title="Game",
@@ -162,14 +166,19 @@ class Page:
         text = (self.seed.value or "0").strip()
         if not text.isdigit() or int(text) > MAX_SEED:
             raise GameError(f"seed: expected an integer from 0 to {MAX_SEED} (got {text!r})")
-        spec = GameFile(
-            format="stavka-game",
-            version=1,
-            start=self.start.value,
-            seed=int(text),
-            fallback=self.fallback.value,
-            generated_corps="generated" in self.generated.value,
-        )
+        record = (self.record_month.value or "").strip() or None
+        try:
+            spec = GameFile(
+                format="stavka-game",
+                version=1,
+                start="1937-01" if record else self.start.value,
+                record_until=record,
+                seed=int(text),
+                fallback=self.fallback.value,
+                generated_corps="generated" in self.generated.value,
+            )
+        except ValidationError as exc:
+            raise GameError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
         self._begin(spec, "New game")
 
     def _begin(self, spec: GameFile, what: str) -> None:
@@ -177,7 +186,8 @@ class Page:
         game_id = new_id()
         self.store.save(game_id, game)
         self._adopt(game, game_id)
-        self.say(f"{what}: {spec.start} start, seed {spec.seed}, staff {spec.fallback}; game {game_id}.")
+        start = f"the record's state of {spec.record_until}" if spec.record_until else f"{spec.start} start"
+        self.say(f"{what}: {start}, seed {spec.seed}, staff {spec.fallback}; game {game_id}.")
 
     def _adopt(self, game: Game, game_id: str) -> None:
         self.game, self.game_id, self.pending = game, game_id, []

@@ -19,9 +19,19 @@ RUNS = int(os.environ.get("STAVKA_PLAY_RUNS", "200"))  # runs per doctrine; mode
 
 
 @lru_cache(maxsize=16)
-def doctrine_runs(start: str, generated: bool, seed: int, runs: int = RUNS) -> dict[str, dict[str, np.ndarray]]:
-    """Per doctrine: victory month (months from the start, NaN none), deepest line and losses of `runs` runs."""
-    spec = GameFile(format="stavka-game", version=1, start=start, generated_corps=generated, seed=seed)  # type: ignore[arg-type]
+def doctrine_runs(
+    start: str, generated: bool, seed: int, runs: int = RUNS, record_until: str | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per doctrine: victory month (months from the start, NaN none), deepest line and losses of `runs` runs
+    (from the record's state of `record_until`, as the game, when it starts there)."""
+    spec = GameFile(
+        format="stavka-game",
+        version=1,
+        start=start,  # type: ignore[arg-type]
+        generated_corps=generated,
+        seed=seed,
+        record_until=record_until,
+    )
     cfg = scenario_config(spec)
     out = {}
     for name in BUILTINS:
@@ -41,7 +51,7 @@ def share_text(mine: float, theirs: np.ndarray, lower_is_better: bool = True) ->
 def statements(g: Game, n_runs: int = RUNS) -> list[str]:
     """ "Your victory came earlier than in 80 % of terror runs": the game against `n_runs` runs of each doctrine."""
     s = g.spec
-    runs = doctrine_runs(s.start, s.generated_corps, s.seed, n_runs)
+    runs = doctrine_runs(s.start, s.generated_corps, s.seed, n_runs, s.record_until)
     cal = g.sim.scenario.calendar
     m = g.outcome().metrics
     victory = numeric(m, cal, "victory_month")[0]
@@ -67,7 +77,7 @@ def statements(g: Game, n_runs: int = RUNS) -> list[str]:
 
 def placement(g: Game, n_runs: int = RUNS) -> list[pn.viewable.Viewable]:
     s = g.spec
-    runs = doctrine_runs(s.start, s.generated_corps, s.seed, n_runs)
+    runs = doctrine_runs(s.start, s.generated_corps, s.seed, n_runs, s.record_until)
     cal = g.sim.scenario.calendar
     victory = numeric(g.outcome().metrics, cal, "victory_month")[0]
     text = "".join(f"<li>{line}</li>" for line in statements(g, n_runs))

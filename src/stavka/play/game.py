@@ -118,6 +118,9 @@ class GameFile(_Strict):
     format: Literal["stavka-game"]
     version: Literal[1]
     start: Literal["1937-01", "1941-06"] = "1941-06"
+    # Start from the record's real state of this month: from 1937-01 the named officers follow the record
+    # (`scenario.follow_record_until`), the staff decides the rest, and the player's first month is this one.
+    record_until: Month | None = None
     generated_corps: StrictBool = False  # against hindsight: a generated corps, no historical names
     seed: Annotated[StrictInt, Field(ge=0, le=MAX_SEED)] = 0
     run: Annotated[StrictInt, Field(ge=0, le=MAX_SEED)] = 0
@@ -125,12 +128,24 @@ class GameFile(_Strict):
     months: Annotated[list[MonthOrders], Field(max_length=1000)] = []
     stavka: str = ""  # the version that wrote it (information only)
 
+    @property
+    def first_month(self) -> str:
+        """The player's first month: the start, or the record's month when the game starts from the record."""
+        return self.record_until or self.start
+
     @model_validator(mode="after")
     def _consecutive(self) -> GameFile:
-        cal = Calendar(self.start, "2100-12")
+        if self.record_until is not None:
+            if self.start != "1937-01" or self.generated_corps:
+                raise ValueError("record_until: a game from the record's state starts in 1937-01 with the named corps")
+            if not "1937-02" <= self.record_until <= "1948-12":
+                raise ValueError(f"record_until: {self.record_until} is outside the record's months (1937-02 .. 1948-12)")
+        cal = Calendar(self.first_month, "2100-12")
         for i, m in enumerate(self.months):
             if m.month != cal.label(i):
-                raise ValueError(f"months[{i}].month: expected {cal.label(i)} (months follow one another from {self.start})")
+                raise ValueError(
+                    f"months[{i}].month: expected {cal.label(i)} (months follow one another from {self.first_month})"
+                )
         return self
 
 
@@ -160,6 +175,8 @@ def scenario_config(spec: GameFile) -> ScenarioConfig:
     over: dict[str, object] = {"scenario.start": spec.start}
     if spec.generated_corps:
         over["corps.use_roster"] = False
+    if spec.record_until is not None:
+        over["scenario.follow_record_until"] = spec.record_until
     return load_scenario("default", **over)
 
 
@@ -180,6 +197,8 @@ class Game:
     def __init__(self, spec: GameFile) -> None:
         self.human = Human(fallback=spec.fallback)
         self.sim = Simulation(scenario_config(spec), doctrine=self.human, seed=spec.seed, run=spec.run)
+        while self.sim.month < spec.first_month and not self.sim.done:  # the record's months, before the player's
+            self.sim.step()
         self._spec = spec.model_copy(update={"months": []})
         self.months: list[MonthOrders] = []
         self.trace: list[dict[str, np.ndarray]] = [self._snapshot()]  # the ruler's view at each month's start
@@ -204,12 +223,13 @@ class Game:
     def branch(self, month: str) -> GameFile:
         """The record up to (not including) `month`: a new game that diverges there."""
         cal = self.sim.scenario.calendar
+        first = self._spec.first_month
         try:
-            k = cal.index(month)
+            k = cal.index(month) - cal.index(first)
         except ValueError as exc:
             raise GameError(f"branch: {exc}") from None
         if not 0 <= k <= len(self.months):
-            raise GameError(f"branch: month {month} is not one this game has reached ({cal.label(0)} .. {self.month})")
+            raise GameError(f"branch: month {month} is not one this game has reached ({first} .. {self.month})")
         return self._spec.model_copy(update={"months": self.months[:k]})
 
     # --- playing ---------------------------------------------------------------------------------------
