@@ -5,15 +5,21 @@ lucky seed, besides the exact rules every run must keep."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from scipy.stats import fisher_exact
+from scipy.stats import binomtest, fisher_exact
 
 import stavka
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import prewar_fit  # noqa: E402
+
 RUNS = 150
 ALPHA = 0.01
-ZHUKOV = "G. K. Zhukov"
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +27,12 @@ def historical() -> pd.DataFrame:
     return stavka.simulate(doctrine="historical", runs=RUNS, seed=6).events
 
 
-def _zhukov_rank_june_1941(ev: pd.DataFrame) -> tuple[int, int]:
-    """(runs in which Zhukov serves in June 1941 at rank 4 or above, runs in which he serves then)."""
-    z = ev[(ev.officer == ZHUKOV) & (ev.month <= "1941-06")]
-    gone = set(z[z.kind.isin(["arrest", "execution", "death", "discharge", "retirement"])].run)
-    back = set(z[z.kind.isin(["release", "reinstatement"])].run)
-    serving = [r for r in range(RUNS) if r not in gone or r in back]
-    ranks = z[z.kind.isin(["promotion", "demotion"])].sort_values("month").groupby("run").value.last()
-    high = sum(1 for r in serving if ranks.get(r, 0.0) >= 4)
-    return high, len(serving)
+def _zhukov_rank_june_1941(**overrides: float) -> tuple[int, int]:
+    """(runs in which Zhukov serves in June 1941 at Army General or above, runs in which he serves then), read
+    from the corps month by month (`benchmarks/prewar_fit.py`)."""
+    z = prewar_fit.measure("historical", RUNS, seed=6, **overrides)["zhukov"]
+    serving = round(z["serving_1941_06"] * RUNS)
+    return round(z["army_general_or_above_if_serving"] * serving), serving
 
 
 def test_reshuffle_promotions_are_the_reshuffle_s_only(historical: pd.DataFrame) -> None:
@@ -44,30 +47,42 @@ def test_the_reshuffle_makes_zhukov_an_army_general() -> None:
     """Fisher's exact test (one-sided) over two seeded samples of 150 runs: with the reshuffle's promotions Zhukov
     is at least Army General in June 1941 (of the runs in which he serves) more often than without them; and with
     them in most runs (binomial test against one half)."""
-    from scipy.stats import binomtest
-
-    with_high, with_n = _zhukov_rank_june_1941(stavka.simulate(doctrine="historical", runs=RUNS, seed=6).events)
-    wo_high, wo_n = _zhukov_rank_june_1941(
-        stavka.simulate(doctrine="historical", runs=RUNS, seed=6, reshuffle_promote_above=0.0).events
-    )
+    with_high, with_n = _zhukov_rank_june_1941()
+    wo_high, wo_n = _zhukov_rank_june_1941(reshuffle_promote_above=0.0)
     table = [[with_high, with_n - with_high], [wo_high, wo_n - wo_high]]
     assert fisher_exact(table, alternative="greater").pvalue < ALPHA
     assert binomtest(with_high, with_n, 0.5, alternative="greater").pvalue < ALPHA
 
 
-def _zhukov_front_runs(ev: pd.DataFrame) -> int:
-    z = ev[(ev.officer == ZHUKOV) & (ev.kind == "appointment") & ev.post.astype(str).str.endswith(" Front")]
-    z = z[(z.month >= "1941-06") & (z.month <= "1945-05")]
-    return int(z.run.nunique())
+MOVES = ("appointment", "transfer", "removal", "arrest", "release", "reinstatement", "discharge", "captured", "return")
+
+
+def _moves(ev: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
+    """An officer's consecutive post events (in the order they were written) in which an appointment to a post
+    matching the pattern `after` directly follows an appointment to a post matching `before`: one row per move."""
+    m = ev[ev.kind.isin(MOVES)].copy()
+    m["post"] = m.post.astype(str)
+    m["prev_kind"] = m.groupby(["run", "officer_id"]).kind.shift()
+    m["prev_post"] = m.groupby(["run", "officer_id"]).post.shift()
+    hit = (m.kind == "appointment") & m.post.str.contains(after)
+    hit &= (m.prev_kind == "appointment") & m.prev_post.fillna("").str.contains(before)
+    return m[hit]
 
 
 def test_in_a_collapse_the_staff_goes_to_the_front(historical: pd.DataFrame) -> None:
-    """Fisher's exact test (one-sided), two seeded samples of 150 runs: with the rule, Zhukov (the man the ruler
-    believes most competent, often Chief of the General Staff in June 1941) is appointed to a front in the war in
-    more runs than without it; and crisis appointments to fronts from the Chief of the General Staff's post happen."""
-    with_rule = _zhukov_front_runs(historical)
-    without = _zhukov_front_runs(
-        stavka.simulate(doctrine="historical", runs=RUNS, seed=6, command__crisis_from_staff=False).events
-    )
-    table = [[with_rule, RUNS - with_rule], [without, RUNS - without]]
+    """With the rule, the Chief of the General Staff is sent straight to a front in a crisis in some runs, without
+    it never (Fisher's exact test, one-sided, over two seeded samples of 150 runs); such moves are crisis
+    appointments in war; and with the rule no front commander goes straight to a staff post in the war (exact; without
+    it some do in the same seeded sample)."""
+    sent = _moves(historical, "^Chief of the General Staff$", " Front$")
+    assert (sent.cause == "crisis").all() and (sent.month >= "1941-06").all()
+    without_ev = stavka.simulate(doctrine="historical", runs=RUNS, seed=6, command__crisis_from_staff=False).events
+    without = _moves(without_ev, "^Chief of the General Staff$", " Front$")
+    assert len(without) == 0  # the chief of the General Staff is first in the fill order: never taken from below
+    k_with, k_without = sent.run.nunique(), without.run.nunique()
+    table = [[k_with, RUNS - k_with], [k_without, RUNS - k_without]]
     assert fisher_exact(table, alternative="greater").pvalue < ALPHA
+    back = _moves(historical, " Front$", "Staff")
+    back_without = _moves(without_ev, " Front$", "Staff")  # without the rule such moves happen (the check can fail)
+    assert len(back_without[(back_without.month >= "1941-06") & (back_without.month <= "1945-05")]) > 0
+    assert len(back[(back.month >= "1941-06") & (back.month <= "1945-05")]) == 0
