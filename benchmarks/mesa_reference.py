@@ -428,6 +428,16 @@ class PolicyRuler(RoutineRuler):
                 and o.bc_mu < p.reshuffle_below
             ):  # a peacetime reshuffle of the high command
                 order(o, A["REMOVE"], p.priority_failure, C["REFORM"])
+            if (
+                p.reshuffle_promote_above > 0
+                and p.reshuffle_below > 0
+                and in_window(m.label, p.reshuffle_window)
+                and active
+                and m.war == PEACE
+                and o.bc_mu >= p.reshuffle_promote_above
+                and o.rank < p.reshuffle_promote_to
+            ):  # ... and the men he believes most competent get the new general ranks
+                order(o, A["PROMOTE"], p.priority_merit, C["REFORM"])
             withdrawal = active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal
             if withdrawal and limited and kind == FRONT and i not in example:
                 spared, withdrawal = True, False  # a front commander's withdrawal beyond the budget: relieved
@@ -929,6 +939,8 @@ class StavkaModel(mesa.Model):
         candidates = [o for o in self.agents if o.status == ACTIVE]  # nobody's status changes in this pass
         slack = int(self.P.command_rank_slack)
         lateral = self.P.command_lateral_moves > 0
+        from_staff = self.P.command_crisis_from_staff > 0
+        at_war = self.war == WAR
         post_kind = self.post_kind
         for j, p in enumerate(self.fill_order):
             if self.holder[p] is not None:
@@ -940,8 +952,11 @@ class StavkaModel(mesa.Model):
             for o in candidates:
                 if o.rank < min_rank[p] - slack:
                     continue
-                if o.post >= 0 and position[o.post] <= j:
-                    continue
+                staff = o.post >= 0 and post_kind[o.post] == STAFF
+                if o.post >= 0 and position[o.post] <= j and not (from_staff and self.crisis and post_kind[p] == FRONT and staff):
+                    continue  # (in a front's collapse the staff is sent to it)
+                if from_staff and at_war and post_kind[p] == STAFF and o.post >= 0 and post_kind[o.post] == FRONT:
+                    continue  # a front commander stays at the front
                 if not lateral and o.post >= 0 and post_kind[o.post] == post_kind[p] and j > 0:  # from below only
                     continue
                 if o.score > best_s:

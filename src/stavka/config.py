@@ -781,6 +781,16 @@ class Command(_Section):
         "modelling choice: vacancies filled by promotion from below (the career ladder); a move between two "
         "corps or two armies is no promotion",
     )
+    crisis_from_staff: bool = param(
+        True,
+        "in a front's collapse its vacant command may be filled from the staff (the Chief of the General Staff "
+        "included), and in war a front commander is not taken back for a staff post",
+        "switch",
+        None,
+        "commanders.csv, facts.md: in the crises of 1941 the ruler sent the general he believed most competent "
+        "from the General Staff to the fronts (Zhukov: Reserve Front Jul 1941, Leningrad Sep 1941, Western Oct "
+        "1941); front commanders stayed at the front, the staff was filled from below (Vasilevsky, Antonov)",
+    )
     ladder_rate: float = param(
         0.2,
         "monthly chance an officer settled in a post below its establishment rank is promoted in it",

@@ -83,6 +83,7 @@ class Historical(PolicyDoctrine):
         sideline_after_war=12,
         punish_returnees=0.5,
         crisis_appointment=True,
+        reshuffle_promote_above=0.8,  # in the reshuffle of 1940-05..1941-01 only (reshuffle_below > 0 there)
         charm=1,
         demote_failures=0.3,
         censor_erase=0.7,

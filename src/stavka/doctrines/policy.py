@@ -163,6 +163,27 @@ class PolicyParams(DoctrineParams):
         le=1,
     )
     reshuffle_window: Window = param(None, "months of the reshuffle; None: always", "months", None, CHOICE)
+    reshuffle_promote_above: float = param(
+        0.0,
+        "in peace, in a reshuffle (its window, reshuffle_below > 0), an officer believed at least this competent is "
+        "promoted one rank a month (within the attention budget) up to `reshuffle_promote_to`; 0: none",
+        "competence on [0, 1]",
+        (0.0, 0.9),
+        "careers_1936_41.csv, facts.md: the general ranks of June 1940 went above all to the men distinguished in "
+        "the small wars (Zhukov Komkor to Army General after Khalkhin Gol, Meretskov Army General, Pavlov "
+        "Colonel General); the bar is a modelling choice: a distinction reads near 0.85, a service record rarely",
+        ge=0,
+        le=1,
+    )
+    reshuffle_promote_to: int = param(
+        4,
+        "the highest rank that reshuffle promotion gives",
+        "rank level",
+        (3, 4),
+        "careers_1936_41.csv: June 1940, three Army Generals (rank 4) made, no Marshal",
+        ge=0,
+        le=5,
+    )
     # M3, M2: failure
     scapegoat: float = param(
         0.0,
@@ -562,6 +583,10 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         reinstate_rate=p.reinstate_rate,
         reshuffle_on=float(in_window(label, p.reshuffle_window) and p.reshuffle_below > 0),
         reshuffle_below=p.reshuffle_below,
+        reshuffle_promote_above=p.reshuffle_promote_above
+        if in_window(label, p.reshuffle_window) and p.reshuffle_below > 0
+        else 0.0,
+        reshuffle_promote_to=float(p.reshuffle_promote_to),
     )
 
 

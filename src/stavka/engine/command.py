@@ -8,7 +8,7 @@ import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
-from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status
+from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
 from .common import clip01, emit, kalman, on_record, vacate
 
 
@@ -233,6 +233,8 @@ def fill_vacancies(
     cand_pos = work_int[2]  # fill position of his post; n_posts: no post
     cand_kind = work_int[3]  # kind of his post; -1: no post
     lateral = P.command_lateral_moves > 0
+    from_staff = P.command_crisis_from_staff > 0
+    at_war = run[r].war == War.WAR
     m = 0
     for i in range(n):
         o = off[r, i]
@@ -254,8 +256,12 @@ def fill_vacancies(
         best_s = -np.inf
         kind_p = post_kind[p]
         for c in range(m):
-            if cand_rank[c] < post_min_rank[p] - slack or cand_pos[c] <= j:
+            if cand_rank[c] < post_min_rank[p] - slack:
                 continue
+            if cand_pos[c] <= j and not (from_staff and crisis and kind_p == PostKind.FRONT and cand_kind[c] == PostKind.STAFF):
+                continue  # (in a front's collapse the staff is sent to it, the Chief of Staff included)
+            if from_staff and at_war and kind_p == PostKind.STAFF and cand_kind[c] == PostKind.FRONT:
+                continue  # a front commander stays at the front
             if not lateral and cand_kind[c] == kind_p and j > 0:  # from below: no move to a post of his own kind
                 continue
             if cand_score[c] > best_s:

@@ -96,6 +96,8 @@ class Knobs(NamedTuple):
     reinstate_rate: float
     reshuffle_on: float  # reshuffle window open and reshuffle_below > 0
     reshuffle_below: float
+    reshuffle_promote_above: float  # 0 outside the reshuffle window
+    reshuffle_promote_to: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -334,6 +336,15 @@ def decide_run(
         senior_post = kind[i] == PostKind.FRONT or kind[i] == PostKind.DISTRICT or kind[i] == PostKind.STAFF
         if K.reshuffle_on > 0 and active and senior_post and war[r] == War.PEACE and o.bc_mu < K.reshuffle_below:
             _give(action, priority, cause, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
+        # ... and the men he believes most competent get the new general ranks (June 1940).
+        if (
+            K.reshuffle_promote_above > 0
+            and active
+            and war[r] == War.PEACE
+            and o.bc_mu >= K.reshuffle_promote_above
+            and o.rank < K.reshuffle_promote_to
+        ):
+            _give(action, priority, cause, r, i, Action.PROMOTE, K.priority_merit, Cause.REFORM)
         withdrawal = active and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal
         if withdrawal and limited and kind[i] == PostKind.FRONT and not example[i]:
             spared = True  # a front commander's withdrawal beyond the budget: relieved, not arrested
