@@ -183,6 +183,9 @@ def test_old_store_gains_the_calibration_tables(tmp_path) -> None:  # type: igno
     con = duckdb.connect(str(db))
     for t in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'calibration%'").fetchall():
         con.execute(f"DROP TABLE {t[0]}")
+    for table in ("careers", "officers"):  # schema 4's, and the column it adds
+        con.execute(f"DROP TABLE {table}")
+    con.execute("ALTER TABLE runs DROP COLUMN follow_record_until")
     con.execute("UPDATE stavka_meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
     with Store(db, read_only=True) as st:

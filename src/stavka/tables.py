@@ -6,7 +6,7 @@ Both are built from what a result keeps anyway (the true ledger's columns and th
 first read: a simulation whose tables are never read pays nothing for them.
 
 A career row is one spell of one officer in one post at one rank.  Every appointment or transfer into a post opens
-a row; every transfer out of it, removal, arrest, capture, death, retirement or defection closes it; a promotion or
+a row; every transfer out of it, removal, discharge, arrest, capture, death, retirement or defection closes it; a promotion or
 demotion closes it and opens the next at the new rank (a rank change in the month the row opened changes that row's
 rank instead: an appointment above one's rank promotes in the same step).  `from_month` is the month of the event
 that opened the row (the scenario's first month for the posts held at the start), `to_month` the month of the event
@@ -54,6 +54,8 @@ for _kind, _status in (
     (Kind.DEFECTION, Status.DEFECTED),
     (Kind.RETIREMENT, Status.RETIRED),
     (Kind.DEATH, Status.DEAD),
+    (Kind.DISCHARGE, Status.DISCHARGED),  # out of his post and the army, until a review reinstates him
+    (Kind.REINSTATEMENT, Status.ACTIVE),
     (Kind.RELEASE, Status.ACTIVE),
     (Kind.RETURN, Status.ACTIVE),
     (Kind.ESCAPE, Status.ACTIVE),
@@ -68,6 +70,7 @@ FATE_TEXT = {
     Status.DEFECTED: "defected",
     Status.RETIRED: "retired",
     Status.DEAD: "died",
+    Status.DISCHARGED: "discharged",
 }
 POST_KIND_TEXT = {k: k.name.lower() for k in PostKind}
 

@@ -214,7 +214,8 @@ class Game:
         return self._spec.model_copy(update={"months": list(self.months), "stavka": __version__})
 
     def to_json(self) -> str:
-        return self.spec.model_dump_json(indent=1)
+        spec = self.spec  # (a game not from the record writes the file it wrote before record_until existed)
+        return spec.model_dump_json(indent=1, exclude={"record_until"} if spec.record_until is None else None)
 
     @classmethod
     def from_json(cls, data: bytes | str, where: str = "game file") -> Game:
