@@ -71,22 +71,19 @@ def _events(res: SimulationResult, kinds: tuple[str, ...]) -> pd.DataFrame:
     return ev[ev["kind"].isin(kinds)]
 
 
-def _front_commanders(res: SimulationResult, first: str, last: str) -> pd.DataFrame:
-    """(run, officer_id, month) of every appointment to a front command between two months."""
-    a = _events(res, ("appointment",))
-    a = a[a["post"].astype(str).str.endswith(" Front")]
-    m = a["month"].astype(str)
-    return a[(m >= first) & (m <= last)][["run", "officer_id", "month"]]
-
-
 def _shot_commanders(first: str, last: str) -> Callable[[SimulationResult], np.ndarray]:
+    """Officers shot between two months who held a front command in the war before (from the careers table: a
+    spell in a front post that was held in or after June 1941 and began no later than the execution month)."""
+
     def of_runs(res: SimulationResult) -> np.ndarray:
-        held = _front_commanders(res, "1941-06", last).groupby(["run", "officer_id"])["month"].min()
+        c = res.careers
+        held = c[(c["post_kind"] == "front") & (c["to_month"].isna() | (c["to_month"].astype(str) >= "1941-06"))]
+        began = held.groupby(["run", "officer_id"])["from_month"].min().astype(str)
         shot = _events(res, ("execution",))
         m = shot["month"].astype(str)
         shot = shot[(m >= first) & (m <= last)].drop_duplicates(["run", "officer_id"]).set_index(["run", "officer_id"])
-        both = shot.join(held.rename("held_from"), how="inner")
-        both = both[both["held_from"].astype(str) <= both["month"].astype(str)]
+        both = shot.join(began.rename("held_from"), how="inner")
+        both = both[both["held_from"] <= both["month"].astype(str)]
         return _per_run(both.groupby(level="run").size(), res, fill=0.0)
 
     return of_runs
@@ -101,20 +98,22 @@ def _marshals_destroyed(res: SimulationResult) -> np.ndarray:
     return _per_run(gone.drop_duplicates(["run", "officer_id"]).groupby("run").size(), res, fill=0.0) / len(marshals)
 
 
-def _repressed_1937_38(res: SimulationResult) -> pd.DataFrame:
-    """(run, officer_id) of every officer arrested in 1937-38, first arrest only."""
-    a = _events(res, ("arrest",))
+def _removed_1937_38(res: SimulationResult) -> pd.DataFrame:
+    """(run, officer_id) of every officer removed in 1937-38, arrested or discharged (Reese's two processes),
+    first removal only."""
+    a = _events(res, ("arrest", "discharge"))
     m = a["month"].astype(str)
     return a[(m >= "1937-01") & (m <= "1938-12")].drop_duplicates(["run", "officer_id"])[["run", "officer_id", "month"]]
 
 
 def _reinstated_share(res: SimulationResult) -> np.ndarray:
-    """Share of the officers arrested in 1937-38 who were back in service (released) before the war."""
-    arrested = _repressed_1937_38(res)
-    back = _events(res, ("release",))
+    """Share of the officers removed in 1937-38 (arrested or discharged) who were back in the army (released or
+    reinstated) before the war."""
+    removed = _removed_1937_38(res)
+    back = _events(res, ("release", "reinstatement"))
     back = back[back["month"].astype(str) < "1941-06"].drop_duplicates(["run", "officer_id"])[["run", "officer_id"]]
     back["back"] = 1.0
-    joined = arrested.merge(back, on=["run", "officer_id"], how="left").fillna({"back": 0.0})
+    joined = removed.merge(back, on=["run", "officer_id"], how="left").fillna({"back": 0.0})
     return _per_run(joined.groupby("run")["back"].mean(), res)
 
 
@@ -173,8 +172,8 @@ MEASURES: tuple[Measure, ...] = (
         "purge_reinstated_share",
         _reinstated_share,
         "mean",
-        "share of the officers arrested in 1937-38 released before June 1941 (the model's corps, colonel to "
-        "marshal; the record's denominator is all the discharged)",
+        "share of the officers removed in 1937-38 (arrested or discharged) back in the army (released or "
+        "reinstated) before June 1941 (the model's corps, colonel to marshal; the record's: all the discharged)",
     ),
     Measure(
         "front_commanders_shot_1941",
