@@ -36,7 +36,7 @@ from stavka.doctrines import get_doctrine
 from stavka.overrides import DOCTRINE, qualified
 from stavka.params import parameter_rows
 from stavka.record.facts import Fact, fitting_targets
-from stavka.record.measures import BY_FACT, compare, month_index
+from stavka.record.measures import as_number, compare, scored
 
 
 def prior(name: str, doctrine: str) -> tuple[float, float, Any]:
@@ -61,12 +61,8 @@ def prior(name: str, doctrine: str) -> tuple[float, float, Any]:
     return float(p[0]), float(p[1]), rows[key]["value"]
 
 
-def _number(v: float | str) -> float:
-    return float(month_index(v)) if isinstance(v, str) else float(v)
-
-
 def scored_targets() -> list[Fact]:
-    return [f for f in fitting_targets() if f.id in BY_FACT and not BY_FACT[f.id].is_input]
+    return [f for f in fitting_targets() if scored(f)]
 
 
 def distance(table: Any, targets: list[Fact]) -> float:
@@ -74,11 +70,11 @@ def distance(table: Any, targets: list[Fact]) -> float:
     by_fact = table.set_index("fact")
     d = 0.0
     for f in targets:
-        value, lo, hi = _number(f.value), _number(f.lo), _number(f.hi)
+        value, lo, hi = as_number(f.value), as_number(f.lo), as_number(f.hi)
         floor = 1.0 if isinstance(f.value, str) else 0.1 * abs(value) or 0.05
         half = max((hi - lo) / 2.0, floor)
         model = by_fact.loc[f.id, "model"]
-        model = _number(model) if isinstance(model, str) else float(model)
+        model = as_number(model) if isinstance(model, str) else float(model)
         d += 25.0 if math.isnan(model) else ((model - value) / half) ** 2
     return d
 

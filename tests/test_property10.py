@@ -17,13 +17,13 @@ import pytest
 
 import stavka
 from stavka.record import fitting_targets
-from stavka.record.measures import BY_FACT, compare
+from stavka.record.measures import BY_FACT, compare, scored
 
 RUNS, SEED = 500, 1937
 KNOWN_MISSES = {
     "line_back_at_border": "the line returns steadily and two months early (May 1944): no Bagration burst (docs/model.md §11)"
 }
-TARGETS = [f for f in fitting_targets() if f.id in BY_FACT and not BY_FACT[f.id].is_input]
+TARGETS = [f for f in fitting_targets() if scored(f)]
 
 
 @pytest.fixture(scope="module")

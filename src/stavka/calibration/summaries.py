@@ -22,7 +22,8 @@ import numpy as np
 
 from ..config import ConfigError
 from ..record.facts import Fact, checking_facts, fitting_targets
-from ..record.measures import BY_FACT, month_index
+from ..record.measures import BY_FACT, as_number
+from ..record.measures import scored as has_measure
 
 MISSING = 3.0  # scaled deviation of an undefined summary: as bad as three of the target's uncertainties
 FLOOR = {"share": 0.02, "month": 1.0, "months after victory": 1.0}
@@ -40,18 +41,8 @@ class Target:
     use: str
 
 
-def has_measure(f: Fact) -> bool:
-    """A fact the calibration can use: it has a measure, and the measure is not an input."""
-    m = BY_FACT.get(f.id)
-    return m is not None and not m.is_input and f.comparable
-
-
-def _number(x: float | str) -> float:
-    return float(month_index(x)) if isinstance(x, str) else float(x)
-
-
 def _target(f: Fact) -> Target:
-    v, lo, hi = (_number(x) for x in (f.value, f.lo, f.hi))
+    v, lo, hi = (as_number(x) for x in (f.value, f.lo, f.hi))
     scale = max((hi - lo) / 2, FLOOR.get(f.unit, FLOOR_DEFAULT))
     return Target(f.id, v, lo, hi, scale, f.unit, f.use)
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from ..calendar import Calendar
 from .data import in_group, people
 from .facts import Fact, facts
 
@@ -29,9 +30,12 @@ Summary = Literal["mean", "median"]
 BASE_YEAR = 1937  # month_index 0 is January of this year
 
 
+_MONTHS = Calendar(f"{BASE_YEAR}-01", f"{BASE_YEAR}-01")  # only its month arithmetic is used
+
+
 def month_index(label: str) -> int:
     """'1941-06' -> months since 1937-01 (53)."""
-    return (int(label[:4]) - BASE_YEAR) * 12 + int(label[5:7]) - 1
+    return _MONTHS.index(label)
 
 
 def month_indices(labels: pd.Series) -> pd.Series:
@@ -41,8 +45,7 @@ def month_indices(labels: pd.Series) -> pd.Series:
 
 
 def month_label(index: float) -> str:
-    i = int(round(index))
-    return f"{BASE_YEAR + i // 12:04d}-{i % 12 + 1:02d}"
+    return _MONTHS.label(int(round(index)))
 
 
 @dataclass(frozen=True)
@@ -207,8 +210,15 @@ MEASURES: tuple[Measure, ...] = (
 BY_FACT = {m.fact: m for m in MEASURES}
 
 
-def _number(v: float | str) -> float:
+def as_number(v: float | str) -> float:
+    """A fact's value or bound as a number: a month as its `month_index`."""
     return float(month_index(v)) if isinstance(v, str) else float(v)
+
+
+def scored(f: Fact) -> bool:
+    """A fact a fit can score: it has a model measure that is not an input, on a comparable denominator."""
+    m = BY_FACT.get(f.id)
+    return m is not None and not m.is_input and f.comparable
 
 
 def compare(res: SimulationResult, which: list[Fact] | None = None) -> pd.DataFrame:
@@ -221,7 +231,7 @@ def compare(res: SimulationResult, which: list[Fact] | None = None) -> pd.DataFr
             continue
         x = m.of_runs(res)
         x = x[~np.isnan(x)]
-        lo, hi = _number(f.lo), _number(f.hi)
+        lo, hi = as_number(f.lo), as_number(f.hi)
         model = float(np.median(x)) if m.summary == "median" and len(x) else float(x.mean()) if len(x) else np.nan
         month = isinstance(f.value, str)
         rows.append(
