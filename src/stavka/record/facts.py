@@ -140,11 +140,14 @@ def purge_facts() -> list[Fact]:
             lo,
             hi,
             "share",
-            "command personnel discharged 1937-38 (all ranks)",
+            "command personnel discharged 1937-38 (all ranks, lieutenant up: the whole command staff; not the "
+            "simulated corps, Kombrig and above, where the record's share arrested is 0.77: "
+            "purge_arrested_share_kombrig_up; the sources give no share by rank below Kombrig to reweight by)",
             (SHCHADENKO, CHERUSHEV, VOROSHILOV),
             "min-max of three sources",
-            "fit",
+            "check",
             "cited",
+            comparable=False,
             detail=shares,
         )
     )

@@ -12,6 +12,7 @@ A month is measured as months since 1937-01 (`month_index`), so that months aver
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -120,6 +121,88 @@ def _reinstated_share(res: SimulationResult) -> np.ndarray:
     return _per_run(joined.groupby("run")["back"].mean(), res)
 
 
+# The purge's arrested share by personal rank (facts A3, Cherushev's table: of the officers of each personal rank
+# discharged in 1937-38 and not reinstated later, the share arrested).  The model's rank levels 0-5 are Kombrig ..
+# Marshal before June 1940 (roster.OLD_RANK_NAMES), the simulated corps' ranks.
+PURGE_RANKS = {"marshal": 5, "komandarm_1": 4, "komandarm_2": 3, "komkor": 2, "komdiv": 1, "kombrig": 0}  # facts' order
+# Cherushev's discharged, not reinstated, by rank (facts A3): the record's rank mix of its kombrig-and-above share.
+PURGE_RECORD_MIX = {0: 266, 1: 133, 2: 74, 3: 10, 4: 4, 5: 3}
+REINSTATED_BY = "1940-12"  # "later reinstated": back by the end of 1940 (facts A2 counts the returned by 1 Jan 1941)
+
+
+_PURGED: list[tuple[weakref.ref[pd.DataFrame], pd.DataFrame]] = []  # the last result's rows (its seven measures share them)
+
+
+def _purged_not_reinstated(res: SimulationResult) -> pd.DataFrame:
+    ev = res.events
+    if _PURGED and _PURGED[0][0]() is ev:
+        return _PURGED[0][1]
+    out = _purged_rows(res)
+    _PURGED[:] = [(weakref.ref(ev), out)]
+    return out
+
+
+def _purged_rows(res: SimulationResult) -> pd.DataFrame:
+    """One row per officer first removed (arrested, discharged or shot) in 1937-38 and not back in the army
+    (released or reinstated) by the end of 1940: run, officer_id, rank (his rank level when removed: the last rank
+    the ledger gave him before the removal, else his rank at the start; an officer of a later intake starts at 0)
+    and arrested (arrested or shot by the end of 1940, before or after a discharge)."""
+    ev = res.events
+    m = ev["month"].astype(str)
+    rows = ev[ev["kind"].isin(("promotion", "demotion", "arrest", "discharge", "execution")) & (m <= REINSTATED_BY)]
+    rows = rows[["run", "officer_id", "month", "kind", "value"]].copy()
+    rows["at"] = np.arange(len(rows))  # the ledger's order: each run's rows in month and emission order
+    rows = rows.sort_values(["run", "officer_id", "at"], kind="stable")
+    changes = rows["kind"].isin(("promotion", "demotion"))
+    # A rank change's value is the rank after it: the rank held at a removal is the last change before its row.
+    rows["rank"] = rows["value"].where(changes).groupby([rows["run"], rows["officer_id"]]).ffill()
+    init = np.asarray(res.scenario._corps_layout.row["rank"], dtype=float)
+    ids = rows["officer_id"].to_numpy()
+    start = np.where(ids < len(init), init[np.minimum(ids, len(init) - 1)], 0.0)
+    rows["rank"] = rows["rank"].fillna(pd.Series(start, index=rows.index))
+    out = rows[~changes]
+    mm = out["month"].astype(str)
+    first = out.drop_duplicates(["run", "officer_id"])
+    first = first[(first["month"].astype(str) >= "1937-01") & (first["month"].astype(str) <= "1938-12")]
+    arrested = out[out["kind"].isin(("arrest", "execution")) & (mm >= "1937-01")][["run", "officer_id"]].drop_duplicates()
+    back = _events(res, ("release", "reinstatement"))
+    back = back[back["month"].astype(str) <= REINSTATED_BY][["run", "officer_id"]].drop_duplicates()
+    first = first.merge(back.assign(back=1), on=["run", "officer_id"], how="left")
+    first = first[first["back"].isna()]
+    first = first.merge(arrested.assign(hit=1), on=["run", "officer_id"], how="left")
+    first["arrested"] = first["hit"].notna().astype(float)
+    return first[["run", "officer_id", "rank", "arrested"]].astype({"rank": int})
+
+
+def _arrested_share_of_rank(level: int) -> Callable[[SimulationResult], np.ndarray]:
+    """Share arrested of the officers of rank `level` removed in 1937-38 and not reinstated (NaN: none in the run)."""
+
+    def of_runs(res: SimulationResult) -> np.ndarray:
+        p = _purged_not_reinstated(res)
+        return _per_run(p[p["rank"] == level].groupby("run")["arrested"].mean(), res)
+
+    return of_runs
+
+
+def _arrested_share_record_mix(res: SimulationResult) -> np.ndarray:
+    """The arrested share of the removed not reinstated, Kombrig to Marshal, at the record's rank mix: each rank's
+    share in the run weighted by Cherushev's count of that rank's discharged (266 Kombrigs .. 3 Marshals, facts A3;
+    direct standardisation).  The simulated corps' own mix differs (it removes about as many Komdivs as Kombrigs, the
+    record twice as many Kombrigs), so its crude share is not the record's quantity.  A rank the run does not remove
+    drops out and the weights of the others are renormalised."""
+    p = _purged_not_reinstated(res)
+    share = p.groupby(["run", "rank"])["arrested"].mean().unstack("rank")
+    w = pd.Series(PURGE_RECORD_MIX, dtype=float).reindex(share.columns).fillna(0.0)
+    defined = share.notna().mul(w, axis=1).sum(axis=1)
+    mixed = share.fillna(0.0).mul(w, axis=1).sum(axis=1) / defined.where(defined > 0)
+    return _per_run(mixed, res)
+
+
+def _arrested_share_crude(res: SimulationResult) -> np.ndarray:
+    """The arrested share of all the removed not reinstated, at the simulated corps' own rank mix (a diagnostic)."""
+    return _per_run(_purged_not_reinstated(res).groupby("run")["arrested"].mean(), res)
+
+
 def _series_at(name: str, month: str) -> Callable[[SimulationResult], np.ndarray]:
     def of_runs(res: SimulationResult) -> np.ndarray:
         s = res.series
@@ -170,6 +253,23 @@ MEASURES: tuple[Measure, ...] = (
         _marshals_destroyed,
         "mean",
         "share of the 5 named Marshals of 1935 shot or dead in custody before June 1941",
+    ),
+    *(
+        Measure(
+            f"purge_arrested_share_{rank}",
+            _arrested_share_of_rank(level),
+            "mean",
+            f"share arrested (by 1940) of the officers of rank level {level} ({rank}) when first removed (arrested or "
+            "discharged) in 1937-38 and not back (released or reinstated) by 1940-12",
+        )
+        for rank, level in PURGE_RANKS.items()
+    ),
+    Measure(
+        "purge_arrested_share_kombrig_up",
+        _arrested_share_record_mix,
+        "mean",
+        "share arrested of the officers removed in 1937-38 and not back by 1940-12, Kombrig to Marshal, each rank's "
+        "share weighted by the record's count of that rank's discharged (Cherushev, facts A3: 266, 133, 74, 10, 4, 3)",
     ),
     Measure(
         "purge_reinstated_share",
