@@ -79,6 +79,17 @@ def supply(distance: float, free_km: float, halving_km: float) -> float:
     return 1.0 / (1.0 + excess / halving_km) if excess > 0.0 else 1.0
 
 
+def main_blow(f: int, max_depth: float, P: Any) -> float:
+    """M7, the enemy's main blow (engine `operations.main_blow`): until the war's deepest mean line reaches
+    `main_blow_depth_km`, the main-blow border front faces `main_blow_factor` times an even share, the other border
+    fronts the rest; a later front an even share."""
+    if f >= N_BORDER or max_depth >= P.operations_main_blow_depth_km:
+        return 1.0
+    if f == int(P.operations_main_blow_front):
+        return P.operations_main_blow_factor
+    return (N_BORDER - P.operations_main_blow_factor) / (N_BORDER - 1)
+
+
 def clip01(x: float) -> float:
     return min(max(x, 0.0), 1.0)
 
@@ -1039,7 +1050,7 @@ class StavkaModel(mesa.Model):
             # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
             own_supply = supply(self.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
             enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
-            enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+            enemy_front = F.enemy * pressure * enemy_q * enemy_supply * main_blow(f, self.max_depth, P)
             odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
             # M7: a commander under hold orders who sees the trap may withdraw against orders.
             if F.hold and odds < P.operations_withdrawal_odds and cmd is not None:

@@ -1085,6 +1085,39 @@ class Operations(_Section):
         ge=1,
         le=24,
     )
+    # M7, the enemy's main blow: the invasion was not spread evenly over the border fronts (issue 11).
+    main_blow_front: int = param(
+        1,
+        "border front slot the enemy's main blow falls on at the start of the war (0-4; 1: the Western Front)",
+        "front slot",
+        None,
+        "Army Group Centre with two of the four panzer groups against the Western Front, 22 Jun 1941 "
+        "(en.wikipedia Battle_of_Bialystok-Minsk, record/front_line.md sources; unverified detail)",
+        ge=0,
+        le=4,
+    )
+    main_blow_factor: float = param(
+        1.6,
+        "the enemy's strength against the main-blow front, relative to an even share; the other border fronts face "
+        "(5 - factor) / 4 of theirs, so the whole is unchanged (1: no main blow)",
+        "factor",
+        (1.0, 2.5),
+        "Army Group Centre had about a third of the German divisions of the invasion against one front of five "
+        "(1/3 over 1/5: 1.6; unverified, general knowledge; the record's Western Front lost its armies at "
+        "Bialystok-Minsk, facts B10)",
+        ge=0,
+        le=5,
+    )
+    main_blow_depth_km: float = param(
+        226.0,
+        "the main blow holds until the war's deepest mean line reaches this depth (the frontier battles)",
+        "km",
+        (150.0, 500.0),
+        "record/front_line.csv: the mean line 226 km deep at the end of June 1941 (Minsk fell on 28 June, the "
+        "Bialystok-Minsk pocket closed); 495 km at the end of July (Smolensk)",
+        gt=0,
+        le=5000,
+    )
 
 
 class Captivity(_Section):

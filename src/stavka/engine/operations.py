@@ -26,6 +26,18 @@ def effective_competence(o, P):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
+def main_blow(f, max_depth, P):  # type: ignore[no-untyped-def]
+    """M7, the enemy's main blow: until the war's deepest mean line reaches `main_blow_depth_km`, the border front
+    `main_blow_front` faces `main_blow_factor` times an even share of the enemy, the other border fronts the rest
+    (the whole unchanged); a front opened later, an even share.  The record's Western Front in June 1941."""
+    if f >= N_BORDER or max_depth >= P.operations_main_blow_depth_km:
+        return 1.0
+    if f == int(P.operations_main_blow_front):
+        return P.operations_main_blow_factor
+    return (N_BORDER - P.operations_main_blow_factor) / (N_BORDER - 1)
+
+
+@numba.njit(cache=True)
 def operations_step(
     r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
 ):  # type: ignore[no-untyped-def]
@@ -77,7 +89,7 @@ def operations_step(
         # M7 supply lines: ours from the railhead, the enemy's from the 1941 border.
         own_supply = supply(R.railhead - F.depth, P.operations_own_supply_km, P.operations_own_supply_halving_km)
         enemy_supply = supply(F.depth, P.operations_enemy_supply_km, P.operations_enemy_supply_halving_km)
-        enemy_front = F.enemy * pressure * enemy_q * enemy_supply
+        enemy_front = F.enemy * pressure * enemy_q * enemy_supply * main_blow(f, R.max_depth, P)
         odds = F.own * own_supply * (P.operations_quality_offset + total_q) / max(enemy_front, 1.0)
         # M7: a commander under hold orders who sees the trap may withdraw against orders.
         if F.hold and odds < P.operations_withdrawal_odds and cmd >= 0:

@@ -35,12 +35,23 @@ def _victory_month(ev: pd.DataFrame) -> str | None:
     return str(won["month"].iloc[0]) if len(won) else None
 
 
+# Events that name the post an officer holds (or enters, or leaves) in their month: the Western Front's commander of
+# June 1941 held it from the district command (the border districts are the fronts' posts), without an appointment
+# in 1941, and his arrest or relief names it.
+_IN_POST = ("appointment", "transfer", "removal", "arrest", "discharge")
+
+
 def pavlov_shot(ev: pd.DataFrame) -> bool:
-    """Pavlov commands the Western Front in 1941 and is executed in 1941."""
-    fronts = _front_posts(ev, PAVLOV)
-    western = fronts[(fronts["post"] == "Western Front") & fronts["month"].astype(str).str.startswith("1941")]
+    """Pavlov commands the Western Front in 1941 and is executed in 1941: an event of 1941 up to his execution shows
+    him in the Western Front's post (appointed to it, or relieved, moved or arrested from it)."""
     shot = _of(ev, PAVLOV, ("execution",))
-    return bool(len(western)) and bool((shot["month"].astype(str).str.startswith("1941")).any())
+    shot = shot[shot["month"].astype(str).str.startswith("1941")]
+    if not len(shot):
+        return False
+    held = _of(ev, PAVLOV, _IN_POST)
+    m = held["month"].astype(str)
+    held = held[(held["post"] == "Western Front") & m.str.startswith("1941") & (m <= str(shot["month"].min()))]
+    return bool(len(held))
 
 
 def _kept_close(who: str) -> Tester:
