@@ -340,13 +340,16 @@ class CalendarInput(_Section):
             ("1942-12", 0.55),
             ("1943-07", 0.9),
             ("1943-09", 0.6),
-            ("1944-06", 0.75),
+            ("1943-11", 0.95),
+            ("1944-06", 0.6),
             ("1945-01", 0.7),
         ],
         "the enemy's offensive rhythm: factor on his strength in the odds",
         "dated factors",
         None,
-        "MODEL.md §6.10 and ../shared/reference/front_line.md; tuned by hand (docs/model.md §11.3)",
+        "MODEL.md §6.10 and ../shared/reference/front_line.md; tuned by hand (docs/model.md §11.3); 1943-11 .. 1944-05 "
+        "the line held (record/front_line.csv: 495-530 km Oct-Dec 1943, 356 km Apr-May 1944) and Bagration from "
+        "1944-06 (docs/model.md §11.7)",
         min_length=1,
     )
     enemy_quality: list[tuple[str, StrictFloat]] = param(
