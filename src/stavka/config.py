@@ -1093,7 +1093,7 @@ class Operations(_Section):
         1,
         "border front slot the enemy's main blow falls on at the start of the war (0-4; 1: the Western Front)",
         "front slot",
-        None,
+        (1, 1),
         "Army Group Centre with two of the four panzer groups against the Western Front, 22 Jun 1941 "
         "(en.wikipedia Battle_of_Bialystok-Minsk, record/front_line.md sources; unverified detail)",
         ge=0,
