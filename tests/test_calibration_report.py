@@ -27,11 +27,23 @@ DOCS = ["terror", "meritocratic"]
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     db = tmp_path_factory.mktemp("calrep") / "c.duckdb"
     res = calibrate(
-        DOCS, 4, 1, 1, db, seed=5, targets_ids=["front_commanders_shot_1941", "victory"], params=PARAMS, sampler_kind="single"
+        DOCS,
+        4,
+        1,
+        1,
+        db,
+        seed=5,
+        targets_ids=["front_commanders_shot_1941", "victory"],
+        params=PARAMS,
+        sampler_kind="single",
+        progress=EVENTS.append,
     )
     predictive_checks(db, res["calibration"], 2)
     sensitivity("terror", 2, 1, 5, PARAMS, db)
     return db, res["calibration"]
+
+
+EVENTS: list[dict[str, Any]] = []  # the progress reports of the fixture's calibration
 
 
 def _page(store: tuple[Path, str], tmp_path: Path, cal: str | None = None) -> str:
@@ -150,3 +162,46 @@ def test_cli_reports_the_latest_calibration_and_refuses_an_unknown_id(
     assert code == 0 and f"stavka calibration: {cal}" in out.read_text(encoding="utf-8")
     code, cap = _cli(monkeypatch, capsys, "--db", str(db), "--out", str(out), "--calibration", "nope")
     assert code == 2 and "nope" in cap.err and len(cap.err.strip().splitlines()) == 1 and "Traceback" not in cap.err
+
+
+def test_progress_reports_each_generation_as_stored(store: tuple[Path, str]) -> None:
+    db, cal = store
+    gens = _rows(
+        db,
+        "SELECT r.label, g.* FROM calibration_generations g JOIN calibration_runs r USING (calibration, abc_id) "
+        f"WHERE g.calibration = '{cal}'",
+    )
+    started = [e["run"] for e in EVENTS if e.get("started")]
+    done = {(e["run"], e["generation"]): e for e in EVENTS if not e.get("started")}
+    assert sorted(started) == sorted(gens["label"]) == sorted(r for r, _ in done)
+    for _, g in gens.iterrows():
+        e = done[(g["label"], g["generation"])]
+        assert e["epsilon"] == pytest.approx(g["epsilon"], rel=1e-7)  # pyabc logs epsilon with 9 digits
+        assert e["acceptance"] == pytest.approx(g["acceptance"]) and e["samples"] == g["simulations"]
+
+
+def test_cli_progress_lines_per_generation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --json and without a terminal: one line per generation with its acceptance rate and tolerance."""
+    from stavka.cli import main
+
+    args = ["--doctrines", "terror", "--population", "3", "--generations", "2", "--runs-per-particle", "1", "--checks", "0"]
+    args += [
+        "--params",
+        "security.denounce_rate",
+        "--targets",
+        "victory",
+        "--sampler",
+        "single",
+        "--db",
+        str(tmp_path / "p.duckdb"),
+    ]
+    monkeypatch.setattr(sys, "argv", ["stavka", "calibrate", *args])
+    with pytest.raises(SystemExit) as exc:
+        main()
+        raise SystemExit(0)
+    err = capsys.readouterr().err
+    assert exc.value.code in (0, None)
+    for g in (0, 1):
+        assert re.search(rf"posterior:terror: generation {g}  acceptance [01]\.\d\d  epsilon \S+", err), err

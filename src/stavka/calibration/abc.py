@@ -264,6 +264,8 @@ def run_abc(
         history = abc.load(url, abc_id)
     remaining = spec.generations - (history.max_t + 1)
     if remaining > 0:
+        if progress:  # the run starts (or resumes after its stored generations)
+            progress({"run": label, "started": True, "done": history.max_t + 1, "generations": spec.generations})
         started = time.perf_counter()
         with _progress_log(label, doctrines, progress):
             try:
