@@ -205,3 +205,17 @@ def test_cli_progress_lines_per_generation(
     assert exc.value.code in (0, None)
     for g in (0, 1):
         assert re.search(rf"posterior:terror: generation {g}  acceptance [01]\.\d\d  epsilon \S+", err), err
+
+
+def test_choice_only_shows_the_posteriors_within_the_choice(tmp_path: Path) -> None:
+    db = tmp_path / "o.duckdb"
+    res = calibrate(
+        DOCS, 3, 1, 1, db, seed=2, targets_ids=["victory"], params=PARAMS[:1], per_doctrine=False, sampler_kind="single"
+    )
+    page = _page((db, res["calibration"]), tmp_path)
+    post = _rows(db, "SELECT * FROM calibration_posterior")
+    assert len(post) and set(post["doctrine"]) <= set(DOCS)
+    for _, r in post.iterrows():
+        assert f"Posterior: {r['doctrine']} (within the model choice" in page
+        assert _cells(r["parameter"], fmt_v(r["mean"]), fmt_v(r["q05"]), fmt_v(r["q95"])) in page
+    assert "No predictive check is stored" in page

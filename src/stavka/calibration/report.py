@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..config import ConfigError
-from ..storage import DEFAULT_DB, Store, StoreError
+from ..storage import DEFAULT_DB, Store
 
 OUTCOME_LABELS = {
     "victory_month": "victory month",
@@ -71,6 +71,7 @@ class CalibrationData:
     checks: pd.DataFrame = field(default_factory=pd.DataFrame)
     sensitivities: list[Sensitivity] = field(default_factory=list)
     confusion: tuple[str, pd.DataFrame] | None = None
+    from_choice: bool = False  # no posterior run (--choice-only): the posteriors are those within the model choice
 
 
 # --- data ------------------------------------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def has_calibrations(db: str | os.PathLike[str]) -> bool:
         with Store(db, read_only=True) as st:
             cal = st.con.execute("SELECT max(created) FROM calibrations").fetchone()
             exp = st.con.execute("SELECT max(created) FROM experiments").fetchone()
-    except (StoreError, Exception):  # an old or foreign store: the experiment report says what is wrong
+    except Exception:  # an old, damaged or foreign store: the experiment report says what is wrong
         return False
     if not cal or cal[0] is None:
         return False
@@ -140,11 +141,13 @@ def read_calibration(db: str | os.PathLike[str] = DEFAULT_DB, calibration: str |
                 d.probabilities = {str(r["doctrine"]): float(r["probability"]) for _, r in last.iterrows()}
             post = q("calibration_posterior")
             parts = q("calibration_particles")
-            for abc_id, lab in label.items():
-                if not str(lab).startswith("posterior:"):
-                    continue
-                doc = str(lab).split(":", 1)[1]
-                d.posterior[doc] = post[post["abc_id"] == abc_id].sort_values("parameter").reset_index(drop=True)
+            own = {str(lab).split(":", 1)[1]: a for a, lab in label.items() if str(lab).startswith("posterior:")}
+            if not own and choice:  # --choice-only: each account's particles within the model choice
+                own = {str(doc): choice[0] for doc in post[post["abc_id"] == choice[0]]["doctrine"].unique()}
+                d.from_choice = True
+            for doc, abc_id in own.items():
+                mine = post[(post["abc_id"] == abc_id) & (post["doctrine"] == doc)]
+                d.posterior[doc] = mine.sort_values("parameter").reset_index(drop=True)
                 p = parts[(parts["abc_id"] == abc_id) & (parts["doctrine"] == doc)]
                 if len(p):
                     d.particles[doc] = _params(p[p["generation"] == p["generation"].max()])
@@ -369,7 +372,8 @@ def _abc_sections(d: CalibrationData) -> list[str]:
             + _table(["pyabc run", "generation", "tolerance (epsilon)", "particles", "simulations", "acceptance"], rows)
         )
     for doc, post in d.posterior.items():
-        parts.append(f"<h2>Posterior: {html.escape(doc)}</h2>")
+        within = " (within the model choice: no posterior run of its own)" if d.from_choice else ""
+        parts.append(f"<h2>Posterior: {html.escape(doc)}{within}</h2>")
         rows = [
             [
                 r["parameter"],
