@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -13,21 +12,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import fit_record  # noqa: E402
 
 
-def _table(values: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({"fact": list(values), "model": list(values.values())})
+def test_distance_is_the_calibrations_zero_on_the_record_and_grows_with_the_miss() -> None:
+    from stavka.calibration.summaries import MISSING, distance, targets
+
+    tgts = fit_record.scored_targets()
+    assert tgts == targets() and all(t.use == "fit" for t in tgts)
+    exact = {t.id: t.value for t in tgts}
+    assert fit_record.distance(exact, tgts) == 0.0
+    f = tgts[0]
+    off = exact | {f.id: f.value + 2 * f.scale}  # two uncertainties off on one target of n: RMS 2 / sqrt(n)
+    assert fit_record.distance(off, tgts) == pytest.approx(2 / len(tgts) ** 0.5) == distance(off, tgts)
+    undefined = exact | {f.id: float("nan")}
+    assert fit_record.distance(undefined, tgts) == pytest.approx(MISSING / len(tgts) ** 0.5)
 
 
-def test_distance_is_zero_on_the_record_and_grows_with_the_miss() -> None:
-    targets = fit_record.scored_targets()
-    assert targets and all(f.use == "fit" for f in targets)
-    exact = _table({f.id: f.value for f in targets})
-    assert fit_record.distance(exact, targets) == 0.0
-    f = next(t for t in targets if not isinstance(t.value, str))
-    half = max((float(f.hi) - float(f.lo)) / 2, 0.1 * abs(float(f.value)) or 0.05)
-    off = _table({t.id: (float(t.value) + half if t is f else t.value) for t in targets})
-    assert fit_record.distance(off, targets) == pytest.approx(1.0)
-    undefined = _table({t.id: (float("nan") if t is f else t.value) for t in targets})
-    assert fit_record.distance(undefined, targets) == 25.0
+def test_box_is_the_calibrations_declared_prior() -> None:
+    from stavka.calibration.space import declared
+
+    lo, hi, value = fit_record.prior("captivity.defect_base", "historical")
+    assert (lo, hi) == declared()["captivity.defect_base"][0] and lo <= value <= hi
+    lo, hi, _ = fit_record.prior("scapegoat_execute", "terror")
+    assert (lo, hi) == declared()["scapegoat_execute"][0]
 
 
 @pytest.mark.parametrize(

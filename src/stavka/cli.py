@@ -465,14 +465,21 @@ def report(
     experiment: Annotated[str | None, typer.Option("--experiment", help="experiment id (default: the latest)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="html, png or pdf")] = "html",
     run: Annotated[int | None, typer.Option("--run", min=0, help="the run told in careers and histories")] = None,
+    calibration: Annotated[
+        str | None, typer.Option(help="report this calibration, or 'latest' (default when the store's latest work is one)")
+    ] = None,
 ) -> None:
-    """A self-contained HTML report of an experiment (or its figures as PNG/PDF files)."""
+    """A self-contained HTML report of an experiment or a calibration (or an experiment's figures as PNG/PDF files)."""
+    from .calibration.report import has_calibrations, write_calibration_report
     from .report import write_report
 
     if fmt not in ("html", "png", "pdf"):
         raise ConfigError(f"--format: expected html, png or pdf (got {fmt!r})")
     target = out_path or ("report.html" if fmt == "html" else "figures")
-    written = write_report(db, target, experiment=experiment, fmt=fmt, run=run)
+    if calibration is not None or (experiment is None and has_calibrations(db)):
+        written = write_calibration_report(db, target, None if calibration in (None, "latest") else calibration, fmt)
+    else:
+        written = write_report(db, target, experiment=experiment, fmt=fmt, run=run)
     for path in written:
         out.print(str(path), highlight=False)
 

@@ -133,6 +133,21 @@ def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     return float(x[order][min(int(np.searchsorted(cw, q)), len(x) - 1)])
 
 
+def _population(history: Any, m: int, t: int) -> Any:
+    """One model's particles of generation t, one row per particle (index: particle id): w, distance, par_*,
+    sumstat_*.  pyabc's own tidy form drops particles that share a distance and a weight (its
+    `drop_duplicates` looks at the values, not at the particle), which is common when summaries are counts."""
+    long = history.get_population_extended(m=m, t=t, tidy=False)
+    if not len(long):
+        return long
+    base = long.groupby("particle_id")[["w", "distance"]].first()
+    pars = long.drop_duplicates(["particle_id", "par_name"]).pivot(index="particle_id", columns="par_name", values="par_val")
+    stats = long.drop_duplicates(["particle_id", "sumstat_name"]).pivot(
+        index="particle_id", columns="sumstat_name", values="sumstat_val"
+    )
+    return base.join(pars.add_prefix("par_")).join(stats.add_prefix("sumstat_"))
+
+
 def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doctrines: list[str], tgts: list[Target]) -> None:
     """Every generation of one pyabc run into the store's calibration tables (replacing what was there)."""
     rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in ("generations", "models", "particles", "summaries", "posterior")}
@@ -157,7 +172,7 @@ def export(db: str | Path, cal: str, abc_id: int, history: Any, spec: Spec, doct
             rows["models"].append((cal, abc_id, t, d, 0.0 if np.isnan(prob) else prob))
             if prob <= 0 or np.isnan(prob):
                 continue
-            pop = history.get_population_extended(m=m, t=t)
+            pop = _population(history, m, t)
             pars = [c for c in pop.columns if c.startswith("par_")]
             for pid, r in pop.iterrows():
                 params = {c[4:]: float(r[c]) for c in pars}
@@ -249,6 +264,8 @@ def run_abc(
         history = abc.load(url, abc_id)
     remaining = spec.generations - (history.max_t + 1)
     if remaining > 0:
+        if progress:  # the run starts (or resumes after its stored generations)
+            progress({"run": label, "started": True, "done": history.max_t + 1, "generations": spec.generations})
         started = time.perf_counter()
         with _progress_log(label, doctrines, progress):
             try:

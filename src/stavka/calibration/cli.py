@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from ..config import ConfigError
 
@@ -50,6 +52,37 @@ def _positive_text(value: str, name: str) -> int:
     if n < 1:
         raise ConfigError(f"{name}: expected a positive integer (got {value!r})")
     return n
+
+
+def _progress(console: Console, quiet: bool) -> tuple[Progress, Callable[[dict[str, Any]], None]]:
+    """The calibration's live display: one bar per pyabc run (its generations), with the last generation's
+    acceptance rate and tolerance; on a console that is not a terminal, one line per generation instead; under
+    --json nothing (the result alone is printed)."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("generations  {task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet or not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def show(p: dict[str, Any]) -> None:
+        if quiet:
+            return
+        run = str(p["run"])
+        if run not in tasks:
+            tasks[run] = bar.add_task(run, total=p.get("generations"), completed=p.get("done", 0), status="sampling")
+        if p.get("started"):
+            return
+        status = f"acceptance {p['acceptance']:.2f}  epsilon {p['epsilon']:.3g}"
+        bar.update(tasks[run], completed=p["generation"] + 1, status=status)
+        if not console.is_terminal:
+            console.print(f"{run}: generation {p['generation']}  {status}", highlight=False)
+
+    return bar, show
 
 
 def register(app: typer.Typer) -> None:
@@ -95,33 +128,28 @@ def register(app: typer.Typer) -> None:
         silence_dask()
         started = time.perf_counter()
 
-        def show(p: dict[str, Any]) -> None:
-            if not json_out:
-                err.print(
-                    f"{p['run']}: generation {p['generation']}  acceptance {p['acceptance']:.2f}  epsilon {p['epsilon']:.3g}",
-                    highlight=False,
-                )
-
-        res = calibrate(
-            _list(doctrines, "--doctrines") or [],
-            pop,
-            gens,
-            k,
-            db,
-            scheduler,
-            seed,
-            _list(targets, "--targets"),
-            _list(params, "--params"),
-            _priors(prior),
-            variant,
-            quantile,
-            not choice_only,
-            True,
-            resume,
-            sampler,
-            workers,
-            show,
-        )
+        bar, show = _progress(err, json_out)
+        with bar:
+            res = calibrate(
+                _list(doctrines, "--doctrines") or [],
+                pop,
+                gens,
+                k,
+                db,
+                scheduler,
+                seed,
+                _list(targets, "--targets"),
+                _list(params, "--params"),
+                _priors(prior),
+                variant,
+                quantile,
+                not choice_only,
+                True,
+                resume,
+                sampler,
+                workers,
+                show,
+            )
         if checks and not choice_only:
             table = predictive_checks(db, res["calibration"], checks)
             if not json_out:
