@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import create_model
 
+from ..config import ConfigError
 from .policy import PolicyDoctrine, PolicyParams, Window, in_window, params_with_defaults
 
 
@@ -162,6 +163,17 @@ class Historical(PolicyDoctrine):
             censor_secret=True,
         )
     )
+
+    def __init__(self, **params: Any) -> None:
+        for key in params:  # a misspelt phase value: name the phase's own (the full list is long)
+            phase = next((ph for ph in PHASES if key.startswith(ph.name + "_")), None)
+            if phase is not None and key not in self.Params.model_fields:
+                have = ", ".join(phase.key(name) for name in phase.values)
+                raise ConfigError(
+                    f"doctrine {self.name!r}: unknown parameter {key!r}; the phase {phase.name} "
+                    f"({phase.window[0]} .. {phase.window[1]}) has: {have}"
+                )
+        super().__init__(**params)
 
     def phase_windows(self) -> tuple[Window, ...]:
         """The months of each phase of `PHASES`, in order (the bias guard's variant moves them)."""
