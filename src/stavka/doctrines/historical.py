@@ -44,9 +44,9 @@ PHASES: tuple[Phase, ...] = (
         "purge_1937",
         ("1937-05", "1938-11"),
         dict(purge_quota=0.012, execute_share=0.55, organ_trust=0.9, paranoia_weight=0.4),
-        "facts A: the Yezhovshchina, May 1937 - November 1938 (Shchadenko: about a quarter of the discharged arrested)",
+        "facts A1-A8: the purge of May 1937 - November 1938 (Shchadenko: about a quarter of the discharged arrested)",
     ),
-    Phase("trial_1937", ("1937-05", "1937-05"), dict(top_targets=3), "facts A7-A8: the June 1937 trial (eight men)"),
+    Phase("trial_1937", ("1937-05", "1937-05"), dict(top_targets=3), "facts A8: the June 1937 trial (eight men)"),
     Phase(
         "review_1938",
         ("1938-08", "1940-12"),
@@ -57,26 +57,32 @@ PHASES: tuple[Phase, ...] = (
         "review_1939",
         ("1939-01", "1940-12"),
         dict(release_rate=0.05, execute_share=0.2),
-        "seed 003: releases of 1939-40 (Rokossovsky released in 1940)",
+        "facts A2, A5, A9: review and reinstatements (Rokossovsky released in 1940)",
     ),
     Phase(
         "reshuffle_1940",
         ("1940-05", "1941-01"),
         dict(reshuffle_below=0.7, w_competence=3.0, w_loyalty=1.0),
-        "modelling choice: the reshuffle after the Winter War (Timoshenko at the Commissariat, May 1940)",
+        "after the Winter War: Timoshenko for Voroshilov, Meretskov for Shaposhnikov, "
+        "the districts to Zhukov, Kirponos, Pavlov (careers_1936_41.csv)",
     ),
     Phase(
         "summer_1941",
         ("1941-06", "1941-10"),
         dict(scapegoat=1.0, scapegoat_execute=0.9, hold_strictness=0.9),
-        "the scapegoating of summer 1941: Pavlov and the Western Front command shot 22 July 1941",
+        "facts B10, B12: Pavlov and the Western Front command shot 22 July 1941; the executions of 28 October 1941",
     ),
-    Phase("order_270", ("1941-08", "1948-12"), dict(hostage=True), "Order No. 270 (16 August 1941): the family-hostage clause"),
+    Phase(
+        "order_270",
+        ("1941-08", "1948-12"),
+        dict(hostage=True),
+        "facts B13: Order No. 270 (16 August 1941), the family-hostage clause",
+    ),
     Phase(
         "order_227",
         ("1942-07", "1943-01"),
         dict(hold_strictness=1.0, punish_withdrawal=0.6),
-        'Order No. 227 (28 July 1942): "not a step back"',
+        'facts C15: Order No. 227 (28 July 1942), "not a step back"',
     ),
     Phase(
         "stalingrad_1943",
@@ -92,7 +98,8 @@ PHASES: tuple[Phase, ...] = (
             hold_strictness=0.3,
             talent_promotions=1,
         ),
-        "after Stalingrad: more listening, collated lessons, little scapegoating (commissars abolished 9 October 1942)",
+        "seed 002: after Stalingrad the ruler listens more, collates lessons, scapegoats little "
+        "(commissars abolished 9 October 1942)",
     ),
 )
 ORDERS = {"1941-08": 270, "1942-07": 227}
