@@ -18,6 +18,7 @@ from scipy import stats
 import stavka
 from stavka.calibration.guard import ShiftedHistorical
 from stavka.config import ConfigError
+from stavka.doctrines import get_doctrine
 from stavka.doctrines.historical import PHASES, Historical
 from stavka.doctrines.policy import PolicyParams, in_window
 from stavka.params import parameter_rows
@@ -74,6 +75,13 @@ def test_a_misspelt_phase_value_names_the_phase() -> None:
         Historical(purge_1937_quota=0.02)
     with pytest.raises(ConfigError, match="purge_1937_purge_quota"):
         Historical(purge_1937_purge_quota="much")
+
+
+def test_a_doctrine_file_sets_a_phase_value(tmp_path: Path) -> None:
+    path = tmp_path / "heavy_purge.toml"
+    path.write_text('[doctrine]\nbase = "historical"\nname = "heavy_purge"\n[doctrine.params]\npurge_1937_purge_quota = 0.02\n')
+    doc = get_doctrine(str(path))
+    assert doc.params_at("1937-06").purge_quota == 0.02 and doc.params_at("1936-06").purge_quota == 0.0  # type: ignore[attr-defined]
 
 
 def test_a_bad_phase_key_in_a_doctrine_file_is_one_line_exit_2(tmp_path: Path) -> None:
