@@ -5,8 +5,9 @@
 
 All calls run in this process, after a warm-up call of each kind (compilation excluded), in turn (events
 read, events, no events, events read, ...) so that a change in the machine's load falls on all alike.
-`events=True` lays out both ledgers as columns inside the call and formats them as DataFrames when they are
-first read: "events, tables read" times the call and reading `.events` and `.official`, the whole cost.  The
+`events=True` keeps what the ledgers are made of (each batch's records, copied out of the engine's workspace)
+inside the call, and lays out and formats both as DataFrames when they are first read: "events, tables read"
+times the call and reading `.events` and `.official`, the whole cost.  The
 metrics are the same either way (the same compiled official-history pass gives them).  The goal of issue 10:
 a ratio of at most 1.5.
 """

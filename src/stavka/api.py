@@ -18,7 +18,7 @@ from .engine.codes import Action, Cause
 from .engine.core import Engine
 from .engine.interface import Decisions, RulerView
 from .engine.state import Workspace
-from .ledger import Ledger, TableOrder, censor, empty_ledger, frame_of, official_ledger, true_ledger
+from .ledger import BatchLedgers, TableOrder, censor, empty_ledger, frame_of, true_ledger
 from .metrics import METRICS, interval, numeric, run_metrics, summarise
 from .overrides import split as split_overrides
 from .scenario import Scenario
@@ -27,8 +27,9 @@ BATCH = 500  # runs simulated together; results do not depend on it
 
 
 class _Formatted:
-    """A ledger table of a result: kept as columns (`stavka.ledger.Ledger`s, one a batch) until first read,
-    then as the DataFrame they format to (a caller who never reads the tables does not pay for formatting)."""
+    """A ledger table of a result: kept as what makes its columns (`stavka.ledger.BatchLedgers`, one a batch)
+    until first read, then as the DataFrame they lay out and format to, once (a caller who never reads the
+    tables pays for neither)."""
 
     def __init__(self, name: str) -> None:
         self.slot = "_" + name
@@ -38,10 +39,10 @@ class _Formatted:
             return self  # type: ignore[return-value]  # (the class's attribute)
         value = obj.__dict__[self.slot]
         if isinstance(value, list):
-            value = obj.__dict__[self.slot] = frame_of(value)
+            value = obj.__dict__[self.slot] = frame_of([b.true() if self.slot == "_events" else b.official() for b in value])
         return value  # type: ignore[no-any-return]
 
-    def __set__(self, obj: object, value: pd.DataFrame | list[Ledger]) -> None:
+    def __set__(self, obj: object, value: pd.DataFrame | list[BatchLedgers]) -> None:
         obj.__dict__[self.slot] = value
 
 
@@ -99,8 +100,9 @@ def _career_tables(res: SimulationResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     from .tables import EventColumns, build_tables, empty_tables
 
     kept = res.__dict__.get("_events")
-    if isinstance(kept, list):
-        cols = EventColumns.of_ledgers(kept, res.scenario.posts.n)
+    batches = res.__dict__.get("_batches")
+    if batches:  # (the columns, whether or not the table was formatted)
+        cols = EventColumns.of_ledgers([b.true() for b in batches], res.scenario.posts.n)
     elif isinstance(kept, pd.DataFrame) and len(kept):
         cols = EventColumns.of_frame(kept, res.scenario)
     else:
@@ -204,7 +206,7 @@ def simulate(
         scen_over["scenario.follow_record_until"] = follow_record_until
     scen = Scenario.load(scenario, **scen_over)
     doc = get_doctrine(doctrine, **doc_over)
-    parts: list[tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]] = []
+    parts: list[tuple[pd.DataFrame, BatchLedgers | None, pd.DataFrame]] = []
     done = 0
     workspace = workspace or Workspace()  # each batch reuses the memory of the one before
     for start in range(0, len(ids), BATCH):
@@ -214,8 +216,9 @@ def simulate(
         if progress:
             progress(done)
     metrics = pd.concat([p[0] for p in parts], ignore_index=True)
-    series = pd.concat([p[3] for p in parts], ignore_index=True)
-    ev, official = _ledger([p[1] for p in parts], False), _ledger([p[2] for p in parts], True)
+    series = pd.concat([p[2] for p in parts], ignore_index=True)
+    batches = [p[1] for p in parts if p[1] is not None]
+    ev, official = _ledger(batches, False), _ledger(batches, True)
     meta = {
         "version": __version__,
         "scenario": scen.name,
@@ -228,7 +231,7 @@ def simulate(
         "follow_record_until": scen.config.scenario.follow_record_until,
         "overrides": {k: v for k, v in overrides.items()},
     }
-    return SimulationResult(
+    res = SimulationResult(
         metrics=metrics,
         events=cast(pd.DataFrame, ev),
         official=cast(pd.DataFrame, official),
@@ -236,13 +239,15 @@ def simulate(
         meta=meta,
         scenario=scen,
     )
+    res.__dict__["_batches"] = batches  # (what careers are read from: `_career_tables`)
+    return res
 
 
 def _simulate_batch(
     scen: Scenario, doc: Doctrine, seed: int, ids: np.ndarray, keep_events: bool, workspace: Workspace
-) -> tuple[pd.DataFrame, Ledger | None, Ledger | None, pd.DataFrame]:
-    """One batch's metrics and series, and its two ledgers as columns if kept; nothing in them refers to the
-    workspace, which the next batch overwrites."""
+) -> tuple[pd.DataFrame, BatchLedgers | None, pd.DataFrame]:
+    """One batch's metrics and series, and what its two ledgers are laid out from if kept; nothing in them
+    refers to the workspace, which the next batch overwrites."""
     engine = Engine(scen, seed, ids, workspace)
     log = engine.run_to_end(ruler_of(scen, doc))
     metrics = run_metrics(engine.world, log, ids, scen.calendar)
@@ -256,9 +261,8 @@ def _simulate_batch(
     metrics["erased_names"] = censored.erased_names
     metrics = metrics[["run", *METRICS]]
     if not keep_events:
-        return metrics, None, None, series
-    true = true_ledger(table, ids, seed, scen)
-    return metrics, true, official_ledger(true, ids, table.first, censored, len(labels)), series
+        return metrics, None, series
+    return metrics, BatchLedgers(table, ids, seed, scen, censored), series
 
 
 def ruler_of(scen: Scenario, doc: Doctrine) -> Any:
@@ -270,10 +274,9 @@ def ruler_of(scen: Scenario, doc: Doctrine) -> Any:
     return RecordPlayer(doc, plan_for(scen), scen.calendar.labels())
 
 
-def _ledger(parts: Sequence[Ledger | None], official: bool) -> list[Ledger] | pd.DataFrame:
-    """The batches' ledgers (formatted as one table when read), or a table without rows."""
-    kept = [p for p in parts if p is not None]
-    return kept if kept else empty_ledger(official=official)
+def _ledger(batches: list[BatchLedgers], official: bool) -> list[BatchLedgers] | pd.DataFrame:
+    """The batches (their ledger laid out and formatted as one table when read), or a table without rows."""
+    return list(batches) if batches else empty_ledger(official=official)
 
 
 def series_frame(series: dict[str, np.ndarray], ids: np.ndarray, scen: Scenario) -> pd.DataFrame:

@@ -280,6 +280,58 @@ def _true_columns(records, order, first, month, post_named, n_fronts, old_ranks,
     )
 
 
+@numba.njit(cache=True)
+def _factorize(keys):  # type: ignore[no-untyped-def]
+    """`pd.factorize(keys)` of int64 keys, compiled (one open-addressing hash): the code of each key and the
+    distinct keys in order of first appearance (the same codes pandas gives)."""
+    n = keys.shape[0]
+    size = 1024  # (a ledger has a few thousand distinct details: a small table stays in cache; it grows if need be)
+    slots = np.full(size, -1, np.int64)
+    uniques = np.empty(n, np.int64)
+    codes = np.empty(n, np.int32)
+    n_unique = 0
+    for i in range(n):
+        k = keys[i]
+        h = (k * np.int64(-7046029254386353131)) & (size - 1)
+        while slots[h] >= 0 and uniques[slots[h]] != k:
+            h = (h + 1) & (size - 1)
+        if slots[h] < 0:
+            if 2 * (n_unique + 1) > size:  # full: rehash into a table twice the size
+                size *= 2
+                slots = np.full(size, -1, np.int64)
+                for j in range(n_unique):
+                    g = (uniques[j] * np.int64(-7046029254386353131)) & (size - 1)
+                    while slots[g] >= 0:
+                        g = (g + 1) & (size - 1)
+                    slots[g] = j
+                h = (k * np.int64(-7046029254386353131)) & (size - 1)
+                while slots[h] >= 0:
+                    h = (h + 1) & (size - 1)
+            slots[h] = n_unique
+            uniques[n_unique] = k
+            n_unique += 1
+        codes[i] = slots[h]
+    return codes, uniques[:n_unique].copy()
+
+
+def factorize_floats(values: NDArray[np.float64]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    """`pd.factorize(values, use_na_sentinel=False)`, compiled: every NaN one value, -0.0 the same as 0.0."""
+    canon = np.where(np.isnan(values), np.nan, values + 0.0)  # one NaN's bits; -0.0 + 0.0 is 0.0
+    codes, uniques = _factorize(canon.view(np.int64))
+    return codes, uniques.view(np.float64)
+
+
+@numba.njit(cache=True)
+def _gather(values, src, n, fill):  # type: ignore[no-untyped-def]
+    """`values[src[i]]` where src[i] < n (an event of the true table), else `fill[src[i] - n]` (an erasure
+    entry), in one pass."""
+    out = np.empty(src.shape[0], values.dtype)
+    for i in range(src.shape[0]):
+        j = src[i]
+        out[i] = values[j] if j < n else fill[j - n]
+    return out
+
+
 # --- censorship -------------------------------------------------------------------------------------------
 
 
@@ -429,22 +481,18 @@ class Ledger:
 def frame_of(parts: Sequence[Ledger]) -> pd.DataFrame:
     """Ledgers (batches of one simulation, in order) as one pandas table: each text column decoded from its
     dictionaries by Arrow (a take by 32-bit codes, several times faster than decoding a DictionaryArray),
-    one chunk per part, in the `str` dtype; the numbers written once, straight into the frame's blocks."""
-    n = sum(len(p) for p in parts)
-    ints = ["run", "officer_id"] + (["other_id"] if all(p.other_id.dtype == np.int64 for p in parts) else [])
-    floats = [c for c in ("other_id", "value") if c not in ints]
-    blocks = {np.int64: np.empty((len(ints), n), np.int64), np.float64: np.empty((len(floats), n), np.float64)}
-    at = 0
-    for p in parts:
-        for block, names in ((blocks[np.int64], ints), (blocks[np.float64], floats)):
-            for i, name in enumerate(names):
-                if name != "run":
-                    block[i, at : at + len(p)] = getattr(p, name)
-        for run, size in zip(p.runs.tolist(), p.sizes.tolist(), strict=True):
-            blocks[np.int64][0, at : at + size] = run
-            at += size
+    one chunk per part, in the `str` dtype; each number column written once and handed to the frame as it is
+    (no block of the frame is copied or consolidated)."""
+    other_int = all(p.other_id.dtype == np.int64 for p in parts)
+    numbers = {
+        "run": np.concatenate([np.repeat(p.runs, p.sizes) for p in parts]) if parts else np.zeros(0, np.int64),
+        "officer_id": _joined([p.officer_id for p in parts], np.int64),
+        "other_id": _joined([p.other_id for p in parts], np.int64 if other_int else np.float64),
+        "value": _joined([p.value for p in parts], np.float64),
+    }
     # The takes write every row's text afresh, and fresh memory is most of their cost (page faults), which
     # the engine's threads share out: Arrow releases the GIL.
+    n = sum(len(p) for p in parts)
     jobs = [(name, p) for name in TEXT_COLUMNS for p in parts]
 
     def take(job: tuple[str, Ledger]) -> pa.Array:
@@ -456,16 +504,20 @@ def frame_of(parts: Sequence[Ledger]) -> pd.DataFrame:
             taken = list(pool.map(take, jobs))
     else:
         taken = [take(job) for job in jobs]
-    text = {}
-    for i, name in enumerate(TEXT_COLUMNS):
-        chunks = taken[i * len(parts) : (i + 1) * len(parts)]
-        text[name] = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR)  # type: ignore[call-arg]
-    frames = [
-        pd.DataFrame(blocks[np.int64].T, columns=ints, copy=False),
-        pd.DataFrame(blocks[np.float64].T, columns=floats, copy=False),
-        pd.DataFrame(text),
-    ]
-    return pd.concat(frames, axis=1)[COLUMNS]
+    columns: dict[str, object] = {}
+    for name in COLUMNS:
+        if name in numbers:
+            columns[name] = numbers[name]
+        else:
+            i = TEXT_COLUMNS.index(name)
+            chunks = taken[i * len(parts) : (i + 1) * len(parts)]
+            columns[name] = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR)  # type: ignore[call-arg]
+    return pd.DataFrame(columns, copy=False)
+
+
+def _joined(arrays: Sequence[NDArray], dtype: type) -> NDArray:  # type: ignore[type-arg]
+    """One column of several parts, a copy of its own (the frame may be written to; the parts are read again)."""
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype)
 
 
 def empty_ledger(official: bool = False) -> pd.DataFrame:
@@ -553,10 +605,9 @@ def true_ledger(table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: 
     # that NaN and infinities keep codes of their own.
     valued = _VALUE_KINDS[kind]
     vcode = np.zeros(len(kind), np.int64)
-    vcode[valued], shown_values = pd.factorize(shown, use_na_sentinel=False)
+    vcode[valued], shown_values = factorize_floats(shown)
     span = int(key.max()) + 1 if len(key) else 1
-    detail, keys = pd.factorize(vcode * span + key)
-    keys = np.asarray(keys, dtype=np.int64)
+    detail, keys = _factorize(vcode * span + key)
     vc, rest = keys // span, keys % span
     k, rest = rest % 128, rest // 128
     n_place = len(st.place)
@@ -622,18 +673,18 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     rows_of_run = np.argsort(ids, kind="stable")
     fall_first = np.searchsorted(c.fall_row, np.arange(len(first)), side="left").astype(np.int64)
     src, sizes = _official_order(c.marks, true.codes["month"], first, rows_of_run, fall_first, c.fall_month, n_months)
-    is_event = src < n
-    ev, fall = src[is_event], src[~is_event] - n
-    m = np.zeros(len(src), np.int8)
-    m[is_event] = c.marks[ev]
+    n_fall = len(c.fall_pos)
 
     def column(values: NDArray, erasure: NDArray | float | int) -> NDArray:  # type: ignore[type-arg]
-        out = np.empty(len(src), dtype=np.float64 if isinstance(erasure, float) else values.dtype)
-        out[is_event] = values[ev]
-        out[~is_event] = erasure
-        return out
+        """The column over the official rows: an event's value from the true table, an erasure entry's
+        `erasure` (one value for all, or one by entry)."""
+        if isinstance(erasure, float):
+            values = values.astype(np.float64, copy=False)
+        fill = np.broadcast_to(np.asarray(erasure, dtype=values.dtype), (n_fall,))
+        return _gather(values, src, n, np.ascontiguousarray(fill))  # type: ignore[no-any-return]
 
-    pos = c.fall_pos[fall]
+    m = column(c.marks, 0)
+    pos = c.fall_pos
     text = dict(true.text)
     text["kind"] = _OFFICIAL_KINDS
     text["detail"], (reorg, discipline, collective, removed) = _extend(
@@ -644,7 +695,7 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     for name in ("post", "front", "cause"):
         text[name], (blank[name],) = _extend(true.text[name], [""])
     codes = {
-        "month": column(true.codes["month"], c.fall_month[fall]),
+        "month": column(true.codes["month"], c.fall_month),
         "kind": column(true.codes["kind"], ERASURE),
         "officer": column(true.codes["officer"], true.codes["officer"][pos]),
         "post": column(true.codes["post"], blank["post"]),
@@ -666,6 +717,32 @@ def official_ledger(true: Ledger, run_ids: NDArray[np.int64], first: NDArray[np.
     return Ledger(
         ids[rows_of_run], sizes, column(true.officer_id, true.officer_id[pos]), other, column(true.value, np.nan), codes, text
     )
+
+
+class BatchLedgers:
+    """One batch's two ledgers, laid out as columns when first asked for: what they are made of (the batch's
+    records, copied out of the workspace the next batch overwrites, their table order and what `censor`
+    decided) is kept until then, so a result whose tables are never read pays only for that copy."""
+
+    def __init__(self, table: TableOrder, run_ids: NDArray[np.int64], seed: int, scen: Scenario, censored: Censored) -> None:
+        self._table: TableOrder | None = TableOrder(table.records.copy(), table.order, table.month, table.first)
+        self._ids, self._seed, self._scen, self._censored = run_ids, seed, scen, censored
+        self._true: Ledger | None = None
+        self._official: Ledger | None = None
+
+    def true(self) -> Ledger:
+        if self._true is None:
+            assert self._table is not None
+            self._true = true_ledger(self._table, self._ids, self._seed, self._scen)
+        return self._true
+
+    def official(self) -> Ledger:
+        if self._official is None:
+            assert self._table is not None
+            first, n_months = self._table.first, len(self._scen.calendar.labels())
+            self._official = official_ledger(self.true(), self._ids, first, self._censored, n_months)
+            self._table = None  # (both built: the records are no longer needed)
+        return self._official
 
 
 # --- a ledger given as a table -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ..calendar import parse_month
 from ..doctrines import get_doctrine
 from ..doctrines.base import Doctrine
 from ..doctrines.historical import ORDERS, PHASES, Historical
-from ..doctrines.policy import PolicyParams, in_window
+from ..doctrines.policy import PolicyParams
 
 VARIANTS = ("as_written", "free_dates")
 SHIFT = 12  # months either way: the prior of phase_shift
@@ -40,15 +40,11 @@ class ShiftedHistorical(Historical):
     def __init__(self, shift: int = 0, **params: Any) -> None:
         super().__init__(**params)
         self.shift = int(shift)
-        self.phases = tuple((_shift_window(w, self.shift), c) for w, c in PHASES)
         self.orders = {shift_month(m, self.shift): o for m, o in ORDERS.items()}
 
-    def params_at(self, label: str) -> PolicyParams:
-        p: PolicyParams = self.params  # type: ignore[assignment]
-        for window, changes in self.phases:
-            if in_window(label, window):
-                p = p.model_copy(update=changes)
-        return p
+    def phase_windows(self) -> tuple[tuple[str, str] | None, ...]:
+        """The phases' months moved (their values, the doctrine's parameters, are read as `historical` reads them)."""
+        return tuple(_shift_window(phase.window, self.shift) for phase in PHASES)
 
     def directive(self, label: str) -> int:
         return self.orders.get(label, 0)
