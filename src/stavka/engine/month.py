@@ -4,8 +4,10 @@
 Python between them.  When the doctrine is a parameter set of the shared policy, `runs_fused` runs each
 run through all its months in one compiled call, the policy's rules (`policy.py`) being step 4a of
 `fused_run`: a run's state stays in the core's cache from month to month, and nothing returns to Python
-between months or phases.  Both paths call the same per-run functions in the same order, so they give
-the same history.
+between months or phases.  Both paths call the same per-run functions in the same order (`before_run`, the
+plan filled, `take_plan`, `after_run`, `close_run`), so they give the same history: they differ only in who
+fills the month's plan.  The kernels take the records of `records.py` (world, statics, parameters, plan, log,
+output) rather than their arrays one by one.
 """
 
 from __future__ import annotations
