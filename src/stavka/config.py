@@ -1430,7 +1430,7 @@ class ScenarioConfig(_Section):
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-KERNEL_SECTIONS = ("security", "ruler", "command", "operations", "captivity", "learning", "politics", "turnover")
+KERNEL_SECTIONS = ("corps", "security", "ruler", "command", "operations", "captivity", "learning", "politics", "turnover")
 
 # A module-level named tuple (not one made per call): compiled kernels are cached by argument type.
 # After the sections' parameters, one derived from the scenario: `record_follow_until`, the month index up to which the

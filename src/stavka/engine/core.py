@@ -19,13 +19,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..scenario import Scenario
-from .codes import War
 from .command import appoint_by_order
 from .interface import VISIBLE_OFFICER_FIELDS, Decisions, RulerView
-from .month import SETTINGS, RunSettings, month_after, month_before, runs_fused, war_end_snapshot
+from .month import month_after, month_before, month_take, runs_fused
 from .policy import KNOBS, Knobs
+from .records import SETTINGS, STANDING_SETTINGS, DoctrinePlans, Log, MonthPlan, Output, RunSettings, Statics, new_plan
+from .records import World as WorldRecord
 from .state import EVENT, Workspace
-from .views import SERIES, average_ranks, monthly_series
+from .views import SERIES, average_ranks
 
 DecideFn = Callable[[RulerView], Decisions]
 
@@ -38,7 +39,7 @@ class Ruler(Protocol):
     def month_plan(self, label: str) -> tuple[Knobs, RunSettings] | None: ...
 
 
-RUN_SETTINGS = ("credit", "collate", "listening", "purge_quota", "execute_share", "hostage", "punish_returnees", "organ_trust")
+RUN_SETTINGS = STANDING_SETTINGS  # the settings a doctrine's `Decisions` gives that become the run's own
 
 
 @numba.njit(cache=True, parallel=True)
@@ -226,16 +227,55 @@ class Engine:
             records=ws.array("ledger", (n_runs * n_months * self.events_per_run_month,), EVENT),
         )
         self.log.reserve(n_runs, n_months, self.events_per_run_month)
-        c = scenario.config
-        self._corps = np.array(
-            [c.corps.competence_mean, c.corps.loyalty_mean, c.corps.ambition_mean, c.corps.trait_concentration, c.ruler.prior_var]
+        self._posts = p = scenario.posts
+        s = scenario
+        self.statics = Statics(
+            seed=self.seed,
+            run_ids=self.run_ids,
+            post_kind=p.kind,
+            post_front=p.front,
+            post_min_rank=p.min_rank,
+            fill_order=p.fill_order,
+            fill_position=p.fill_position,
+            front_first=p.front_first,
+            front_posts=p.front_posts,
+            calendar_month=((s.calendar.start_month - 1 + np.arange(n_months)) % 12 + 1).astype(np.int64),
+            target=s.fronts_target,
+            pressure=s.pressure,
+            enemy_q=s.enemy_quality,
+            mobil=s.mobilisation,
+            war_start=s.war_start,
+            distinction=s.distinction,
+            month_capacity=self.capacity,
         )
-        self._posts = scenario.posts
-        self._visible: NDArray | None = None  # type: ignore[type-arg]  # for the compiled policy
-        self._decisions: tuple[NDArray, ...] = ()  # type: ignore[type-arg]  # its reusable outputs
+        self._plan: MonthPlan | None = None  # the month's plan, made on first use
+        self._world_record: WorldRecord | None = None
         # The war-end snapshot's ranks for `meritocracy` (see `war_end_snapshot`); merit_n 0: none pending.
-        self._merit = ws.array("merit", (n_runs, 2, n), np.float64)
-        self._merit_n = np.zeros(n_runs, dtype=np.int64)
+        self.output = Output(
+            series=self._series_block,
+            so_far=self._repression_so_far,
+            merit=ws.array("merit", (n_runs, 2, n), np.float64),
+            merit_n=np.zeros(n_runs, dtype=np.int64),
+            continuity=self.log.continuity,  # type: ignore[arg-type]
+            counts=np.zeros((n_months, n_runs), dtype=np.int64),
+        )
+
+    def _state(self) -> WorldRecord:
+        """The world as the kernels take it (remade if the world's arrays were replaced)."""
+        w, rec = self.world, self._world_record
+        arrays = (w.off, w.holder, w.fronts, w.run, w.generation)
+        if rec is None or any(
+            a is not b for a, b in zip(arrays, (rec.off, rec.holder, rec.fronts, rec.run, rec.generation), strict=True)
+        ):
+            visible = w.off[list(VISIBLE_OFFICER_FIELDS)]
+            rec = self._world_record = WorldRecord(w.off, visible, w.holder, w.fronts, w.run, w.generation)
+        return rec
+
+    def _month_plan(self) -> MonthPlan:
+        if self._plan is None:
+            w = self.world
+            self._plan = new_plan(w.n_runs, w.n_slots, w.fronts.shape[1], self.workspace.array)
+        return self._plan
 
     @property
     def month(self) -> int:
@@ -252,38 +292,23 @@ class Engine:
 
     def begin_month(self) -> None:
         """Steps 1-3: calendar, security organ, the ruler's observation."""
-        s, w = self.scenario, self.world
-        t = w.month
         self.ev_n[:] = 0
-        month_before(
-            t,
-            self.seed,
-            self.run_ids,
-            w.off,
-            w.holder,
-            w.fronts,
-            w.run,
-            self._posts.kind,
-            self._posts.front,
-            int(s.fronts_target[t]),
-            s.war_start,
-            s.config.operations.own_strength,
-            s.params,
-            self.ev,
-            self.ev_n,
-            s.distinction,
-        )
+        month_before(self.world.month, self._state(), self.statics, self.scenario.params, Log(self.ev, self.ev_n))
 
     def end_month(self, decisions: Decisions) -> None:
         """Step 4 (the decisions take effect) and steps 5-11."""
         s, w = self.scenario, self.world
         t = w.month
-        alive = w.run["ruler_alive"] == 1
-        for name in RUN_SETTINGS:
-            w.run[name] = np.where(alive, getattr(decisions, name), w.run[name])
-        budget = (s.config.ruler.attention + s.config.ruler.crisis_attention * w.run["crisis"]).astype(np.int64)
-        cal_month = (s.calendar.start_month - 1 + t) % 12 + 1
-        action = decisions.action.astype(np.int8)  # a copy: the appointments below clear theirs
+        W, plan = self._state(), self._month_plan()
+        plan.action[:] = decisions.action  # a copy: the appointments below clear theirs
+        plan.priority[:] = decisions.priority
+        plan.cause[:] = decisions.cause
+        plan.score[:] = np.nan_to_num(decisions.appoint_score, nan=-np.inf)
+        plan.hold[:] = decisions.hold
+        plan.listening[:] = decisions.listening
+        for name in RunSettings._fields:
+            plan.settings[name] = getattr(decisions, name)
+        month_take(W, s.params, plan)
         if decisions.target_post is not None:
             appoint_by_order(
                 w.off,
@@ -293,46 +318,15 @@ class Engine:
                 self._posts.kind,
                 self._posts.front,
                 self._posts.min_rank,
-                action,
-                decisions.priority.astype(np.float64),
-                decisions.cause.astype(np.int8),
+                plan.action,
+                plan.priority,
+                plan.cause,
                 decisions.target_post.astype(np.int16),
-                budget,
+                plan.budget,
                 self.ev,
                 self.ev_n,
             )
-        month_after(
-            t,
-            self.seed,
-            self.run_ids,
-            cal_month,
-            w.off,
-            w.holder,
-            w.fronts,
-            w.run,
-            w.generation,
-            self._posts.kind,
-            self._posts.front,
-            self._posts.min_rank,
-            self._posts.fill_order,
-            self._posts.fill_position,
-            self._posts.front_first,
-            self._posts.front_posts,
-            action,
-            decisions.priority.astype(np.float64),
-            decisions.cause.astype(np.int8),
-            np.nan_to_num(decisions.appoint_score, nan=-np.inf),
-            decisions.hold.astype(np.int8),
-            decisions.directive.astype(np.int64),
-            budget,
-            float(s.pressure[t]),
-            float(s.enemy_quality[t]),
-            float(s.mobilisation[t]),
-            s.params,
-            self._corps,
-            self.ev,
-            self.ev_n,
-        )
+        month_after(t, W, self.statics, s.params, plan, Log(self.ev, self.ev_n), self.output)
         self._collect(t)
         w.month += 1
 
@@ -346,84 +340,25 @@ class Engine:
         knob_rows, setting_rows = np.zeros(n_months, dtype=KNOBS), np.zeros(n_months, dtype=SETTINGS)
         for t, (knobs, settings) in enumerate(plans, start=t0):
             knob_rows[t], setting_rows[t] = tuple(knobs), tuple(settings)
-        if self._visible is None:
-            self._visible = w.off[list(VISIBLE_OFFICER_FIELDS)]
-            ws = self.workspace
-            self._decisions = (
-                ws.array("action", w.off.shape, np.int8),
-                ws.array("priority", w.off.shape, np.float64),
-                ws.array("cause", w.off.shape, np.int8),
-                ws.array("score", w.off.shape, np.float64),
-                np.empty(w.fronts.shape, dtype=np.int8),
-                np.empty(n_runs),
-            )
-        calendar_months = (s.calendar.start_month - 1 + np.arange(n_months)) % 12 + 1
+        D = DoctrinePlans(knob_rows, setting_rows)
+        W, plan, out = self._state(), self._month_plan(), self.output
         # Each run's events, month after month; a run that fills its row stops and resumes once it grows.
         ledgers = self.workspace.array("run ledgers", (n_runs, self.capacity + len(plans) * self.events_per_run_month), EVENT)
         ledger_n = np.zeros(n_runs, dtype=np.int64)
-        counts = np.zeros((n_months, n_runs), dtype=np.int64)
+        out.counts[:] = 0
         next_t = np.full(n_runs, t0, dtype=np.int64)
-        p = self._posts
-        action, priority, cause, score, hold, listening = self._decisions
         while True:
-            runs_fused(
-                t1,
-                next_t,
-                self.seed,
-                self.run_ids,
-                calendar_months,
-                w.off,
-                self._visible,
-                w.holder,
-                w.fronts,
-                w.run,
-                w.generation,
-                p.kind,
-                p.front,
-                p.min_rank,
-                p.fill_order,
-                p.fill_position,
-                p.front_first,
-                p.front_posts,
-                s.fronts_target,
-                s.war_start,
-                s.config.operations.own_strength,
-                s.pressure,
-                s.enemy_quality,
-                s.mobilisation,
-                s.params,
-                self._corps,
-                knob_rows,
-                setting_rows,
-                s.config.ruler.attention,
-                s.config.ruler.crisis_attention,
-                action,
-                priority,
-                cause,
-                score,
-                hold,
-                listening,
-                self._series_block,
-                self._repression_so_far,
-                ledgers,
-                ledger_n,
-                counts,
-                self.capacity,
-                n_months - 1,
-                self._merit,
-                self._merit_n,
-                self.log.continuity,
-                s.distinction,
-            )
+            runs_fused(t1, next_t, W, self.statics, s.params, D, plan, Log(ledgers, ledger_n), out)
             if (next_t == t1).all():
                 break
             grown = np.empty((n_runs, 2 * ledgers.shape[1]), dtype=EVENT)  # not the workspace's: it may be the same memory
             grown[:, : ledgers.shape[1]] = ledgers
             ledgers = grown
+        counts = out.counts
         if int(counts.max(initial=0)) > self.capacity:
             raise RuntimeError(f"event buffer overflow in month {int(counts.max(axis=1).argmax())}: raise the capacity")
         self.log.append_months(t0, counts[t0:t1], ledgers)
-        self._meritocracy(np.flatnonzero(self._merit_n))
+        self._meritocracy(np.flatnonzero(out.merit_n))
         w.month = t1
 
     def run_to_end(self, ruler: Ruler | DecideFn) -> BatchLog:
@@ -451,22 +386,13 @@ class Engine:
         if int(self.ev_n.max(initial=0)) > self.capacity:
             raise RuntimeError(f"event buffer overflow in month {t}: raise the capacity")
         self.log.append(t, self.ev, self.ev_n)
-        self._record_series(t)
-        last = t == self.scenario.calendar.n_months - 1
-        ending = (self.world.run["war_end"] == t) | (last & (self.world.run["war"] == War.WAR))
-        rows = np.flatnonzero(ending)
-        for r in rows:
-            war_end_snapshot(r, self.world.off, self._posts.kind, self._merit, self._merit_n, self.log.continuity)
-        self._meritocracy(rows)
+        self._meritocracy(np.flatnonzero(self.output.merit_n))  # the runs whose war ended (`month.close_run`)
 
     def _meritocracy(self, rows: NDArray[np.int64]) -> None:
         """Meritocracy of runs whose war ended, from the ranks their snapshot took (scipy's spearmanr)."""
+        merit, merit_n = self.output.merit, self.output.merit_n
         for r in rows:
-            n = self._merit_n[r]
+            n = merit_n[r]
             if n:
-                self.log.meritocracy[r] = rho_of_ranks(self._merit[r, :, :n])  # type: ignore[index]
-                self._merit_n[r] = 0
-
-    def _record_series(self, t: int) -> None:
-        w = self.world
-        monthly_series(w.off, w.fronts, w.run, self._posts.kind, t, self._series_block, self._repression_so_far)
+                self.log.meritocracy[r] = rho_of_ranks(merit[r, :, :n])  # type: ignore[index]
+                merit_n[r] = 0

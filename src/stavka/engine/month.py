@@ -4,13 +4,13 @@
 Python between them.  When the doctrine is a parameter set of the shared policy, `runs_fused` runs each
 run through all its months in one compiled call, the policy's rules (`policy.py`) being step 4a of
 `fused_run`: a run's state stays in the core's cache from month to month, and nothing returns to Python
-between months or phases.  Both paths call the same per-run functions in the same order, so they give
-the same history.
+between months or phases.  Both paths call the same per-run functions in the same order (`before_run`, the
+plan filled, `take_plan`, `after_run`, `close_run`), so they give the same history: they differ only in who
+fills the month's plan.  The kernels take the records of `records.py` (world, statics, parameters, plan, log,
+output) rather than their arrays one by one.
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple, get_type_hints
 
 import numba
 import numpy as np
@@ -23,36 +23,24 @@ from .command import apply_decisions, fill_vacancies, ladder_step
 from .common import emit, new_work
 from .operations import captivity_step, operations_step
 from .policy import decide_run
+from .records import SETTINGS, RunSettings
 from .views import average_ranks, series_run
 
-
-class RunSettings(NamedTuple):
-    """The run-level settings a policy doctrine gives in a month (`Decisions` has one per run)."""
-
-    credit: float
-    collate: int
-    purge_quota: float
-    execute_share: float
-    hostage: int
-    punish_returnees: float
-    organ_trust: float
-    directive: int  # named order issued this month (270, 227) or 0
-
-
-# A month's settings as a record, for a month-indexed array of them (`runs_fused`).
-SETTINGS = np.dtype([(name, np.float64 if kind is float else np.int64) for name, kind in get_type_hints(RunSettings).items()])
+__all__ = ["SETTINGS", "RunSettings", "month_after", "month_before", "month_take", "runs_fused"]
 
 
 @numba.njit(cache=True)
-def before_run(
-    r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n, distinction
-):  # type: ignore[no-untyped-def]
-    """Steps 1-3 of run r: calendar, security organ, observation (and the record's distinctions); then whether
-    a front collapsed."""
-    calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n)
+def before_run(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
+    """Steps 1-3 of run r in month t: calendar, security organ, observation (and the record's distinctions);
+    then whether a front collapsed."""
+    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
+    seed, run_id, post_kind, post_front = S.seed, S.run_ids[r], S.post_kind, S.post_front
+    calendar_step(
+        r, t, off, holder, fronts, run, post_kind, post_front, S.target[t], S.war_start, P.operations_own_strength, P, ev, ev_n
+    )
     security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P)
-    distinction_step(r, t, off, distinction, P, ev, ev_n)
+    distinction_step(r, t, off, S.distinction, P, ev, ev_n)
     crisis = 0
     for f in range(fronts.shape[1]):
         if fronts[r, f].active and fronts[r, f].collapsed:
@@ -61,46 +49,34 @@ def before_run(
 
 
 @numba.njit(cache=True)
-def after_run(
-    r,
-    t,
-    seed,
-    run_id,
-    calendar_month,
-    off,
-    holder,
-    fronts,
-    run,
-    generation,
-    post_kind,
-    post_front,
-    post_min_rank,
-    fill_order,
-    fill_position,
-    front_first,
-    front_posts,
-    action,
-    priority,
-    cause,
-    score,
-    hold,
-    directive,
-    budget,
-    pressure,
-    enemy_q,
-    mobil,
-    P,
-    corps,
-    ev,
-    ev_n,
-    work_int,
-    work_float,
-):  # type: ignore[no-untyped-def]
-    """Steps 4-11 of run r: the decisions take effect, vacancies, operations, captivity, learning,
-    politics, morale, turnover.  `work_int` and `work_float` are scratch (`common.new_work`)."""
+def take_plan(r, W, P, plan):  # type: ignore[no-untyped-def]
+    """Step 4's start for run r: the plan's run-level settings become the run's own if its ruler lives (a
+    fallen ruler's stay as he left them), and the month's attention budget is set."""
+    R = W.run[r]
+    if R.ruler_alive:
+        s = plan.settings[r]
+        R.credit = s.credit
+        R.collate = s.collate
+        R.listening = plan.listening[r]
+        R.purge_quota = s.purge_quota
+        R.execute_share = s.execute_share
+        R.hostage = s.hostage
+        R.punish_returnees = s.punish_returnees
+        R.organ_trust = s.organ_trust
+    plan.budget[r] = int(P.ruler_attention + P.ruler_crisis_attention * R.crisis)
+
+
+@numba.njit(cache=True)
+def after_run(r, t, W, S, P, plan, log, work):  # type: ignore[no-untyped-def]
+    """Steps 4-11 of run r in month t: the decisions of `plan` take effect (after `take_plan`), vacancies,
+    operations, captivity, learning, politics, morale, turnover.  `work` is scratch (`common.new_work`)."""
+    off, holder, fronts, run, generation, ev, ev_n = W.off, W.holder, W.fronts, W.run, W.generation, log.ev, log.ev_n
+    seed, run_id, post_kind, post_front, post_min_rank = S.seed, S.run_ids[r], S.post_kind, S.post_front, S.post_min_rank
+    work_int, work_float = work
     R = run[r]
     if R.ruler_alive:
         k_int = stream_key(seed, run_id, t, Purpose.INTERROGATION)
+        directive = plan.settings[r].directive
         if directive == 270 or directive == 227:
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1, Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)
             for i in range(off.shape[1]):  # both orders frighten the commanders they threaten
@@ -116,11 +92,11 @@ def after_run(
             run,
             post_kind,
             post_min_rank,
-            action,
-            priority,
-            cause,
-            hold,
-            budget,
+            plan.action,
+            plan.priority,
+            plan.cause,
+            plan.hold,
+            plan.budget[r],
             k_int,
             P,
             ev,
@@ -138,9 +114,9 @@ def after_run(
         post_kind,
         post_front,
         post_min_rank,
-        fill_order,
-        fill_position,
-        score,
+        S.fill_order,
+        S.fill_position,
+        plan.score,
         R.crisis,
         P,
         ev,
@@ -148,9 +124,25 @@ def after_run(
         work_int,
         work_float,
     )
-    ladder_step(r, t, seed, run_id, off, post_min_rank, fill_order[0], P, ev, ev_n)
+    ladder_step(r, t, seed, run_id, off, post_min_rank, S.fill_order[0], P, ev, ev_n)
     operations_step(
-        r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
+        r,
+        t,
+        seed,
+        run_id,
+        off,
+        holder,
+        fronts,
+        run,
+        post_kind,
+        S.front_first,
+        S.front_posts,
+        S.pressure[t],
+        S.enemy_q[t],
+        S.mobil[t],
+        P,
+        ev,
+        ev_n,
     )
     captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
     learning_step(r, off, fronts, run, post_kind, P)
@@ -161,197 +153,72 @@ def after_run(
         t,
         seed,
         run_id,
-        calendar_month,
+        S.calendar_month[t],
         off,
         holder,
         generation,
         run,
         P,
-        corps[0],
-        corps[1],
-        corps[2],
-        corps[3],
-        corps[4],
+        P.corps_competence_mean,
+        P.corps_loyalty_mean,
+        P.corps_ambition_mean,
+        P.corps_trait_concentration,
+        P.ruler_prior_var,
         ev,
         ev_n,
     )
-
-
-@numba.njit(cache=True, parallel=True)
-def month_before(
-    t, seed, run_ids, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n, distinction
-):  # type: ignore[no-untyped-def]
-    for r in numba.prange(off.shape[0]):
-        before_run(
-            r,
-            t,
-            seed,
-            run_ids[r],
-            off,
-            holder,
-            fronts,
-            run,
-            post_kind,
-            post_front,
-            target,
-            war_start,
-            own_strength,
-            P,
-            ev,
-            ev_n,
-            distinction,
-        )
-
-
-@numba.njit(cache=True, parallel=True)
-def month_after(
-    t,
-    seed,
-    run_ids,
-    calendar_month,
-    off,
-    holder,
-    fronts,
-    run,
-    generation,
-    post_kind,
-    post_front,
-    post_min_rank,
-    fill_order,
-    fill_position,
-    front_first,
-    front_posts,
-    action,
-    priority,
-    cause,
-    score,
-    hold,
-    directive,
-    budget,
-    pressure,
-    enemy_q,
-    mobil,
-    P,
-    corps,
-    ev,
-    ev_n,
-):  # type: ignore[no-untyped-def]
-    for r in numba.prange(off.shape[0]):
-        work_int, work_float = new_work(off.shape[1])
-        after_run(
-            r,
-            t,
-            seed,
-            run_ids[r],
-            calendar_month,
-            off,
-            holder,
-            fronts,
-            run,
-            generation,
-            post_kind,
-            post_front,
-            post_min_rank,
-            fill_order,
-            fill_position,
-            front_first,
-            front_posts,
-            action,
-            priority,
-            cause,
-            score,
-            hold,
-            directive[r],
-            budget[r],
-            pressure,
-            enemy_q,
-            mobil,
-            P,
-            corps,
-            ev,
-            ev_n,
-            work_int,
-            work_float,
-        )
 
 
 @numba.njit(cache=True)
-def fused_run(
-    r,
-    t,
-    seed,
-    run_id,
-    calendar_month,
-    off,
-    visible,
-    holder,
-    fronts,
-    run,
-    generation,
-    post_kind,
-    post_front,
-    post_min_rank,
-    fill_order,
-    fill_position,
-    front_first,
-    front_posts,
-    target,
-    war_start,
-    own_strength,
-    pressure,
-    enemy_q,
-    mobil,
-    P,
-    corps,
-    K,
-    S,
-    attention,
-    crisis_attention,
-    action,
-    priority,
-    cause,
-    score,
-    hold,
-    listening,
-    series,
-    so_far,
-    ev,
-    ev_n,
-    work_int,
-    work_float,
-    distinction,
-):  # type: ignore[no-untyped-def]
-    """The whole month t of run r under a policy doctrine with knobs K and run settings S: steps 1-3, the
-    policy's rules (step 4a), its run settings, steps 4-11 and the month's series.
+def close_run(r, t, W, S, out):  # type: ignore[no-untyped-def]
+    """The end of run r's month t: its series, and in the month its war ends (or the scenario's last, where a
+    war still going is cut off) the war-end snapshot."""
+    off, run = W.off, W.run
+    series_run(r, t, off, W.fronts, run, S.post_kind, out.series, out.so_far)
+    if run[r].war_end == t or (t == S.calendar_month.shape[0] - 1 and run[r].war == War.WAR):
+        war_end_snapshot(r, off, S.post_kind, out.merit, out.merit_n, out.continuity)
 
-    `visible` is `off` restricted to the fields the ruler sees: the policy reads only that.  `work_int` and
-    `work_float` are scratch (`common.new_work`).
-    """
-    before_run(
-        r,
-        t,
-        seed,
-        run_id,
-        off,
-        holder,
-        fronts,
-        run,
-        post_kind,
-        post_front,
-        target,
-        war_start,
-        own_strength,
-        P,
-        ev,
-        ev_n,
-        distinction,
-    )
+
+@numba.njit(cache=True, parallel=True)
+def month_before(t, W, S, P, log):  # type: ignore[no-untyped-def]
+    """Steps 1-3 of month t for every run of the batch (the stepping path)."""
+    for r in numba.prange(W.off.shape[0]):
+        before_run(r, t, W, S, P, log)
+
+
+@numba.njit(cache=True, parallel=True)
+def month_take(W, P, plan):  # type: ignore[no-untyped-def]
+    """`take_plan` for every run of the batch (the stepping path, after the doctrine filled the plan)."""
+    for r in numba.prange(W.off.shape[0]):
+        take_plan(r, W, P, plan)
+
+
+@numba.njit(cache=True, parallel=True)
+def month_after(t, W, S, P, plan, log, out):  # type: ignore[no-untyped-def]
+    """Steps 4-11 of month t and its series for every run of the batch (the stepping path, after `month_take`)."""
+    for r in numba.prange(W.off.shape[0]):
+        work = new_work(W.off.shape[1])
+        after_run(r, t, W, S, P, plan, log, work)
+        close_run(r, t, W, S, out)
+
+
+@numba.njit(cache=True)
+def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untyped-def]
+    """The whole month t of run r under a policy doctrine whose knobs and run settings for the month are
+    `D.knobs[t]` and `D.settings[t]`: steps 1-3, the policy's rules fill run r's plan (step 4a), steps 4-11
+    and the month's series: the stepping path's month with the compiled policy in the doctrine's place.
+
+    The policy reads only `W.visible`, the officers' fields the ruler sees.  `work` is scratch
+    (`common.new_work`)."""
+    before_run(r, t, W, S, P, log)
+    work_int, work_float = work
+    run, fronts = W.run, W.fronts
     decide_run(
         r,
-        seed,
-        run_id,
+        S.seed,
+        S.run_ids[r],
         t,
-        visible,
+        W.visible,
         run.war,
         run.war_end,
         run.paranoia,
@@ -359,65 +226,22 @@ def fused_run(
         run.last_example,
         fronts.collapsed,
         fronts.reported,
-        post_kind,
-        post_front,
-        K,
-        action,
-        priority,
-        cause,
-        score,
-        hold,
-        listening,
+        S.post_kind,
+        S.post_front,
+        D.knobs[t],
+        plan.action,
+        plan.priority,
+        plan.cause,
+        plan.score,
+        plan.hold,
+        plan.listening,
         work_int,
         work_float,
     )
-    R = run[r]
-    if R.ruler_alive:  # the run-level settings of a fallen ruler stay as he left them
-        R.credit = S.credit
-        R.collate = S.collate
-        R.listening = listening[r]
-        R.purge_quota = S.purge_quota
-        R.execute_share = S.execute_share
-        R.hostage = S.hostage
-        R.punish_returnees = S.punish_returnees
-        R.organ_trust = S.organ_trust
-    budget = int(attention + crisis_attention * R.crisis)
-    after_run(
-        r,
-        t,
-        seed,
-        run_id,
-        calendar_month,
-        off,
-        holder,
-        fronts,
-        run,
-        generation,
-        post_kind,
-        post_front,
-        post_min_rank,
-        fill_order,
-        fill_position,
-        front_first,
-        front_posts,
-        action,
-        priority,
-        cause,
-        score,
-        hold,
-        S.directive,
-        budget,
-        pressure,
-        enemy_q,
-        mobil,
-        P,
-        corps,
-        ev,
-        ev_n,
-        work_int,
-        work_float,
-    )
-    series_run(r, t, off, fronts, run, post_kind, series, so_far)
+    plan.settings[r] = D.settings[t]
+    take_plan(r, W, P, plan)
+    after_run(r, t, W, S, P, plan, log, work)
+    close_run(r, t, W, S, out)
 
 
 @numba.njit(cache=True)
@@ -450,117 +274,29 @@ def war_end_snapshot(r, off, post_kind, merit, merit_n, continuity):  # type: ig
         continuity[r] = seniors / commanders
 
 
-@numba.njit(cache=True, parallel=True)
-def runs_fused(
-    t_end,
-    next_t,
-    seed,
-    run_ids,
-    calendar_months,
-    off,
-    visible,
-    holder,
-    fronts,
-    run,
-    generation,
-    post_kind,
-    post_front,
-    post_min_rank,
-    fill_order,
-    fill_position,
-    front_first,
-    front_posts,
-    targets,
-    war_start,
-    own_strength,
-    pressure,
-    enemy_q,
-    mobil,
-    P,
-    corps,
-    knobs,
-    settings,
-    attention,
-    crisis_attention,
-    action,
-    priority,
-    cause,
-    score,
-    hold,
-    listening,
-    series,
-    so_far,
-    ledger,
-    ledger_n,
-    counts,
-    room,
-    last_month,
-    merit,
-    merit_n,
-    continuity,
-    distinction,
-):  # type: ignore[no-untyped-def]
-    """Each run from its month `next_t[r]` to `t_end`, month after month (`fused_run`) before the next run:
-    a run's state stays in the core's cache, and nothing returns to Python between months.  Every array
-    indexed by month (`calendar_months`, `targets`, `pressure`, ..., `knobs` and `settings`, the plan of
-    each month) is indexed by the month itself.
+@numba.njit(cache=True)
+def run_months(r, t, t_end, W, S, P, D, plan, ledger, out):  # type: ignore[no-untyped-def]
+    """Run r from month t to `t_end`, month after month (`fused_run`), appending its events to `ledger.ev[r]`
+    (`ledger.ev_n[r]` so far, `out.counts[t, r]` in month t); returns the month it stopped before, which is
+    earlier when fewer than `S.month_capacity` records are left in its row."""
+    work = new_work(W.off.shape[1])
+    ev_n, capacity = ledger.ev_n, ledger.ev.shape[1]
+    while t < t_end and ev_n[r] + S.month_capacity <= capacity:
+        start = ev_n[r]
+        fused_run(r, t, W, S, P, D, plan, ledger, out, work)
+        out.counts[t, r] = ev_n[r] - start
+        t += 1
+    return t
 
-    Run r's events are appended to `ledger[r]` (`ledger_n[r]` so far, `counts[t, r]` in month t).  A run
-    stops before a month when fewer than `room` records are left, and `next_t[r]` says where it stopped:
-    the caller grows the ledger and calls again.  In the month its war ends, a run's snapshot is taken
-    (`war_end_snapshot`); `last_month` is the scenario's last, where a war still going is cut off."""
-    for r in numba.prange(off.shape[0]):
-        work_int, work_float = new_work(off.shape[1])
-        t = next_t[r]
-        while t < t_end and ledger_n[r] + room <= ledger.shape[1]:
-            start = ledger_n[r]
-            fused_run(
-                r,
-                t,
-                seed,
-                run_ids[r],
-                calendar_months[t],
-                off,
-                visible,
-                holder,
-                fronts,
-                run,
-                generation,
-                post_kind,
-                post_front,
-                post_min_rank,
-                fill_order,
-                fill_position,
-                front_first,
-                front_posts,
-                targets[t],
-                war_start,
-                own_strength,
-                pressure[t],
-                enemy_q[t],
-                mobil[t],
-                P,
-                corps,
-                knobs[t],
-                settings[t],
-                attention,
-                crisis_attention,
-                action,
-                priority,
-                cause,
-                score,
-                hold,
-                listening,
-                series,
-                so_far,
-                ledger,
-                ledger_n,
-                work_int,
-                work_float,
-                distinction,
-            )
-            counts[t, r] = ledger_n[r] - start
-            if run[r].war_end == t or (t == last_month and run[r].war == War.WAR):
-                war_end_snapshot(r, off, post_kind, merit, merit_n, continuity)
-            t += 1
-        next_t[r] = t
+
+@numba.njit(cache=True, parallel=True)
+def runs_fused(t_end, next_t, W, S, P, D, plan, ledger, out):  # type: ignore[no-untyped-def]
+    """Each run from its month `next_t[r]` to `t_end` (`run_months`) before the next run: a run's state stays
+    in the core's cache, and nothing returns to Python between months.  A run stops early when its row of the
+    ledger is full, and `next_t[r]` says where: the caller grows the ledger and calls again.
+
+    The parallel loop's body only calls: Numba's parallel loops do not see that a call writes an array it
+    reaches through a record (and so may reuse a value read before the call), and a body that writes through a
+    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68)."""
+    for r in numba.prange(W.off.shape[0]):
+        next_t[r] = run_months(r, next_t[r], t_end, W, S, P, D, plan, ledger, out)
