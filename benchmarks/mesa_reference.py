@@ -6,7 +6,7 @@ the phases in the engine's order (docs/model.md §3): calendar, security, observ
 decisions, their execution and the filling of vacancies, operations, captivity, learning, politics,
 morale, turnover, then the ledgers (a `mesa.DataCollector` for the monthly series).  The doctrine's
 rules are methods of a ruler object (`PolicyRuler`, a port of `stavka.doctrines.policy.decide_by_policy`
-officer by officer; `RoutineRuler` for `passive`).
+officer by officer; `passive` is the policy with the routine succession).
 
 What is shared with stavka, so that the two implementations can be compared run by run:
 
@@ -47,7 +47,6 @@ from scipy.stats import spearmanr
 
 from stavka.doctrines import Doctrine, PolicyDoctrine, get_doctrine
 from stavka.doctrines.historical import ORDERS, Historical
-from stavka.doctrines.passive import Passive
 from stavka.doctrines.policy import in_window
 from stavka.engine.codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
 from stavka.history import CAUSE_TEXT, KIND_TEXT, official_history
@@ -291,43 +290,18 @@ class Settings:
         self.__dict__.update(kw)
 
 
-class RoutineRuler:
-    """`passive`: no personnel action; vacancies by the army's routine order of succession."""
-
-    def __init__(self, doctrine: Doctrine) -> None:
-        self.doctrine = doctrine
-
-    @staticmethod
-    def routine_score(o: Officer) -> float:
-        return o.rank * 10.0 + min(o.exper, 48.0) / 12.0 + o.bc_mu
-
-    def decide(self, m: StavkaModel) -> Settings:
-        for o in m.agents:
-            o.action, o.priority, o.cause = NONE, 0.0, NONE
-            o.score = self.routine_score(o)
-        return Settings(
-            credit=0.0,
-            collate=0,
-            listening=0.5,
-            purge_quota=0.0,
-            execute_share=0.0,
-            hostage=0,
-            punish_returnees=0.0,
-            organ_trust=0.5,
-            directive=0,
-            hold=[f.hold for f in m.fronts],
-        )
-
-
 def order(o: Officer, action: int, priority: float, cause: int) -> None:
     """Give `action` to the officer where it outranks what he already has (as `Decisions.order`)."""
     if o.action == NONE or priority > o.priority:
         o.action, o.priority, o.cause = action, priority, cause
 
 
-class PolicyRuler(RoutineRuler):
+class PolicyRuler:
     """The shared personnel policy (`stavka.doctrines.policy`), rule by rule, for one officer at a time,
     with the doctrine's parameters in force this month.  It reads only what the ruler may see."""
+
+    def __init__(self, doctrine: Doctrine) -> None:
+        self.doctrine = doctrine
 
     def decide(self, m: StavkaModel) -> Settings:
         p = self.doctrine.params_at(m.label)  # type: ignore[attr-defined]
@@ -452,7 +426,8 @@ class PolicyRuler(RoutineRuler):
             withdrawal = active and o.withdrew == 1 and u.u(i, 4) < p.punish_withdrawal
             if withdrawal and limited and kind == FRONT and i not in example:
                 spared, withdrawal = True, False  # a front commander's withdrawal beyond the budget: relieved
-            if spared or ((collapsed or defeated) and o.bc_mu < p.relieve_below and not scapegoated):  # failing
+            failing = p.relieve_below > 0 and o.bc_mu < p.relieve_below  # 0: the rule off (a belief can fall below 0)
+            if spared or ((collapsed or defeated) and failing and not scapegoated):
                 if u.u(i, 6) < p.demote_failures and o.rank > 0:
                     order(o, A["DEMOTE"], p.priority_failure, C["FAILURE"])  # Kulik 1942, Popov 1944
                 else:
@@ -483,7 +458,9 @@ class PolicyRuler(RoutineRuler):
                 order(o, A["CHARM"], p.priority_charm, C["RULER"])
             # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
             seniority = o.rank / TOP_RANK + min(o.exper, p.seniority_months) / p.seniority_months
-            if crisis:
+            if p.routine_succession:  # the army's own order of succession (`passive`)
+                o.score = o.rank * 10.0 + min(o.exper, 48.0) / 12.0 + o.bc_mu
+            elif crisis:
                 o.score = p.crisis_w_competence * o.bc_mu + p.crisis_w_seniority * seniority + p.score_noise * u0[i]
                 if arrested and o.bc_mu >= p.crisis_release:
                     order(o, A["RELEASE"], p.priority_crisis_release, C["CRISIS"])
@@ -515,12 +492,10 @@ class PolicyRuler(RoutineRuler):
         )
 
 
-def ruler_for(doctrine: Doctrine) -> RoutineRuler:
-    if isinstance(doctrine, PolicyDoctrine):
+def ruler_for(doctrine: Doctrine) -> PolicyRuler:
+    if isinstance(doctrine, PolicyDoctrine):  # `passive` too: the policy with the routine succession
         return PolicyRuler(doctrine)
-    if isinstance(doctrine, Passive):
-        return RoutineRuler(doctrine)
-    raise NotImplementedError(f"the Mesa reference ports the shared policy and passive, not {doctrine.name!r}")
+    raise NotImplementedError(f"the Mesa reference ports the shared policy, not {doctrine.name!r}")
 
 
 # --- the model -------------------------------------------------------------------------------------------

@@ -1,18 +1,17 @@
 """`passive`: no personnel action at all, the baseline against which the others are measured.
 
 Vacancies are filled by the army's routine order of succession (seniority); orders, credit and the
-official history are left alone, except that defectors are erased as under every Soviet regime.
+official history are left alone, except that defectors are erased as under every Soviet regime.  It is
+the shared policy with every rule at its neutral value, no hold orders and the routine succession, so it
+runs compiled like the other accounts (before, it decided in Python month by month).
 """
 
 from __future__ import annotations
 
-from ..engine.interface import Decisions, RulerView
-from .base import Doctrine
+from .policy import PolicyDoctrine, params_with_defaults
 
 
-class Passive(Doctrine):
+class Passive(PolicyDoctrine):
     name = "passive"
     traits = frozenset()
-
-    def decide(self, view: RulerView) -> Decisions:
-        return Decisions.routine(view)
+    Params = params_with_defaults("PassiveParams", routine_succession=True, hold_strictness=0.0)

@@ -184,6 +184,15 @@ class PolicyParams(DoctrineParams):
         ge=0,
         le=5,
     )
+    # Vacancies: the army's own order of succession instead of the ruler's score
+    routine_succession: bool = param(
+        False,
+        "fill vacancies by the army's own order of succession (rank, then up to four years' experience, then "
+        "record as the ruler reads it: `engine.common.routine_score`) instead of the weighted score below",
+        "switch",
+        None,
+        "modelling choice: `passive`, the ruler who leaves personnel to the bureaucracy",
+    )
     # M3, M2: failure
     scapegoat: float = param(
         0.0,
@@ -587,6 +596,7 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         if in_window(label, p.reshuffle_window) and p.reshuffle_below > 0
         else 0.0,
         reshuffle_promote_to=float(p.reshuffle_promote_to),
+        routine_succession=float(p.routine_succession),
     )
 
 

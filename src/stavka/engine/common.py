@@ -77,6 +77,19 @@ def count_active(off, r):  # type: ignore[no-untyped-def]
     return n
 
 
+# The army's own order of succession (`passive`, and any policy with `routine_succession`): rank first (ten per
+# rank outweighs everything after it), then experience up to four years, counted in years, then record as the
+# ruler reads it (`bc_mu`, 0..1).  One definition for the compiled policy and `RulerView.routine_score`.
+ROUTINE_RANK_WEIGHT = 10.0
+ROUTINE_EXPER_CAP = 48.0  # months
+MONTHS_PER_YEAR = 12.0
+
+
+@numba.njit(cache=True, inline="always")
+def routine_score(rank, exper, bc_mu):  # type: ignore[no-untyped-def]
+    return rank * ROUTINE_RANK_WEIGHT + min(exper, ROUTINE_EXPER_CAP) / MONTHS_PER_YEAR + bc_mu
+
+
 # Officer-length scratch for the steps that need temporaries (the policy, `apply_decisions`,
 # `fill_vacancies`): allocated by the caller once per run, not by each step every month, where the
 # allocations cost about a sixth of the compiled month.  It means nothing between calls.

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from ..rng import stream_keys, uniforms
 from .codes import Action, PostKind
+from .common import MONTHS_PER_YEAR, ROUTINE_EXPER_CAP, ROUTINE_RANK_WEIGHT
 from .state import PostTable, World
 from .views import FLOAT_FIELDS, INT_FIELDS, gather_officers
 
@@ -99,7 +100,7 @@ class RulerView:
     def routine_score(self) -> F64:
         """The bureaucracy's own order of succession: seniority, then record as the ruler reads it."""
         o = self.officer
-        return o["rank"] * 10.0 + np.minimum(o["exper"], 48) / 12.0 + o["bc_mu"]
+        return o["rank"] * ROUTINE_RANK_WEIGHT + np.minimum(o["exper"], ROUTINE_EXPER_CAP) / MONTHS_PER_YEAR + o["bc_mu"]
 
 
 @dataclass

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..rng import stream_key, uniform
 from .codes import TOP_RANK, Action, Cause, PostKind, Status, War
-from .common import new_work
+from .common import new_work, routine_score
 
 DOCTRINE_STREAM = 9
 HOLD_STREAM = 24  # month 0 of this stream fixes which fronts get hold orders, for the whole run
@@ -98,6 +98,7 @@ class Knobs(NamedTuple):
     reshuffle_below: float
     reshuffle_promote_above: float  # 0 outside the reshuffle window
     reshuffle_promote_to: float
+    routine_succession: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -349,7 +350,9 @@ def decide_run(
         if withdrawal and limited and kind[i] == PostKind.FRONT and not example[i]:
             spared = True  # a front commander's withdrawal beyond the budget: relieved, not arrested
             withdrawal = False
-        if ((front_collapsed or front_defeated) and o.bc_mu < K.relieve_below and not scapegoated) or spared:
+        # relieve_below 0 is the rule off: a belief's mean can fall below 0, and no ruler relieves for that alone
+        failing = K.relieve_below > 0 and o.bc_mu < K.relieve_below
+        if ((front_collapsed or front_defeated) and failing and not scapegoated) or spared:
             if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
                 _give(action, priority, cause, r, i, Action.DEMOTE, K.priority_failure, Cause.FAILURE)  # Kulik 1942
             elif loyal_failure:
@@ -388,7 +391,9 @@ def decide_run(
             _give(action, priority, cause, r, i, Action.CHARM, K.priority_charm, Cause.RULER)
         # Appointments: the doctrine's preference; in a crisis need beats suspicion (M6).
         seniority = o.rank / TOP_RANK + min(o.exper, K.seniority_months) / K.seniority_months
-        if K.crisis_appointment > 0 and crisis[r] == 1:
+        if K.routine_succession > 0:  # the army's own order, in a crisis too (`passive`)
+            score[r, i] = routine_score(o.rank, o.exper, o.bc_mu)
+        elif K.crisis_appointment > 0 and crisis[r] == 1:
             score[r, i] = K.crisis_w_competence * o.bc_mu + K.crisis_w_seniority * seniority + K.score_noise * uniform(key, i, 0)
             if arrested and o.bc_mu >= K.crisis_release:
                 _give(action, priority, cause, r, i, Action.RELEASE, K.priority_crisis_release, Cause.CRISIS)
