@@ -291,33 +291,48 @@ def fill_vacancies(
 def appoint_by_order(
     off, holder, fronts, run, post_kind, post_front, post_min_rank, action, priority, cause, target_post, budget, ev, ev_n
 ):  # type: ignore[no-untyped-def]
-    """The APPOINT orders of the month (an officer named to a post from outside: a player, the record),
-    carried out before the other actions.  They take their places in the attention budget by priority as
-    any action does: each one carried out (or refused) uses a place, and is then cleared from `action`,
-    so `apply_decisions` spends the rest of `budget` on the others in the same order as without them."""
-    n = off.shape[1]
-    order = np.empty(n, dtype=np.int64)
+    """The APPOINT orders of the month (an officer named to a post: a player, the record, the decisive-axis rule),
+    carried out before the other actions, run by run (`appoint_run`)."""
+    order = np.empty(off.shape[1], dtype=np.int64)
     for r in range(off.shape[0]):
         if run[r].ruler_alive == 0:
             continue
-        m = 0
-        for i in range(n):
-            if action[r, i] != Action.NONE:
-                order[m] = i
-                m += 1
-        by_priority(order, m, priority[r])
-        used = 0
-        for j in range(min(budget[r], m)):
-            i = order[j]
-            if action[r, i] != Action.APPOINT:
-                continue
-            appoint(r, i, target_post[r, i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+        budget[r] -= appoint_run(
+            r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, target_post[r], budget[r], ev, ev_n, order
+        )
+
+
+@numba.njit(cache=True)
+def appoint_run(
+    r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, target, budget, ev, ev_n, order
+):  # type: ignore[no-untyped-def]
+    """Run r's APPOINT orders (`target[i]`: officer i's post).  They take their places in the attention budget by
+    priority as any action does: each one carried out (or refused) uses a place, and is then cleared from
+    `action`, so `apply_decisions` spends the rest of `budget` on the others in the same order as without them.
+    Returns the places used.  `order`: officer-length scratch."""
+    n = off.shape[1]
+    m = 0
+    appoints = False
+    for i in range(n):
+        if action[r, i] != Action.NONE:
+            order[m] = i
+            m += 1
+            appoints = appoints or action[r, i] == Action.APPOINT
+    if not appoints:  # most months: nothing to do
+        return 0
+    by_priority(order, m, priority[r])
+    used = 0
+    for j in range(min(budget, m)):
+        i = order[j]
+        if action[r, i] != Action.APPOINT:
+            continue
+        appoint(r, i, target[i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+        action[r, i] = Action.NONE
+        used += 1
+    for i in range(n):  # beyond the budget: not carried out this month
+        if action[r, i] == Action.APPOINT:
             action[r, i] = Action.NONE
-            used += 1
-        budget[r] -= used
-        for i in range(n):  # beyond the budget: not carried out this month
-            if action[r, i] == Action.APPOINT:
-                action[r, i] = Action.NONE
+    return used
 
 
 @numba.njit(cache=True)

@@ -79,8 +79,11 @@ def count_active(off, r):  # type: ignore[no-untyped-def]
 
 # Officer-length scratch for the steps that need temporaries (the policy, `apply_decisions`,
 # `fill_vacancies`): allocated by the caller once per run, not by each step every month, where the
-# allocations cost about a sixth of the compiled month.  It means nothing between calls.
-WORK_ROWS = 7
+# allocations cost about a sixth of the compiled month.  It means nothing between calls, except row
+# AXIS_ROW: the post of each officer's APPOINT order, from the policy (`policy.decisive_axis`) to the
+# appointments of the same month (`command.appoint_run`).
+WORK_ROWS = 8
+AXIS_ROW = 7
 
 
 @numba.njit(cache=True)

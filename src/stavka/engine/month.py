@@ -19,8 +19,8 @@ from ..rng import Purpose, stream_key
 from .after import learning_step, morale_step, politics_step, turnover_step
 from .before import calendar_step, distinction_step, observe_step, security_step
 from .codes import Cause, Kind, PostKind, Status, War
-from .command import apply_decisions, fill_vacancies, ladder_step
-from .common import emit, new_work
+from .command import apply_decisions, appoint_run, fill_vacancies, ladder_step
+from .common import AXIS_ROW, emit, new_work
 from .operations import captivity_step, operations_step
 from .policy import decide_run
 from .views import average_ranks, series_run
@@ -382,6 +382,10 @@ def fused_run(
         R.punish_returnees = S.punish_returnees
         R.organ_trust = S.organ_trust
     budget = int(attention + crisis_attention * R.crisis)
+    if R.ruler_alive:  # the policy's APPOINT orders (the decisive axis), as `Engine.end_month` does them
+        budget -= appoint_run(
+            r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, work_int[AXIS_ROW], budget, ev, ev_n, work_int[0]
+        )
     after_run(
         r,
         t,
