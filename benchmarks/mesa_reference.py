@@ -839,7 +839,7 @@ class StavkaModel(mesa.Model):
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
             o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
             self.emit(K["DISTINCTION"], o.ident, -1, o.post, -1, NONE, o.bc_mu)
-            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1:  # the Hero's promotion
+            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not self.rank_full(o.rank + 1):  # the Hero's
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["MERIT"], float(o.rank))
 
@@ -941,7 +941,7 @@ class StavkaModel(mesa.Model):
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
             self.interrogations += 1
             self.emit(K["INTERROGATION"], o.ident, -1, o.post, -1, why, obs)
-        elif act == A["PROMOTE"] and o.rank < TOP_RANK:
+        elif act == A["PROMOTE"] and o.rank < TOP_RANK and (why == C["RECORD"] or not self.rank_full(o.rank + 1)):
             o.rank += 1
             self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
         elif act == A["DEMOTE"] and o.rank > 0:
@@ -956,7 +956,7 @@ class StavkaModel(mesa.Model):
             o.vacate()
             o.griev = min(1.0, o.griev + P.command_removal_grievance)
         elif act == A["ROTATE"]:
-            if o.rank < TOP_RANK:
+            if o.rank < TOP_RANK and not self.rank_full(o.rank + 1):
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["ROTATION"], float(o.rank))
             self.move_to(o, DISTRICT, C["ROTATION"])
@@ -1042,6 +1042,12 @@ class StavkaModel(mesa.Model):
                 best.rank = min_rank[p]
                 self.emit(K["PROMOTION"], best.ident, -1, p, f, why, float(best.rank))
 
+    def rank_full(self, rank: int) -> bool:
+        """Whether `rank` holds its establishment (engine `common.rank_full`): no promotion into a full rank."""
+        P = self.P
+        cap = int(P.command_marshal_cap) if rank == TOP_RANK else int(P.command_army_general_cap) if rank == TOP_RANK - 1 else 0
+        return cap > 0 and sum(1 for o in self.agents if o.rank == rank and o.status == ACTIVE) >= cap
+
     def ladder_step(self) -> None:
         """The career ladder: promotion in post toward the post's establishment rank (engine `ladder_step`)."""
         P = self.P
@@ -1054,7 +1060,7 @@ class StavkaModel(mesa.Model):
             if o.status != ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure:
                 continue
             top = self.post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
-            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate:
+            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate and not self.rank_full(o.rank + 1):
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["LADDER"], float(o.rank))
 

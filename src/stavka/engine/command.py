@@ -9,7 +9,7 @@ import numpy as np
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
 from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
-from .common import clip01, emit, kalman, on_record, vacate
+from .common import clip01, emit, kalman, on_record, rank_full, vacate
 
 
 @numba.njit(cache=True)
@@ -65,7 +65,7 @@ def ladder_step(r, t, seed, run_id, off, post_min_rank, chief, P, ev, ev_n):  # 
         if o.status != Status.ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure or on_record(o, t, P):
             continue  # (a named man's rank, while a run follows the record, is the record's)
         top = post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
-        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate:
+        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate and not rank_full(r, off, o.rank + 1, P):
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.LADDER, float(o.rank))
 
@@ -125,7 +125,7 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
         R.interrogations += 1
         emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, o.post, -1, why, obs)
-    elif act == Action.PROMOTE and o.rank < TOP_RANK:
+    elif act == Action.PROMOTE and o.rank < TOP_RANK and (why == Cause.RECORD or not rank_full(r, off, o.rank + 1, P)):
         o.rank += 1
         emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
     elif act == Action.DEMOTE and o.rank > 0:
@@ -141,7 +141,7 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.griev = min(1.0, o.griev + P.command_removal_grievance)
     elif act == Action.ROTATE:
         # M4: promoted, then moved away from the troops; his influence spread thin.
-        if o.rank < TOP_RANK:
+        if o.rank < TOP_RANK and not rank_full(r, off, o.rank + 1, P):
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.ROTATION, float(o.rank))
         move_to(r, i, PostKind.DISTRICT, Cause.ROTATION, off, holder, post_kind, ev, ev_n)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .codes import Status
+from .codes import TOP_RANK, Status
 
 
 @numba.njit(cache=True, inline="always")
@@ -90,3 +90,23 @@ AXIS_ROW = 7
 def new_work(n):  # type: ignore[no-untyped-def]
     """Scratch for a corps of n officers: (WORK_ROWS, n) integers and n floats."""
     return np.empty((WORK_ROWS, n), dtype=np.int64), np.empty(n)
+
+
+@numba.njit(cache=True)
+def rank_full(r, off, rank, P):  # type: ignore[no-untyped-def]
+    """Whether `rank` holds its establishment already: as many serving officers as `command.marshal_cap` (Marshal)
+    or `command.army_general_cap` (Army General) allow, 0 no cap; the lower ranks have none.  No promotion goes
+    into a full rank (the record: the Marshal's rank conferred one man at a time, by decree)."""
+    if rank == TOP_RANK:
+        cap = int(P.command_marshal_cap)
+    elif rank == TOP_RANK - 1:
+        cap = int(P.command_army_general_cap)
+    else:
+        return False
+    if cap <= 0:
+        return False
+    n = 0
+    for i in range(off.shape[1]):
+        if off[r, i].rank == rank and off[r, i].status == Status.ACTIVE:
+            n += 1
+    return n >= cap
