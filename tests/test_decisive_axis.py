@@ -87,11 +87,7 @@ def test_axis_appointments_only_in_the_axis_months(historical: stavka.Simulation
 
 def _rank_counts(res: stavka.SimulationResult, level: int, month: str) -> pd.Series:
     c = res.careers
-    held = (
-        (c.rank_level == level)
-        & (c.from_month.astype(str) <= month)
-        & (c.to_month.isna() | (c.to_month.astype(str) > month))
-    )
+    held = (c.rank_level == level) & (c.from_month.astype(str) <= month) & (c.to_month.isna() | (c.to_month.astype(str) > month))
     return c[held].drop_duplicates(["run", "officer_id"]).groupby("run").size().reindex(range(RUNS), fill_value=0)
 
 
@@ -105,7 +101,5 @@ def test_no_promotion_into_a_full_rank(historical: stavka.SimulationResult) -> N
         for level, cap in ((5, cfg.marshal_cap), (4, cfg.army_general_cap)):
             counts = _rank_counts(historical, level, month)
             assert counts.mean() <= cap and (counts > cap).mean() <= 0.1, (month, level)
-    uncapped = stavka.simulate(
-        doctrine="historical", runs=RUNS, seed=SEED, command__marshal_cap=0, command__army_general_cap=0
-    )
+    uncapped = stavka.simulate(doctrine="historical", runs=RUNS, seed=SEED, command__marshal_cap=0, command__army_general_cap=0)
     assert (_rank_counts(uncapped, 5, "1943-12") > cfg.marshal_cap).all()

@@ -298,7 +298,21 @@ def appoint_by_order(
         if run[r].ruler_alive == 0:
             continue
         budget[r] -= appoint_run(
-            r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, target_post[r], budget[r], ev, ev_n, order
+            r,
+            off,
+            holder,
+            fronts,
+            post_kind,
+            post_front,
+            post_min_rank,
+            action,
+            priority,
+            cause,
+            target_post[r],
+            budget[r],
+            ev,
+            ev_n,
+            order,
         )
 
 

@@ -384,7 +384,21 @@ def fused_run(
     budget = int(attention + crisis_attention * R.crisis)
     if R.ruler_alive:  # the policy's APPOINT orders (the decisive axis), as `Engine.end_month` does them
         budget -= appoint_run(
-            r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, work_int[AXIS_ROW], budget, ev, ev_n, work_int[0]
+            r,
+            off,
+            holder,
+            fronts,
+            post_kind,
+            post_front,
+            post_min_rank,
+            action,
+            priority,
+            cause,
+            work_int[AXIS_ROW],
+            budget,
+            ev,
+            ev_n,
+            work_int[0],
         )
     after_run(
         r,
