@@ -148,6 +148,7 @@ class Officer(mesa.Agent):
         self.action = NONE
         self.priority = 0.0
         self.cause = NONE
+        self.target = -1  # the post of an APPOINT order
 
     # --- the officer's own rules ---------------------------------------------------------------------
 
@@ -349,6 +350,7 @@ class PolicyRuler:
             pool.sort(key=lambda o: -((1.0 - o.bl_mu) + p.top_target_w_rank * o.rank / TOP_RANK + p.top_target_w_pop * o.pop))
             targets = {o.slot for o in pool[: p.top_targets]}
         reinstate = in_window(m.label, p.release_window) and p.reinstate_rate > 0
+        axis_man, axis_post = decisive_axis(m, p) if (m.label in p.axis_months and at_war) else (None, -1)
         # M3 with a budget: the worst reported failures among the scapegoats are tried, once a period.
         limited = p.scapegoat_budget >= 0
         example: set[int] = set()
@@ -373,7 +375,7 @@ class PolicyRuler:
         u0 = u.col(0)
         for o in officers:
             i = o.slot
-            o.action, o.priority, o.cause = NONE, 0.0, NONE
+            o.action, o.priority, o.cause, o.target = NONE, 0.0, NONE, -1
             active = o.status == ACTIVE
             arrested = o.status == ARRESTED
             kind = post_kind[o.post] if o.post >= 0 else -1
@@ -439,6 +441,9 @@ class PolicyRuler:
                 order(o, A["ROTATE"], p.priority_rotate + o.pop, C["ROTATION"])
             if o is sideline:
                 order(o, A["SIDELINE"], p.priority_sideline, C["SIDELINE"])
+            if o is axis_man:  # the decisive front to the man believed most competent
+                order(o, A["APPOINT"], p.priority_axis, C["AXIS"])
+                o.target = axis_post
             # M5: break the tool to see if it still works.
             if interrogate_window and active and o.requests == 1 and u.u(i, 5) < p.interrogate_autonomy:
                 order(o, A["INTERROGATE"], p.priority_interrogate, C["AUTONOMY"])
@@ -490,6 +495,28 @@ class PolicyRuler:
             hold=[int(fixed.u(f.index) < p.hold_strictness) for f in fronts],
             directive=ORDERS.get(m.label, 0) if isinstance(self.doctrine, Historical) else 0,
         )
+
+
+def decisive_axis(m: StavkaModel, p: Any) -> tuple[Officer | None, int]:
+    """The decisive-axis rule (engine `policy.decisive_axis`): the commanded front whose reported movement last
+    month was largest either way goes to the man believed most competent, of rank at least `axis_rank`."""
+    post, weight = -1, -1.0
+    for o in m.agents:  # ties: the first front commander in slot order
+        if o.status == ACTIVE and o.post >= 0 and m.post_kind[o.post] == FRONT:
+            w = abs(m.fronts[m.post_front[o.post]].reported)
+            if w > weight:
+                post, weight = o.post, w
+    if post < 0:
+        return None, -1
+    best, best_v = None, -math.inf
+    for o in m.agents:
+        if o.status == ACTIVE and o.rank >= p.axis_rank:
+            v = o.bc_mu + p.axis_w_loyalty * o.bl_mu
+            if v > best_v:
+                best, best_v = o, v
+    if best is None or best.post == post:
+        return None, -1
+    return best, post
 
 
 def ruler_for(doctrine: Doctrine) -> PolicyRuler:
@@ -596,6 +623,7 @@ class StavkaModel(mesa.Model):
                 setattr(self, name, getattr(decision, name))
         budget = int(s.config.ruler.attention + s.config.ruler.crisis_attention * self.crisis)
         if self.ruler_alive:
+            budget -= self.appoint_orders(budget)
             self.issue_order(decision.directive)
             examples = self.examples
             self.apply_decisions(decision, budget)
@@ -797,11 +825,50 @@ class StavkaModel(mesa.Model):
             o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
             o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
             self.emit(K["DISTINCTION"], o.ident, -1, o.post, -1, NONE, o.bc_mu)
-            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1:  # the Hero's promotion
+            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not self.rank_full(o.rank + 1):  # the Hero's
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["MERIT"], float(o.rank))
 
     # 4. Decisions take effect ---------------------------------------------------------------------------
+
+    def appoint_orders(self, budget: int) -> int:
+        """The month's APPOINT orders, in their places in the attention budget (engine `appoint_run`): each
+        carried out or refused uses a place.  Returns the places used."""
+        chosen = [o for o in self.agents if o.action != NONE]
+        if not any(o.action == A["APPOINT"] for o in chosen):
+            return 0
+        chosen.sort(key=lambda o: -o.priority)  # stable: ties in slot order
+        used = 0
+        for o in chosen[:budget]:
+            if o.action == A["APPOINT"]:
+                self.appoint(o, o.target, o.cause)
+                o.action = NONE
+                used += 1
+        for o in chosen:
+            if o.action == A["APPOINT"]:
+                o.action = NONE
+        return used
+
+    def appoint(self, o: Officer, p: int, why: int) -> None:
+        """Officer o to post p (engine `command.appoint`): its holder to the reserve, promotion to its rank."""
+        if o.status != ACTIVE or p < 0 or p >= len(self.post_kind) or o.post == p:
+            return
+        f = self.post_front[p]
+        if f >= 0 and self.fronts[f].active == 0:
+            return
+        if why == NONE:
+            why = C["RULER"]
+        h = self.holder[p]
+        if h is not None:
+            self.emit(K["REMOVAL"], h.ident, -1, p, f, C["REORGANISATION"], 0.0)
+            h.vacate()
+        o.vacate()
+        self.holder[p] = o
+        o.post = p
+        self.emit(K["APPOINTMENT"], o.ident, -1, p, f, why, 0.0)
+        if o.rank < self.post_min_rank[p]:
+            o.rank = int(self.post_min_rank[p])
+            self.emit(K["PROMOTION"], o.ident, -1, p, f, why, float(o.rank))
 
     def issue_order(self, directive: int) -> None:
         if directive == 270 or directive == 227:
@@ -860,7 +927,7 @@ class StavkaModel(mesa.Model):
             o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
             self.interrogations += 1
             self.emit(K["INTERROGATION"], o.ident, -1, o.post, -1, why, obs)
-        elif act == A["PROMOTE"] and o.rank < TOP_RANK:
+        elif act == A["PROMOTE"] and o.rank < TOP_RANK and (why == C["RECORD"] or not self.rank_full(o.rank + 1)):
             o.rank += 1
             self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, why, float(o.rank))
         elif act == A["DEMOTE"] and o.rank > 0:
@@ -875,7 +942,7 @@ class StavkaModel(mesa.Model):
             o.vacate()
             o.griev = min(1.0, o.griev + P.command_removal_grievance)
         elif act == A["ROTATE"]:
-            if o.rank < TOP_RANK:
+            if o.rank < TOP_RANK and not self.rank_full(o.rank + 1):
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["ROTATION"], float(o.rank))
             self.move_to(o, DISTRICT, C["ROTATION"])
@@ -961,6 +1028,12 @@ class StavkaModel(mesa.Model):
                 best.rank = min_rank[p]
                 self.emit(K["PROMOTION"], best.ident, -1, p, f, why, float(best.rank))
 
+    def rank_full(self, rank: int) -> bool:
+        """Whether `rank` holds its establishment (engine `common.rank_full`): no promotion into a full rank."""
+        P = self.P
+        cap = int(P.command_marshal_cap) if rank == TOP_RANK else int(P.command_army_general_cap) if rank == TOP_RANK - 1 else 0
+        return cap > 0 and sum(1 for o in self.agents if o.rank == rank and o.status == ACTIVE) >= cap
+
     def ladder_step(self) -> None:
         """The career ladder: promotion in post toward the post's establishment rank (engine `ladder_step`)."""
         P = self.P
@@ -973,7 +1046,7 @@ class StavkaModel(mesa.Model):
             if o.status != ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure:
                 continue
             top = self.post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
-            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate:
+            if o.rank < min(top, TOP_RANK - 1) and k.u(o.slot, 0) < P.command_ladder_rate and not self.rank_full(o.rank + 1):
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["LADDER"], float(o.rank))
 

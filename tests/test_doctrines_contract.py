@@ -13,7 +13,7 @@ from conftest import SEED, sim
 
 import stavka
 from stavka.doctrines import REGISTRY, TRAITS, Doctrine, get_doctrine
-from stavka.engine.codes import Action, Cause
+from stavka.engine.codes import Action, Cause, PostKind
 from stavka.engine.core import Engine
 from stavka.engine.interface import Decisions
 from stavka.scenario import Scenario
@@ -118,7 +118,10 @@ def test_decisions_are_well_formed_and_pure(name: str) -> None:
         for field in ("credit", "listening", "purge_quota", "execute_share", "punish_returnees", "organ_trust"):
             v = getattr(d, field)
             assert ((v >= 0) & (v <= 1)).all(), f"{name}: {field} outside [0, 1]"
-        assert d.target_post is None, f"{name}: a built-in fills vacancies by preference, never appoints by name"
+        if d.target_post is not None:  # a built-in appoints by name only under its decisive-axis rule
+            named = d.action == Action.APPOINT
+            assert named.any() and (d.cause[named] == Cause.AXIS).all(), f"{name}: an APPOINT outside the axis rule"
+            assert (eng._posts.kind[d.target_post[named]] == PostKind.FRONT).all(), f"{name}: the axis is a front"
         for field in Decisions.__dataclass_fields__:
             if field == "target_post":
                 continue

@@ -822,6 +822,28 @@ class Command(_Section):
         ge=0,
         le=5,
     )
+    marshal_cap: int = param(
+        11,
+        "the most serving officers a Marshal's rank may hold: no promotion into it when full; 0: no cap",
+        "officers",
+        (6, 20),
+        "en.wikipedia.org/wiki/Marshal_of_the_Soviet_Union (facts.md A7): the most Marshals serving at once in "
+        "1935-45 was 11, in May 1945 (Voroshilov, Budyonny, Timoshenko, Zhukov, Vasilevsky, Konev, Govorov, "
+        "Rokossovsky, Malinovsky, Tolbukhin, Meretskov); the rank was conferred one man at a time, by decree",
+        ge=0,
+        le=1000,
+    )
+    army_general_cap: int = param(
+        10,
+        "the most serving officers an Army General's rank may hold: no promotion into it when full; 0: no cap",
+        "officers",
+        (5, 20),
+        "en.wikipedia.org/wiki/Army_General_(Soviet_Union): 3 created in June 1940, 5 serving in June 1941; "
+        "about 10 serving in May 1945 (Tyulenev, Antonov, Bagramyan, Yeryomenko, Sokolovsky, Petrov, "
+        "Maslennikov, Khrulev, Purkayev, Bulganin; the May 1945 count is approximate, flagged)",
+        ge=0,
+        le=1000,
+    )
     watch_loyalty: float = param(
         0.6,
         "believed loyalty under which a crisis appointee is watched (or any trauma)",

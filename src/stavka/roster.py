@@ -37,30 +37,55 @@ def _int(text: str) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
+# The record's shifts of the competence prior (what each outcome says about a man's ability; moderate on
+# purpose: a named officer's traits are still drawn per run around these means, MODEL.md §2).
+COMPETENCE_BASE = 0.5  # no record: the corps' prior
+END_FRONT_COMPETENCE = 0.28  # held a front at the war's end (column front_commander_may_1945): four years of selection
+FRONT_UNRELIEVED_COMPETENCE = 0.12  # held a front in the war and was never relieved, without ending at one
+RELIEVED_COMPETENCE = 0.07  # taken off per removal or demotion in 1941-45 (column times_relieved)
+MODERNISER_COMPETENCE = 0.12  # the senior modernisers of the 1930s purged in 1937-39 (rank_1937 >= 3)
+# The highest wartime command posts (column highest_wartime_post): the Deputy Supreme Commander-in-Chief (Aug
+# 1942) and the Chief of the General Staff in the war. The Stavka gave them to the men it had found the ablest
+# planners of operations, a selection one step above a front's command; the shift is the size of the record's
+# other one-step outcome (a front held unrelieved, +0.12). The match is on the post's words in the record, not on
+# names; a pre-war peak is written "n/a (peak: ...)" and does not count.
+TOP_WARTIME_POSTS = ("Deputy Supreme Commander-in-Chief", "Chief of the General Staff")
+TOP_POST_COMPETENCE = 0.12
+COMPETENCE_RANGE = (0.12, 0.92)  # keeps the Beta prior proper and history a tendency
+
+
+def held_top_wartime_post(row: dict[str, str]) -> bool:
+    """Whether the record's highest wartime post of this officer is one of `TOP_WARTIME_POSTS`."""
+    post = (row.get("highest_wartime_post") or "").strip()
+    return not post.lower().startswith("n/a") and any(p in post for p in TOP_WARTIME_POSTS)
+
+
 def prior_means(row: dict[str, str]) -> tuple[float, float, float]:
     """Competence, loyalty and ambition prior means from what the record shows.
 
     Why these forms: the record shows outcomes that competence drives (commanding a front at the end
-    of the war, being relieved), so they shift the competence prior; the purge victims were accused
-    falsely (rehabilitated 1956-57), so the purge itself says nothing against their loyalty; defection
-    is the one record of disloyalty.  The shifts are deliberately moderate: a named officer's traits
-    are still drawn per run around these means, so history is a tendency, not a script.
+    of the war, holding the highest wartime command posts, being relieved), so they shift the competence
+    prior; the purge victims were accused falsely (rehabilitated 1956-57), so the purge itself says nothing
+    against their loyalty; defection is the one record of disloyalty.  The shifts are deliberately moderate: a
+    named officer's traits are still drawn per run around these means, so history is a tendency, not a script.
     """
-    competence, loyalty, ambition = 0.5, 0.8, 0.35
+    competence, loyalty, ambition = COMPETENCE_BASE, 0.8, 0.35
     end_front = _int(row.get("front_commander_may_1945", "")) or 0
     relieved = _int(row.get("times_relieved", "")) or 0
     commanded_front = row.get("fronts_commanded", "").strip().lower() not in ("", "none", "n/a")
     if end_front:
-        competence += 0.28
+        competence += END_FRONT_COMPETENCE
         ambition += 0.2
     elif commanded_front and relieved == 0:
-        competence += 0.12
-    competence -= 0.07 * relieved
+        competence += FRONT_UNRELIEVED_COMPETENCE
+    competence -= RELIEVED_COMPETENCE * relieved
+    if held_top_wartime_post(row):
+        competence += TOP_POST_COMPETENCE
     if row.get("group") == "purge_1937_39" and (_int(row.get("rank_1937", "")) or 0) >= 3:
-        competence += 0.12  # the senior modernisers of the 1930s (Tukhachevsky, Uborevich, Yakir)
+        competence += MODERNISER_COMPETENCE  # Tukhachevsky, Uborevich, Yakir
     if (row.get("defected_month") or "").strip() or row.get("fate") == "defected":
         loyalty = 0.35
-    return min(max(competence, 0.12), 0.92), loyalty, min(ambition, 0.8)
+    return min(max(competence, COMPETENCE_RANGE[0]), COMPETENCE_RANGE[1]), loyalty, min(ambition, 0.8)
 
 
 @lru_cache(maxsize=4)

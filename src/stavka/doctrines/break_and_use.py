@@ -40,6 +40,8 @@ class BreakAndUse(PolicyDoctrine):
         punish_withdrawal=0.4,
         credit_taken=0.5,
         rotate_popular=0.6,
+        axis_months=("1941-10", "1944-11"),  # the decisive front to a man believed both able and loyal
+        axis_w_loyalty=1.0,
         listening=0.4,
         w_competence=2.0,
         w_loyalty=1.5,

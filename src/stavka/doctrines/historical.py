@@ -160,6 +160,7 @@ class Historical(PolicyDoctrine):
             relieve_below=0.4,
             promote_winners=0.3,
             sideline_after_war=12,
+            axis_months=("1941-10", "1944-11"),  # Zhukov to the Western Front (Moscow), to 1st Belorussian (Berlin)
             punish_returnees=0.5,
             crisis_appointment=True,
             reshuffle_promote_above=0.8,  # in the reshuffle of 1940-05..1941-01 only (reshuffle_below > 0 there)

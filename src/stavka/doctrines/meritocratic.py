@@ -36,4 +36,5 @@ class Meritocratic(PolicyDoctrine):
         w_seniority=3.0,
         punish_returnees=0.0,
         talent_promotions=2,
+        axis_months=("1941-10", "1944-11"),  # the best man on the main axis, as the record's ruler did
     )

@@ -17,6 +17,7 @@ from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
 from ..calendar import parse_month
+from ..engine.codes import Action
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
 from ..engine.policy import Knobs, decide_kernel
@@ -273,6 +274,34 @@ class PolicyParams(DoctrineParams):
     sideline_rank: int = param(
         4, "least rank of the men the sideline rule looks at", "rank", (3, 5), f"{CHOICE}: Army General and Marshal", ge=0, le=5
     )
+    # The decisive axis (docs/model.md §11.8): the front that matters most to the commander believed best.
+    axis_months: tuple[str, ...] = param(
+        (),
+        "months (YYYY-MM) in which, in war, the ruler gives the decisive front (the commanded front whose reported "
+        "movement last month was largest either way) to the commander he believes most competent; (): never",
+        "months",
+        None,
+        "facts.md G, commanders.csv: Zhukov to the Western Front for Moscow (10 Oct 1941) and to 1st Belorussian "
+        "for Berlin (16 Nov 1944), Rokossovsky moved to 2nd Belorussian",
+    )
+    axis_rank: int = param(
+        3,
+        "least rank of the men the decisive-axis rule looks at",
+        "rank",
+        (2, 5),
+        f"{CHOICE}: a front is a Colonel General's command or more (Zhukov was Army General in 1941)",
+        ge=0,
+        le=5,
+    )
+    axis_w_loyalty: float = param(
+        0.0,
+        "weight of believed loyalty beside believed competence (weight 1) in the choice of the axis commander",
+        "weight",
+        (0.0, 2.0),
+        f"{CHOICE}: 0, competence alone, where the account says the ruler trusted talent in war",
+        ge=0,
+        le=100,
+    )
     credit_taken: float = param(
         0.0,
         "share of victory credit taken by the centre",
@@ -404,6 +433,9 @@ class PolicyParams(DoctrineParams):
     priority_withdrawal: float = param(
         8.0, "priority of arresting who withdrew against orders", "priority", (4.0, 12.0), PRIORITY, ge=-1000, le=1000
     )
+    priority_axis: float = param(
+        8.5, "priority of the decisive-axis appointment", "priority", (5.0, 12.0), PRIORITY, ge=-1000, le=1000
+    )
     priority_sideline: float = param(
         7.0, "priority of sidelining the top marshal", "priority", (3.0, 12.0), PRIORITY, ge=-1000, le=1000
     )
@@ -450,6 +482,16 @@ class PolicyParams(DoctrineParams):
     censor_secret: bool = param(
         False, "denunciations, arrests, interrogations and releases left out", "switch", None, "seeds 000, 003 (M9)"
     )
+
+    @field_validator("axis_months")
+    @classmethod
+    def _months(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            for label in v:
+                parse_month(label)
+        except ValueError as exc:
+            raise PydanticCustomError("months", "expected months YYYY-MM: {error}", {"error": str(exc)}) from None
+        return tuple(v)
 
     @field_validator("purge_window", "release_window", "top_target_window", "reshuffle_window")
     @classmethod
@@ -597,6 +639,10 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
         else 0.0,
         reshuffle_promote_to=float(p.reshuffle_promote_to),
         routine_succession=float(p.routine_succession),
+        axis_on=float(label in p.axis_months),
+        axis_rank=float(p.axis_rank),
+        axis_w_loyalty=p.axis_w_loyalty,
+        priority_axis=p.priority_axis,
     )
 
 
@@ -605,6 +651,7 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
     n_runs, n = view.shape
     fr, run = view.front, view.run
     s = run_settings(p, view.label)
+    target = np.full((n_runs, n), -1, dtype=np.int16)
     d = Decisions(
         action=np.empty((n_runs, n), dtype=np.int8),
         priority=np.empty((n_runs, n)),
@@ -642,7 +689,10 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
         d.appoint_score,
         d.hold,
         d.listening,
+        target,
     )
+    if (d.action == Action.APPOINT).any():  # the decisive-axis rule named a post (`command.appoint_by_order`)
+        d.target_post = target
     return d
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
 from .codes import TOP_RANK, Cause, Kind, PostKind, Status, War
-from .common import clip01, emit, kalman, mark_repressed, on_record, vacate
+from .common import clip01, emit, kalman, mark_repressed, on_record, rank_full, vacate
 
 N_BORDER = 5
 
@@ -215,7 +215,7 @@ def distinction_step(r, t, off, distinction, P, ev, ev_n):  # type: ignore[no-un
         o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
         o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
         emit(ev, ev_n, r, Kind.DISTINCTION, o.ident, -1, o.post, -1, Cause.NONE, o.bc_mu)
-        if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1:  # the Hero's promotion
+        if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not rank_full(r, off, o.rank + 1, P):  # the Hero's
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.MERIT, float(o.rank))
 

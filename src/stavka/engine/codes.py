@@ -129,6 +129,7 @@ class Cause(IntEnum):
     SHOW_TRIAL = 34  # the ruler's own choice of a top target (the June 1937 trial, facts A8)
     LADDER = 35  # promotion in post toward the post's establishment rank (the career ladder)
     REFORM = 36  # removed in a peacetime reshuffle of the high command (May 1940, after the Winter War)
+    AXIS = 37  # the decisive front given to the commander the ruler believes most competent (Zhukov, Oct 1941, Nov 1944)
 
 
 # Named directives a doctrine can issue (run-level code in Decisions.directive).

@@ -9,7 +9,7 @@ import numpy as np
 from ..rng import Purpose, normal, stream_key, uniform
 from .before import arrest, execute
 from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
-from .common import clip01, emit, kalman, on_record, vacate
+from .common import clip01, emit, kalman, on_record, rank_full, vacate
 
 
 @numba.njit(cache=True)
@@ -65,7 +65,7 @@ def ladder_step(r, t, seed, run_id, off, post_min_rank, chief, P, ev, ev_n):  # 
         if o.status != Status.ACTIVE or o.post < 0 or o.tenure < P.command_ladder_tenure or on_record(o, t, P):
             continue  # (a named man's rank, while a run follows the record, is the record's)
         top = post_min_rank[o.post] + steps + (1 if o.post == chief else 0)
-        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate:
+        if o.rank < min(top, TOP_RANK - 1) and uniform(k, i, 0) < P.command_ladder_rate and not rank_full(r, off, o.rank + 1, P):
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.LADDER, float(o.rank))
 
@@ -125,7 +125,7 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
         R.interrogations += 1
         emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, o.post, -1, why, obs)
-    elif act == Action.PROMOTE and o.rank < TOP_RANK:
+    elif act == Action.PROMOTE and o.rank < TOP_RANK and (why == Cause.RECORD or not rank_full(r, off, o.rank + 1, P)):
         o.rank += 1
         emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, why, float(o.rank))
     elif act == Action.DEMOTE and o.rank > 0:
@@ -141,7 +141,7 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.griev = min(1.0, o.griev + P.command_removal_grievance)
     elif act == Action.ROTATE:
         # M4: promoted, then moved away from the troops; his influence spread thin.
-        if o.rank < TOP_RANK:
+        if o.rank < TOP_RANK and not rank_full(r, off, o.rank + 1, P):
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.ROTATION, float(o.rank))
         move_to(r, i, PostKind.DISTRICT, Cause.ROTATION, off, holder, post_kind, ev, ev_n)
@@ -291,33 +291,62 @@ def fill_vacancies(
 def appoint_by_order(
     off, holder, fronts, run, post_kind, post_front, post_min_rank, action, priority, cause, target_post, budget, ev, ev_n
 ):  # type: ignore[no-untyped-def]
-    """The APPOINT orders of the month (an officer named to a post from outside: a player, the record),
-    carried out before the other actions.  They take their places in the attention budget by priority as
-    any action does: each one carried out (or refused) uses a place, and is then cleared from `action`,
-    so `apply_decisions` spends the rest of `budget` on the others in the same order as without them."""
-    n = off.shape[1]
-    order = np.empty(n, dtype=np.int64)
+    """The APPOINT orders of the month (an officer named to a post: a player, the record, the decisive-axis rule),
+    carried out before the other actions, run by run (`appoint_run`)."""
+    order = np.empty(off.shape[1], dtype=np.int64)
     for r in range(off.shape[0]):
         if run[r].ruler_alive == 0:
             continue
-        m = 0
-        for i in range(n):
-            if action[r, i] != Action.NONE:
-                order[m] = i
-                m += 1
-        by_priority(order, m, priority[r])
-        used = 0
-        for j in range(min(budget[r], m)):
-            i = order[j]
-            if action[r, i] != Action.APPOINT:
-                continue
-            appoint(r, i, target_post[r, i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+        budget[r] -= appoint_run(
+            r,
+            off,
+            holder,
+            fronts,
+            post_kind,
+            post_front,
+            post_min_rank,
+            action,
+            priority,
+            cause,
+            target_post[r],
+            budget[r],
+            ev,
+            ev_n,
+            order,
+        )
+
+
+@numba.njit(cache=True)
+def appoint_run(
+    r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, target, budget, ev, ev_n, order
+):  # type: ignore[no-untyped-def]
+    """Run r's APPOINT orders (`target[i]`: officer i's post).  They take their places in the attention budget by
+    priority as any action does: each one carried out (or refused) uses a place, and is then cleared from
+    `action`, so `apply_decisions` spends the rest of `budget` on the others in the same order as without them.
+    Returns the places used.  `order`: officer-length scratch."""
+    n = off.shape[1]
+    m = 0
+    appoints = False
+    for i in range(n):
+        if action[r, i] != Action.NONE:
+            order[m] = i
+            m += 1
+            appoints = appoints or action[r, i] == Action.APPOINT
+    if not appoints:  # most months: nothing to do
+        return 0
+    by_priority(order, m, priority[r])
+    used = 0
+    for j in range(min(budget, m)):
+        i = order[j]
+        if action[r, i] != Action.APPOINT:
+            continue
+        appoint(r, i, target[i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+        action[r, i] = Action.NONE
+        used += 1
+    for i in range(n):  # beyond the budget: not carried out this month
+        if action[r, i] == Action.APPOINT:
             action[r, i] = Action.NONE
-            used += 1
-        budget[r] -= used
-        for i in range(n):  # beyond the budget: not carried out this month
-            if action[r, i] == Action.APPOINT:
-                action[r, i] = Action.NONE
+    return used
 
 
 @numba.njit(cache=True)

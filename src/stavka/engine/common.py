@@ -5,7 +5,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .codes import Status
+from .codes import TOP_RANK, Status
 
 
 @numba.njit(cache=True, inline="always")
@@ -92,11 +92,34 @@ def routine_score(rank, exper, bc_mu):  # type: ignore[no-untyped-def]
 
 # Officer-length scratch for the steps that need temporaries (the policy, `apply_decisions`,
 # `fill_vacancies`): allocated by the caller once per run, not by each step every month, where the
-# allocations cost about a sixth of the compiled month.  It means nothing between calls.
-WORK_ROWS = 7
+# allocations cost about a sixth of the compiled month.  It means nothing between calls, except row
+# AXIS_ROW: the post of each officer's APPOINT order, from the policy (`policy.decisive_axis`) to the
+# appointments of the same month (`command.appoint_run`).
+WORK_ROWS = 8
+AXIS_ROW = 7
 
 
 @numba.njit(cache=True)
 def new_work(n):  # type: ignore[no-untyped-def]
     """Scratch for a corps of n officers: (WORK_ROWS, n) integers and n floats."""
     return np.empty((WORK_ROWS, n), dtype=np.int64), np.empty(n)
+
+
+@numba.njit(cache=True)
+def rank_full(r, off, rank, P):  # type: ignore[no-untyped-def]
+    """Whether `rank` holds its establishment already: as many serving officers as `command.marshal_cap` (Marshal)
+    or `command.army_general_cap` (Army General) allow, 0 no cap; the lower ranks have none.  No promotion goes
+    into a full rank (the record: the Marshal's rank conferred one man at a time, by decree)."""
+    if rank == TOP_RANK:
+        cap = int(P.command_marshal_cap)
+    elif rank == TOP_RANK - 1:
+        cap = int(P.command_army_general_cap)
+    else:
+        return False
+    if cap <= 0:
+        return False
+    n = 0
+    for i in range(off.shape[1]):
+        if off[r, i].rank == rank and off[r, i].status == Status.ACTIVE:
+            n += 1
+    return n >= cap

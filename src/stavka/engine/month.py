@@ -19,8 +19,8 @@ from ..rng import Purpose, stream_key
 from .after import learning_step, morale_step, politics_step, turnover_step
 from .before import calendar_step, distinction_step, observe_step, security_step
 from .codes import Cause, Kind, PostKind, Status, War
-from .command import apply_decisions, fill_vacancies, ladder_step
-from .common import emit, new_work
+from .command import apply_decisions, appoint_run, fill_vacancies, ladder_step
+from .common import AXIS_ROW, emit, new_work
 from .operations import captivity_step, operations_step
 from .policy import decide_run
 from .records import SETTINGS, RunSettings
@@ -240,6 +240,24 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
     )
     plan.settings[r] = D.settings[t]
     take_plan(r, W, P, plan)
+    if run[r].ruler_alive:  # the policy's APPOINT orders (the decisive axis), as the stepping path's `appoint_by_order`
+        plan.budget[r] -= appoint_run(
+            r,
+            W.off,
+            W.holder,
+            fronts,
+            S.post_kind,
+            S.post_front,
+            S.post_min_rank,
+            plan.action,
+            plan.priority,
+            plan.cause,
+            work_int[AXIS_ROW],
+            plan.budget[r],
+            log.ev,
+            log.ev_n,
+            work_int[0],
+        )
     after_run(r, t, W, S, P, plan, log, work)
     close_run(r, t, W, S, out)
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..rng import stream_key, uniform
 from .codes import TOP_RANK, Action, Cause, PostKind, Status, War
-from .common import new_work, routine_score
+from .common import AXIS_ROW, new_work, routine_score
 
 DOCTRINE_STREAM = 9
 HOLD_STREAM = 24  # month 0 of this stream fixes which fronts get hold orders, for the whole run
@@ -99,6 +99,10 @@ class Knobs(NamedTuple):
     reshuffle_promote_above: float  # 0 outside the reshuffle window
     reshuffle_promote_to: float
     routine_succession: float
+    axis_on: float  # a month of the decisive-axis rule (the doctrine's axis_months)
+    axis_rank: float
+    axis_w_loyalty: float
+    priority_axis: float
 
 
 # A month's knobs as a record, for a month-indexed array of them (`month.runs_fused`).
@@ -151,6 +155,35 @@ def exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_examp
         _top(value, pool, int(K.scapegoat_budget), example)
 
 
+@numba.njit(cache=True)
+def decisive_axis(r, rec, kind, front, reported, K):  # type: ignore[no-untyped-def]
+    """The decisive-axis rule (docs/model.md §11.8): (the man, the post), or (-1, -1).
+
+    The decisive front is the front with a commander whose reported movement last month was the largest either
+    way: in a retreat the enemy's main thrust (Moscow, October 1941), in an advance our main effort (Berlin,
+    November 1944).  The ruler gives its command to the man he believes most competent
+    (his belief `bc_mu`, plus `axis_w_loyalty` times believed loyalty), of rank at least `axis_rank`, unless he
+    holds it already."""
+    post, weight = -1, -1.0
+    for i in range(rec.shape[1]):  # (ties: the first front commander in slot order)
+        if kind[i] == PostKind.FRONT and rec[r, i].status == Status.ACTIVE:
+            w = abs(reported[r, front[i]])
+            if w > weight:
+                post, weight = int(rec[r, i].post), w
+    if post < 0:
+        return -1, -1
+    best, best_v = -1, -np.inf
+    for i in range(rec.shape[1]):
+        o = rec[r, i]
+        if o.status == Status.ACTIVE and o.rank >= K.axis_rank:
+            v = o.bc_mu + K.axis_w_loyalty * o.bl_mu
+            if v > best_v:
+                best, best_v = i, v
+    if best < 0 or rec[r, best].post == post:
+        return -1, -1
+    return best, post
+
+
 @numba.njit(cache=True, parallel=True)
 def decide_kernel(
     seed,
@@ -173,8 +206,10 @@ def decide_kernel(
     score,
     hold,
     listening,
+    target_post,
 ):  # type: ignore[no-untyped-def]
-    """The month's decisions for every run of a batch (`rec`: the visible officer fields)."""
+    """The month's decisions for every run of a batch (`rec`: the visible officer fields); `target_post`: the
+    post of each APPOINT order (-1 none)."""
     for r in numba.prange(rec.shape[0]):
         work_int, work_float = new_work(rec.shape[1])
         decide_run(
@@ -202,6 +237,7 @@ def decide_kernel(
             work_int,
             work_float,
         )
+        target_post[r] = work_int[AXIS_ROW]
 
 
 @numba.njit(cache=True)
@@ -284,6 +320,10 @@ def decide_run(
             pool[i] = value[i] > 0
             charmed[i] = 0
         _top(value, pool, int(K.charm), charmed)
+    axis_man, axis_post = -1, -1
+    axis = work_int[AXIS_ROW]  # the post of each officer's APPOINT order, for `command.appoint_run`
+    if K.axis_on > 0 and at_war:
+        axis_man, axis_post = decisive_axis(r, rec, kind, front, reported, K)
     limited = K.scapegoat_budget >= 0
     if limited:
         exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_example, key, K, value, pool, example)
@@ -304,6 +344,7 @@ def decide_run(
         action[r, i] = Action.NONE
         priority[r, i] = 0.0
         cause[r, i] = Cause.NONE
+        axis[i] = -1
         active = o.status == Status.ACTIVE
         arrested = o.status == Status.ARRESTED
         commands = kind[i] == PostKind.FRONT or kind[i] == PostKind.ARMY
@@ -366,6 +407,10 @@ def decide_run(
             _give(action, priority, cause, r, i, Action.ROTATE, K.priority_rotate + o.pop, Cause.ROTATION)
         if i == sidelined:
             _give(action, priority, cause, r, i, Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
+        # The decisive front to the man believed most competent (Zhukov, October 1941 and November 1944).
+        if i == axis_man:
+            _give(action, priority, cause, r, i, Action.APPOINT, K.priority_axis, Cause.AXIS)
+            axis[i] = axis_post
         # M5: break the tool to see if it still works.
         if (
             K.interrogate_autonomy > 0

@@ -540,9 +540,39 @@ def continuity_facts() -> list[Fact]:
     return out
 
 
+MARSHALS = "en.wikipedia.org/wiki/Marshal_of_the_Soviet_Union (list of holders, dates of decree); facts.md A7, 16"
+# Marshals of the Soviet Union serving (the rank held, in the army: Stalin 1943 and Beria 1945 are no officers of the
+# corps) at the end of each month: the five of 1935 less the three destroyed in 1937-38; Timoshenko, Shaposhnikov and
+# Kulik (7 May 1940); Kulik demoted (Feb-Mar 1942); Zhukov (18 Jan 1943), Vasilevsky (16 Feb 1943), Konev (20 Feb
+# 1944), Govorov (18 Jun 1944), Rokossovsky (29 Jun 1944), Malinovsky (10 Sep 1944), Tolbukhin (12 Sep 1944),
+# Meretskov (26 Oct 1944); Shaposhnikov died (26 Mar 1945).
+MARSHALS_SERVING = {"1941-06": 5, "1943-12": 6, "1945-05": 11}
+
+
+def rank_facts() -> list[Fact]:
+    """How many held the top rank: the record's establishment (checking facts; `command.marshal_cap` is its input)."""
+    return [
+        Fact(
+            f"marshals_serving_{month}",
+            f"Marshals of the Soviet Union serving in {month}",
+            float(n),
+            float(n - 1),
+            float(n + 1),
+            "officers",
+            "serving officers of the army at the rank of Marshal of the Soviet Union at the end of the month (the "
+            "model: officers at rank 5 holding a post, from the careers table)",
+            (MARSHALS,),
+            "one either way: the month a decree or a demotion takes effect (Kulik's trial, Feb-Mar 1942)",
+            "check",
+            "cited",
+        )
+        for month, n in MARSHALS_SERVING.items()
+    ]
+
+
 def facts() -> list[Fact]:
     """Every stylised fact of the record, fitting targets and checking facts."""
-    return purge_facts() + war_facts()
+    return purge_facts() + war_facts() + rank_facts()
 
 
 def fitting_targets() -> list[Fact]:

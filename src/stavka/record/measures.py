@@ -247,6 +247,21 @@ def _defected_share(res: SimulationResult) -> np.ndarray:
     return _per_run((m["defections"] / captured).where(captured > 0), res)
 
 
+def marshals_serving(month: str) -> Callable[[SimulationResult], np.ndarray]:
+    """Officers at Marshal rank (level 5) holding a post in `month`, a run (the careers table: a spell covers the
+    months from its first up to, not including, its last; an open spell runs on; the reserve is not counted)."""
+
+    def measure(res: SimulationResult) -> np.ndarray:
+        c = res.careers
+        start = c["from_month"].astype(str)
+        end = c["to_month"].astype(str)
+        held = (c["rank_level"] == 5) & (start <= month) & (c["to_month"].isna() | (end > month))
+        counts = c[held].drop_duplicates(["run", "officer_id"]).groupby("run").size()
+        return _per_run(counts, res, fill=0.0)
+
+    return measure
+
+
 MEASURES: tuple[Measure, ...] = (
     Measure(
         "marshals_1935_destroyed",
@@ -306,6 +321,10 @@ MEASURES: tuple[Measure, ...] = (
         is_input=True,
     ),
     Measure("captured_who_defected", _defected_share, "mean", "share of the captured front and army commanders who defect"),
+    *(
+        Measure(f"marshals_serving_{m}", marshals_serving(m), "mean", f"officers at Marshal rank holding a post in {m}")
+        for m in ("1941-06", "1943-12", "1945-05")
+    ),
 )
 BY_FACT = {m.fact: m for m in MEASURES}
 
