@@ -75,7 +75,7 @@ def child(args: argparse.Namespace) -> dict:
 
     import stavka
     from stavka.doctrines import get_doctrine
-    from stavka.engine.core import Engine
+    from stavka.engine.driver import Engine
     from stavka.metrics import run_metrics
     from stavka.scenario import Scenario
 
@@ -175,7 +175,7 @@ def agree(args: argparse.Namespace) -> int:
     import numpy as np
 
     from stavka.doctrines import get_doctrine
-    from stavka.engine.core import Engine
+    from stavka.engine.driver import Engine
     from stavka.scenario import Scenario
 
     scen = Scenario.load("default")

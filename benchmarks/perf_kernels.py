@@ -24,7 +24,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from stavka.doctrines import get_doctrine
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.engine.state import Workspace
 from stavka.scenario import Scenario
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import Kind, PostKind, Status
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.overrides import split as split_overrides
 from stavka.roster import load_roster
 from stavka.scenario import Scenario

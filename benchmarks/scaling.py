@@ -45,7 +45,7 @@ def point(officers: int, runs: int, batch: int, doctrine: str, seed: int) -> dic
     import pandas as pd
 
     from stavka.doctrines import get_doctrine
-    from stavka.engine.core import Engine
+    from stavka.engine.driver import Engine
     from stavka.engine.state import Workspace
     from stavka.metrics import run_metrics
     from stavka.scenario import Scenario

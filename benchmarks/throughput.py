@@ -17,7 +17,7 @@ import time
 import numpy as np
 
 from stavka.doctrines import get_doctrine
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.scenario import Scenario
 
 

@@ -21,7 +21,7 @@ import pytest
 import stavka
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import Cause, Kind, PostKind, Status, War
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.metrics import run_metrics
 from stavka.overrides import split as split_overrides
 from stavka.scenario import Scenario

@@ -12,7 +12,9 @@ from scipy.stats import ConstantInputWarning, spearmanr
 from stavka.api import events_frame
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import Cause, Kind
-from stavka.engine.core import BatchLog, Engine, spearman_rho
+from stavka.engine.driver import Engine
+from stavka.engine.log import BatchLog
+from stavka.engine.spearman import spearman_rho
 from stavka.engine.state import EVENT
 from stavka.history import CAUSE_TEXT, KIND_TEXT
 from stavka.scenario import Scenario

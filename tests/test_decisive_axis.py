@@ -14,7 +14,7 @@ from scipy.stats import fisher_exact
 import stavka
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import PostKind, Status
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.scenario import Scenario
 
 RUNS = 120

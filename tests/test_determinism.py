@@ -108,7 +108,7 @@ _CHILD = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from stavka.api import events_frame
     from stavka.doctrines import get_doctrine
-    from stavka.engine.core import Engine
+    from stavka.engine.driver import Engine
     from stavka.scenario import Scenario
     from test_determinism import run_digests
     ids = np.arange({runs}, dtype=np.int64)

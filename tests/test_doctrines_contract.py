@@ -14,7 +14,7 @@ from conftest import SEED, sim
 import stavka
 from stavka.doctrines import REGISTRY, TRAITS, Doctrine, get_doctrine
 from stavka.engine.codes import Action, Cause, PostKind
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.engine.interface import Decisions
 from stavka.scenario import Scenario
 

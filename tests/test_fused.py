@@ -11,10 +11,10 @@ import pytest
 
 from stavka.doctrines import get_doctrine, names
 from stavka.doctrines.policy import PolicyDoctrine, decide_by_policy
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.engine.interface import Decisions, RulerView
 from stavka.engine.month import RunSettings
-from stavka.engine.policy import Knobs
+from stavka.engine.rules import Knobs
 from stavka.scenario import Scenario
 
 RUNS = 24

@@ -19,7 +19,7 @@ import stavka
 from stavka.doctrines import REGISTRY, Censorship
 from stavka.doctrines.terror import Terror
 from stavka.engine.codes import Kind
-from stavka.engine.core import BatchLog
+from stavka.engine.log import BatchLog
 from stavka.engine.state import EVENT
 from stavka.history import KIND_TEXT
 from stavka.ledger import history_stats

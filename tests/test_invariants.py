@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from stavka.doctrines import REGISTRY, get_doctrine
 from stavka.engine.codes import Kind, Status
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.scenario import Scenario
 
 GONE = (Status.EXECUTED, Status.KILLED, Status.DEFECTED, Status.DEAD)

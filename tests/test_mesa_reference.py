@@ -29,7 +29,7 @@ import mesa_reference  # noqa: E402
 
 import stavka  # noqa: E402
 from stavka.doctrines import BUILTINS, get_doctrine  # noqa: E402
-from stavka.engine.core import Engine  # noqa: E402
+from stavka.engine.driver import Engine  # noqa: E402
 from stavka.metrics import METRICS  # noqa: E402
 from stavka.scenario import Scenario  # noqa: E402
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from stavka.config import KERNEL_SECTIONS, ScenarioConfig, kernel_params
 from stavka.doctrines import REGISTRY
 from stavka.doctrines.policy import PolicyParams
-from stavka.engine.policy import Knobs
+from stavka.engine.rules import Knobs
 from stavka.params import SUBMODELS, parameter_rows
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [

@@ -22,7 +22,7 @@ from scipy.stats import binomtest, ttest_1samp, wilcoxon
 import stavka
 from stavka.doctrines import get_doctrine
 from stavka.engine.codes import War
-from stavka.engine.core import Engine
+from stavka.engine.driver import Engine
 from stavka.scenario import Scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))

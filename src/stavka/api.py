@@ -15,7 +15,7 @@ from . import __version__
 from .config import MAX_RUNS_IN_MEMORY, MAX_SEED, ConfigError, ScenarioConfig
 from .doctrines import Doctrine, get_doctrine
 from .engine.codes import Action, Cause
-from .engine.core import Engine
+from .engine.driver import Engine
 from .engine.interface import Decisions, RulerView
 from .engine.state import Workspace
 from .ledger import BatchLedgers, TableOrder, censor, empty_ledger, frame_of, true_ledger

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from .engine.codes import Cause, Kind, PostKind
-from .engine.core import BatchLog
+from .engine.log import BatchLog
 from .engine.state import EVENT
 from .names import generated_names_arrow
 from .rng import Purpose, stream_keys, uniform

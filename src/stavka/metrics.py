@@ -7,7 +7,7 @@ import pandas as pd
 
 from .calendar import Calendar
 from .engine.codes import Kind, War
-from .engine.core import BatchLog
+from .engine.log import BatchLog
 from .engine.state import World
 
 METRICS = (

@@ -55,7 +55,7 @@ class Purpose(IntEnum):
     NAMES = 21
     KERNEL = 22
     RELEASE = 23
-    # 24 is the policy's hold stream (engine/policy.py HOLD_STREAM)
+    # 24 is the policy's hold stream (engine/rules.py HOLD_STREAM)
     LADDER = 25
 
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..config import ConfigError, _ScalarTypes
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
-from ..engine.policy import Knobs
+from ..engine.rules import Knobs
 
 TRAITS = {
     "purges": "arrests by quota in purge phases (M10)",

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
-from ..engine.policy import Knobs
+from ..engine.rules import Knobs
 from .base import Censorship, Doctrine
 
 FALLBACK = "historical"  # the staff a game gets when it names none

@@ -1,6 +1,6 @@
 """One parametric personnel policy that the built-in doctrines configure.
 
-Each parameter below drives one rule of `engine/policy.py` (one mechanism of MODEL.md §1) and switches
+Each parameter below drives one rule of `engine/rules.py` (one mechanism of MODEL.md §1) and switches
 it off at its neutral value, so a doctrine is a point in one policy space and doctrines are comparable
 parameter by parameter.  The rules are compiled so that the engine can run them inside its own month.
 The rest are the rules' own coefficients (thresholds, the crisis score's weights) and their priorities,
@@ -20,7 +20,7 @@ from ..calendar import parse_month
 from ..engine.codes import Action
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
-from ..engine.policy import Knobs, decide_kernel
+from ..engine.rules import Knobs, decide_kernel
 from ..params import param
 from .base import Censorship, Doctrine, DoctrineParams
 
@@ -647,7 +647,7 @@ def _knob_values(p: PolicyParams, label: str) -> Knobs:
 
 
 def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
-    """The month's decisions for every run of the batch (the rules are in `engine/policy.py`)."""
+    """The month's decisions for every run of the batch (the rules are in `engine/rules.py`)."""
     n_runs, n = view.shape
     fr, run = view.front, view.run
     s = run_settings(p, view.label)

@@ -1,7 +1,7 @@
 """What each trait means in the shared policy's parameters: a trait is derived, never merely declared.
 
 A doctrine of the shared policy has a trait when, in some month of the model's span, the parameters in
-force switch on the rule the trait names (each rule of `engine/policy.py` is off at its parameter's
+force switch on the rule the trait names (each rule of `engine/rules.py` is off at its parameter's
 neutral value, `policy.py`).  So a TOML `terror` with `rotate_popular = inf` does not rotate winners and
 does not claim to, and a phased doctrine has the traits of all its phases.  The built-ins' declared
 `traits` are checked against these (tests/test_traits.py), and each trait's effect on a history is

@@ -7,9 +7,9 @@ import numba
 import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
-from .before import arrest, execute
 from .codes import TOP_RANK, Action, Cause, Kind, PostKind, Status, War
 from .common import clip01, emit, kalman, on_record, rank_full, vacate
+from .security import arrest, execute
 
 
 @numba.njit(cache=True)

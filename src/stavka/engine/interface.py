@@ -16,8 +16,8 @@ from numpy.typing import NDArray
 from ..rng import stream_keys, uniforms
 from .codes import Action, PostKind
 from .common import MONTHS_PER_YEAR, ROUTINE_EXPER_CAP, ROUTINE_RANK_WEIGHT
+from .series import FLOAT_FIELDS, INT_FIELDS, gather_officers
 from .state import PostTable, World
-from .views import FLOAT_FIELDS, INT_FIELDS, gather_officers
 
 F64 = NDArray[np.float64]
 I8 = NDArray[np.int8]

@@ -16,15 +16,20 @@ import numba
 import numpy as np
 
 from ..rng import Purpose, stream_key
-from .after import learning_step, morale_step, politics_step, turnover_step
-from .before import calendar_step, distinction_step, observe_step, security_step
+from .calendar import calendar_step
 from .codes import Cause, Kind, PostKind, Status, War
 from .command import apply_decisions, appoint_run, fill_vacancies, ladder_step
 from .common import AXIS_ROW, emit, new_work
+from .learning import learning_step
+from .morale import morale_step
+from .observation import distinction_step, observe_step
 from .operations import captivity_step, operations_step
-from .policy import decide_run
+from .politics import politics_step
 from .records import SETTINGS, RunSettings
-from .views import average_ranks, series_run
+from .rules import decide_run
+from .security import security_step
+from .series import average_ranks, series_run
+from .turnover import turnover_step
 
 __all__ = ["SETTINGS", "RunSettings", "month_after", "month_before", "month_take", "runs_fused"]
 

@@ -6,9 +6,10 @@ import numba
 import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
-from .before import N_BORDER, arrest
+from .calendar import N_BORDER
 from .codes import Cause, Kind, PostKind, Status, War
 from .common import emit, on_record, sigmoid, vacate
+from .security import arrest
 
 
 @numba.njit(cache=True)
