@@ -8,7 +8,7 @@
 empty cache directory: code loaded from Numba's cache has no symbols to look up), writes
 `/tmp/perf-<pid>.map`, the file `perf report` reads to name JIT addresses, with every compiled function's
 address, and then simulates the batches to be profiled.  The mangled names read like
-`_ZN6stavka6engine6before12observe_stepB4v...`: module `stavka.engine.before`, function `observe_step`.
+`_ZN6stavka6engine11observation12observe_stepB4v...`: module `stavka.engine.observation`, function `observe_step`.
 A function LLVM inlined into its caller is counted in the caller.  Compilation takes a few minutes and
 shows in the profile as LLVM and the interpreter: read the JIT rows.
 """

@@ -157,7 +157,7 @@ def test_the_public_names_import_on_first_use() -> None:
         "from stavka import simulate, Simulation, Orders, Action, ConfigError, doctrines, load, rerun, Scenario\n"
         "assert stavka.simulate is simulate and stavka.doctrines is sys.modules['stavka.doctrines']\n"
         "assert set(stavka.__all__) <= set(dir(stavka))\n"
-        "assert stavka.engine.core.Engine and stavka.metrics.METRICS\n"
+        "assert stavka.engine.driver.Engine and stavka.metrics.METRICS\n"
         "try:\n    stavka.no_such_thing\nexcept AttributeError:\n    pass\nelse:\n    raise SystemExit(1)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -342,7 +342,13 @@ class PolicyParams(DoctrineParams):
     )
     # M7, Order 270
     hold_strictness: float = param(
-        0.5, "share of fronts under hold orders", "share", (0.1, 1.0), "seeds 001, 003 (M7)", ge=0, le=1
+        0.5,
+        "share of fronts under hold orders",
+        "share",
+        (0.0, 1.0),
+        "seeds 001, 003 (M7); 0: no hold orders at all (`passive`, the ruler who leaves the war to his generals)",
+        ge=0,
+        le=1,
     )
     punish_withdrawal: float = param(
         0.0, "chance to arrest who withdrew against orders", "probability", (0.0, 1.0), "facts C15: Order 227", ge=0, le=1
