@@ -127,6 +127,16 @@ def _priors(free: list[Free], variant: str) -> Any:
     return pyabc.Distribution(**rvs)
 
 
+def _transition(free: list[Free], variant: str) -> Any:
+    """The perturbation kernel of an account: pyabc's multivariate normal, with a floor on each width."""
+    from .transition import FlooredTransition
+
+    widths = {f.key: f.hi - f.lo for f in free}
+    if variant == "free_dates":
+        widths[SHIFT_KEY] = 2 * SHIFT
+    return FlooredTransition(widths)
+
+
 def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
     order = np.argsort(x)
     cw = np.cumsum(w[order]) / np.sum(w)
@@ -254,6 +264,7 @@ def run_abc(
         population_size=spec.population,
         sampler=smp,
         eps=pyabc.epsilon.QuantileEpsilon(alpha=spec.quantile),
+        transitions=[_transition(spec.free(d), spec.variant) for d in doctrines],
     )
     url = f"sqlite:///{history_path(db, cal)}"
     if abc_id is None:
