@@ -111,7 +111,6 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.custody = 0
         o.susp *= P.command_release_suspicion
         o.griev = min(1.0, o.griev + P.command_release_grievance)
-        R.releases += 1
         emit(ev, ev_n, r, Kind.RELEASE, o.ident, -1, -1, -1, why, 0.0)
     elif o.status != Status.ACTIVE:
         return
@@ -123,7 +122,6 @@ def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P,
         o.fear = min(1.0, o.fear + P.command_interrogation_fear)
         obs = o.loyal + P.ruler_interrogation_noise * normal(k_int, i, 0)
         o.bl_mu, o.bl_var = kalman(o.bl_mu, o.bl_var, obs, P.ruler_interrogation_noise)
-        R.interrogations += 1
         emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, o.post, -1, why, obs)
     elif act == Action.PROMOTE and o.rank < TOP_RANK and (why == Cause.RECORD or not rank_full(r, off, o.rank + 1, P)):
         o.rank += 1

@@ -121,7 +121,6 @@ def operations_step(
             )
             if uniform(k_e, f, 0) < 1.0 - np.exp(-hazard):
                 F.encircled = 1
-                R.encirclements += 1
                 losses += F.own * P.operations_encirclement_losses
                 adv -= P.operations_encirclement_km
                 trapped = trapped_commander(
@@ -232,7 +231,6 @@ def kill(r, i, off, holder, run, f, ev, ev_n):  # type: ignore[no-untyped-def]
     emit(ev, ev_n, r, Kind.KILLED, o.ident, -1, o.post, f, Cause.NONE, 0.0)
     vacate(off, holder, r, i)
     o.status = Status.KILLED
-    run[r].commanders_killed += 1
 
 
 @numba.njit(cache=True)
@@ -242,7 +240,6 @@ def capture(r, i, off, holder, run, f, ev, ev_n):  # type: ignore[no-untyped-def
     vacate(off, holder, r, i)
     o.status = Status.CAPTURED
     o.captive = 0
-    run[r].commanders_captured += 1
 
 
 @numba.njit(cache=True)
@@ -273,7 +270,6 @@ def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: 
         offer = np.exp(-(o.captive - 1) / P.captivity_defect_window)
         if R.war == War.WAR and uniform(k, i, 1) < sigmoid(pull) * offer:
             o.status = Status.DEFECTED
-            R.defections += 1
             emit(ev, ev_n, r, Kind.DEFECTION, o.ident, -1, -1, -1, Cause.NONE, o.fear)
             continue
         escaped = R.war == War.WAR and uniform(k, i, 2) < P.captivity_escape_rate

@@ -45,7 +45,6 @@ def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_
         )
         if uniform(k, i, 0) >= sigmoid(pull):
             continue
-        R.challenges += 1
         R.challenges_month += 1
         success = sigmoid(
             P.politics_challenge_success_base

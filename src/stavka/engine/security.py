@@ -92,7 +92,6 @@ def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: i
         if o.custody == 1:
             o.trauma = min(1.0, o.trauma + P.security_interrogation_trauma)
             o.griev = min(1.0, o.griev + P.security_custody_grievance)
-            R.interrogations += 1
             emit(ev, ev_n, r, Kind.INTERROGATION, o.ident, -1, -1, -1, Cause.CUSTODY, 0.0)
         if o.custody == int(P.security_trial_delay) and uniform(k_t, i, 0) < R.execute_share and not on_record(o, t, P):
             execute(r, i, off, run, ev, ev_n, Cause.TRIAL)

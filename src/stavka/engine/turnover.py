@@ -7,7 +7,7 @@ import numpy as np
 
 from ..rng import Purpose, normal, stream_key, uniform
 from .codes import Cause, Kind, Status
-from .common import emit, on_record, vacate
+from .common import MONTHS_PER_YEAR, emit, on_record, vacate
 
 
 @numba.njit(cache=True)
@@ -35,7 +35,7 @@ def turnover_step(
     n = off.shape[1]
     for i in range(n):
         o = off[r, i]
-        o.age += 1.0 / 12.0
+        o.age += 1.0 / MONTHS_PER_YEAR
         if o.status != Status.ACTIVE or on_record(o, t, P):
             continue
         if o.age > P.turnover_retirement_age and uniform(k, i, 0) < P.turnover_retirement_rate:
