@@ -25,7 +25,7 @@ from .morale import morale_step
 from .observation import distinction_step, observe_step
 from .operations import captivity_step, operations_step
 from .politics import politics_step
-from .records import SETTINGS, RunSettings
+from .records import SETTINGS, PolicyView, RunSettings
 from .rules import decide_run
 from .security import security_step
 from .series import average_ranks, series_run
@@ -188,14 +188,14 @@ def close_run(r, t, W, S, out):  # type: ignore[no-untyped-def]
 def month_before(t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Steps 1-3 of month t for every run of the batch (the stepping path)."""
     for r in numba.prange(W.off.shape[0]):
-        before_run(r, t, W, S, P, log)
+        before_run(np.int64(r), t, W, S, P, log)
 
 
 @numba.njit(cache=True, parallel=True)
 def month_take(W, P, plan):  # type: ignore[no-untyped-def]
     """`take_plan` for every run of the batch (the stepping path, after the doctrine filled the plan)."""
     for r in numba.prange(W.off.shape[0]):
-        take_plan(r, W, P, plan)
+        take_plan(np.int64(r), W, P, plan)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -203,8 +203,8 @@ def month_after(t, W, S, P, plan, log, out):  # type: ignore[no-untyped-def]
     """Steps 4-11 of month t and its series for every run of the batch (the stepping path, after `month_take`)."""
     for r in numba.prange(W.off.shape[0]):
         work = new_work(W.off.shape[1])
-        after_run(r, t, W, S, P, plan, log, work)
-        close_run(r, t, W, S, out)
+        after_run(np.int64(r), t, W, S, P, plan, log, work)
+        close_run(np.int64(r), t, W, S, out)
 
 
 @numba.njit(cache=True)
@@ -216,12 +216,11 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
     The policy reads only `W.visible`, the officers' fields the ruler sees.  `work` is scratch
     (`common.new_work`)."""
     before_run(r, t, W, S, P, log)
-    work_int, work_float = work
+    work_int = work[0]
     run, fronts = W.run, W.fronts
-    decide_run(
-        r,
+    V = PolicyView(
         S.seed,
-        S.run_ids[r],
+        S.run_ids,
         t,
         W.visible,
         run.war,
@@ -233,16 +232,8 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
         fronts.reported,
         S.post_kind,
         S.post_front,
-        D.knobs[t],
-        plan.action,
-        plan.priority,
-        plan.cause,
-        plan.score,
-        plan.hold,
-        plan.listening,
-        work_int,
-        work_float,
     )
+    decide_run(r, V, D.knobs[t], plan, work)
     plan.settings[r] = D.settings[t]
     take_plan(r, W, P, plan)
     if run[r].ruler_alive:  # the policy's APPOINT orders (the decisive axis), as the stepping path's `appoint_by_order`
@@ -320,6 +311,10 @@ def runs_fused(t_end, next_t, W, S, P, D, plan, ledger, out):  # type: ignore[no
 
     The parallel loop's body only calls: Numba's parallel loops do not see that a call writes an array it
     reaches through a record (and so may reuse a value read before the call), and a body that writes through a
-    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68)."""
+    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68).
+
+    Every parallel body hands its functions the run as `np.int64(r)`: Numba types the body twice, the loop's
+    index an int64 in the kernel's own typing and a uint64 in the parallel loop's, and each type of `r` would
+    compile the whole month once more (twice the first compile, seen with Numba 0.68)."""
     for r in numba.prange(W.off.shape[0]):
-        next_t[r] = run_months(r, next_t[r], t_end, W, S, P, D, plan, ledger, out)
+        next_t[r] = run_months(np.int64(r), next_t[r], t_end, W, S, P, D, plan, ledger, out)
