@@ -126,12 +126,13 @@ def choose_top_targets(r, rec, K, value, pool, target):  # type: ignore[no-untyp
 
 
 @numba.njit(cache=True)
-def exemplary_trials(r, month, rec, kind, front, collapsed, reported, last_example, key, K, value, pool, example):  # type: ignore[no-untyped-def]
+def exemplary_trials(r, V, kind, front, key, K, value, pool, example):  # type: ignore[no-untyped-def]
     """M3 with a budget: of the front commanders the ruler would punish (for a collapse, not his loyal failures;
     for a withdrawal against orders), the `scapegoat_budget` whose fronts reported the worst month are made an
     example, once a period of `scapegoat_period` months from the last round; the rest are relieved (the
     record's 1941: Pavlov's trial; Kuznetsov, Budyonny, Cherevichenko and others relieved or recalled; under
     Order 227 no front commander was tried).  Marks them in `example`."""
+    rec, month, collapsed, reported, last_example = V.officers, V.month, V.collapsed, V.reported, V.last_example
     n = rec.shape[1]
     open_round = last_example[r] == 0 or month - (last_example[r] - 1) >= K.scapegoat_period
     for i in range(n):

@@ -38,13 +38,10 @@ __all__ = ["SETTINGS", "RunSettings", "month_after", "month_before", "month_take
 def before_run(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Steps 1-3 of run r in month t: calendar, security organ, observation (and the record's distinctions);
     then whether a front collapsed."""
-    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
-    seed, run_id, post_kind, post_front = S.seed, S.run_ids[r], S.post_kind, S.post_front
-    calendar_step(
-        r, t, off, holder, fronts, run, post_kind, post_front, S.target[t], S.war_start, P.operations_own_strength, P, ev, ev_n
-    )
-    security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
-    observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P)
+    off, fronts, run, ev, ev_n = W.off, W.fronts, W.run, log.ev, log.ev_n
+    calendar_step(r, t, W, S, P, log)
+    security_step(r, t, W, S, P, log)
+    observe_step(r, t, W, S, P)
     distinction_step(r, t, off, S.distinction, P, ev, ev_n)
     crisis = 0
     for f in range(fronts.shape[1]):
@@ -75,103 +72,29 @@ def take_plan(r, W, P, plan):  # type: ignore[no-untyped-def]
 def after_run(r, t, W, S, P, plan, log, work):  # type: ignore[no-untyped-def]
     """Steps 4-11 of run r in month t: the decisions of `plan` take effect (after `take_plan`), vacancies,
     operations, captivity, learning, politics, morale, turnover.  `work` is scratch (`common.new_work`)."""
-    off, holder, fronts, run, generation, ev, ev_n = W.off, W.holder, W.fronts, W.run, W.generation, log.ev, log.ev_n
-    seed, run_id, post_kind, post_front, post_min_rank = S.seed, S.run_ids[r], S.post_kind, S.post_front, S.post_min_rank
-    work_int, work_float = work
+    off, run, ev, ev_n = W.off, W.run, log.ev, log.ev_n
     R = run[r]
     if R.ruler_alive:
-        k_int = stream_key(seed, run_id, t, Purpose.INTERROGATION)
+        k_int = stream_key(S.seed, S.run_ids[r], t, Purpose.INTERROGATION)
         directive = plan.settings[r].directive
         if directive == 270 or directive == 227:
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1, Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)
             for i in range(off.shape[1]):  # both orders frighten the commanders they threaten
                 o = off[r, i]
-                if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.DISTRICT:
+                if o.status == Status.ACTIVE and o.post >= 0 and S.post_kind[o.post] != PostKind.DISTRICT:
                     o.fear = min(1.0, o.fear + P.politics_order_fear)
         examples = R.examples
-        apply_decisions(
-            r,
-            off,
-            holder,
-            fronts,
-            run,
-            post_kind,
-            post_min_rank,
-            plan.action,
-            plan.priority,
-            plan.cause,
-            plan.hold,
-            plan.budget[r],
-            k_int,
-            P,
-            ev,
-            ev_n,
-            work_int,
-        )
+        apply_decisions(r, W, S, P, plan, k_int, log, work[0])
         if R.examples > examples:  # the ruler made an example this month (M3): his budget's period starts
             R.last_example = t + 1
-    fill_vacancies(
-        r,
-        off,
-        holder,
-        fronts,
-        run,
-        post_kind,
-        post_front,
-        post_min_rank,
-        S.fill_order,
-        S.fill_position,
-        plan.score,
-        R.crisis,
-        P,
-        ev,
-        ev_n,
-        work_int,
-        work_float,
-    )
-    ladder_step(r, t, seed, run_id, off, post_min_rank, S.fill_order[0], P, ev, ev_n)
-    operations_step(
-        r,
-        t,
-        seed,
-        run_id,
-        off,
-        holder,
-        fronts,
-        run,
-        post_kind,
-        S.front_first,
-        S.front_posts,
-        S.pressure[t],
-        S.enemy_q[t],
-        S.mobil[t],
-        P,
-        ev,
-        ev_n,
-    )
-    captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
-    learning_step(r, off, fronts, run, post_kind, P)
-    politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P, ev, ev_n)
+    fill_vacancies(r, W, S, P, plan, log, work)
+    ladder_step(r, t, W, S, P, log)
+    operations_step(r, t, W, S, P, log)
+    captivity_step(r, t, W, S, P, log)
+    learning_step(r, off, W.fronts, run, S.post_kind, P)
+    politics_step(r, t, W, S, P, log)
     morale_step(r, off, run, P)
-    turnover_step(
-        r,
-        t,
-        seed,
-        run_id,
-        S.calendar_month[t],
-        off,
-        holder,
-        generation,
-        run,
-        P,
-        P.corps_competence_mean,
-        P.corps_loyalty_mean,
-        P.corps_ambition_mean,
-        P.corps_trait_concentration,
-        P.ruler_prior_var,
-        ev,
-        ev_n,
-    )
+    turnover_step(r, t, W, S, P, log)
 
 
 @numba.njit(cache=True)
@@ -237,23 +160,7 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
     plan.settings[r] = D.settings[t]
     take_plan(r, W, P, plan)
     if run[r].ruler_alive:  # the policy's APPOINT orders (the decisive axis), as the stepping path's `appoint_by_order`
-        plan.budget[r] -= appoint_run(
-            r,
-            W.off,
-            W.holder,
-            fronts,
-            S.post_kind,
-            S.post_front,
-            S.post_min_rank,
-            plan.action,
-            plan.priority,
-            plan.cause,
-            work_int[AXIS_ROW],
-            plan.budget[r],
-            log.ev,
-            log.ev_n,
-            work_int[0],
-        )
+        plan.budget[r] -= appoint_run(r, W, S, plan, work_int[AXIS_ROW], log, work_int[0])
     after_run(r, t, W, S, P, plan, log, work)
     close_run(r, t, W, S, out)
 

@@ -196,7 +196,7 @@ def decide_run(r, V, K, plan, work):  # type: ignore[no-untyped-def]
         axis_man, axis_post = decisive_axis(r, rec, kind, front, reported, K)
     limited = K.scapegoat_budget >= 0
     if limited:
-        exemplary_trials(r, month, rec, kind, front, collapsed, reported, V.last_example, key, K, value, pool, example)
+        exemplary_trials(r, V, kind, front, key, K, value, pool, example)
     has_top = K.top_on > 0
     if has_top:
         choose_top_targets(r, rec, K, value, pool, target)
