@@ -9,6 +9,10 @@ and tests/test_rulebook.py checks the list against the docstrings, the traits an
 A rule reads the ruler's view only (`o`: officer i's visible record).  Its random numbers are the doctrine's
 stream at (officer, sub-draw k), `uniform(key, i, k)`: a pure function of its counters, drawn where the rule
 needs it.  The rules that choose officers by rank within a run (`choose_*`) mark them before any order is given.
+
+The rules are inlined into `decide_run` (``inline="always"``), as the one function they were before: compiled one
+by one, the two dozen small functions made the first compile of the policy about half as long again (CPU
+seconds, Numba 0.68); `give`, called from most of them, is compiled once rather than inlined into each.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from .codes import TOP_RANK, Action, Cause, PostKind, Status, War
 from .common import routine_score
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def give(plan, r, i, act, pr, why):  # type: ignore[no-untyped-def]
     """Order `act` (cause `why`) to officer i of run r unless he has an order of priority `pr` or higher."""
     if plan.action[r, i] == Action.NONE or pr > plan.priority[r, i]:
@@ -47,14 +51,14 @@ def top(values, eligible, k, out):  # type: ignore[no-untyped-def]
 # The run-level rules.
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def listening_rule(K, wins):  # type: ignore[no-untyped-def]
     """How far the ruler listens: `listening`, more as the war goes well (`listening_growth` a victory of his
     officers').  Trait `listens`; no priority."""
     return min(1.0, K.listening + K.listening_growth * wins)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def hold_orders(r, key_hold, K, hold):  # type: ignore[no-untyped-def]
     """Hold-position orders: front f holds iff its draw from a stream fixed for the run is below
     `hold_strictness`, so the same fronts keep the same orders.  Trait `strict_hold`; no priority."""
@@ -65,7 +69,7 @@ def hold_orders(r, key_hold, K, hold):  # type: ignore[no-untyped-def]
 # The rules that choose officers by rank within the run, before any order is given.
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def choose_sidelined(r, rec, war, month, war_end, K):  # type: ignore[no-untyped-def]
     """The most popular active officer of rank `sideline_rank` or more, `sideline_after_war` months after a
     victory, if his popularity is above `sideline_popularity`; -1 none (`sideline_victor`)."""
@@ -81,7 +85,7 @@ def choose_sidelined(r, rec, war, month, war_end, K):  # type: ignore[no-untyped
     return -1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def choose_talent(r, rec, at_war, kind, K, value, pool, talent):  # type: ignore[no-untyped-def]
     """Marks in `talent` the `talent_promotions` active officers below the top rank believed best (`bc_mu`
     above `talent_bar`, less `talent_rank_penalty` a rank); at war only in senior posts (`promote_talent`)."""
@@ -96,7 +100,7 @@ def choose_talent(r, rec, at_war, kind, K, value, pool, talent):  # type: ignore
     top(value, pool, int(K.talent_promotions), talent)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def choose_charmed(r, rec, kind, K, value, pool, charmed):  # type: ignore[no-untyped-def]
     """Marks in `charmed` the `charm` active holders of front, army or staff posts believed best (`charm_officer`)."""
     for i in range(rec.shape[1]):
@@ -112,7 +116,7 @@ def choose_charmed(r, rec, kind, K, value, pool, charmed):  # type: ignore[no-un
     top(value, pool, int(K.charm), charmed)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def choose_top_targets(r, rec, K, value, pool, target):  # type: ignore[no-untyped-def]
     """The ruler's own choice of the top targets (the June 1937 trial was a decision, facts A8): marks in
     `target` the `top_targets` senior men he believes least loyal, the most senior and popular first; his
@@ -182,7 +186,7 @@ def decisive_axis(r, rec, kind, front, reported, K):  # type: ignore[no-untyped-
 # The personnel rules, in the order `decide_run` gives them.
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def arrest_disloyal(plan, r, i, o, threshold):  # type: ignore[no-untyped-def]
     """M14 -> M1: arrest on believed disloyalty above `threshold` (`arrest_disloyalty`, lower when paranoid by
     `paranoia_weight`).  No trait; no priority knob: the priority is the believed disloyalty."""
@@ -190,14 +194,14 @@ def arrest_disloyal(plan, r, i, o, threshold):  # type: ignore[no-untyped-def]
         give(plan, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def show_trial(plan, r, i, K):  # type: ignore[no-untyped-def]
     """One of the ruler's top targets (`choose_top_targets`) tried and shot (facts A7, A8).  No trait;
     priority `priority_top_target`."""
     give(plan, r, i, Action.EXECUTE, K.priority_top_target, Cause.SHOW_TRIAL)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def reinstate_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
     """The review commission: a discharged man's appeal upheld, `reinstate_rate` a month (facts A2, A5).  No
     trait; priority `priority_review`."""
@@ -205,7 +209,7 @@ def reinstate_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
         give(plan, r, i, Action.REINSTATE, K.priority_review, Cause.REVIEW)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def release_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
     """Review of the sentenced (M10): an officer held longer than `release_after` released, `release_rate` a
     month.  No trait; priority `priority_review`."""
@@ -213,14 +217,14 @@ def release_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
         give(plan, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def recall_loyal_failure(plan, r, i, K):  # type: ignore[no-untyped-def]
     """M2: the loyal failure a scapegoat would be is recalled to a staff post, kept close.  Trait
     `keeps_loyal_failures`; priority `priority_loyal_recall`."""
     give(plan, r, i, Action.RECALL, K.priority_loyal_recall, Cause.FAILURE)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def scapegoat(plan, r, i, chosen, loyal_failure, beyond_budget, key, K):  # type: ignore[no-untyped-def]
     """M3: the commander of a collapsed front (`chosen`, drawn with `scapegoat`) shot with `scapegoat_execute`,
     else arrested; a loyal failure recalled instead (`recall_loyal_failure`); a scapegoat beyond the budget of
@@ -239,7 +243,7 @@ def scapegoat(plan, r, i, chosen, loyal_failure, beyond_budget, key, K):  # type
     return False
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def reshuffle_remove(plan, r, i, o, senior_post, at_peace, K):  # type: ignore[no-untyped-def]
     """A peacetime reshuffle of the high command: the holders of senior posts he rates below
     `reshuffle_below` make room (careers_1936_41.csv, May-June 1940).  No trait; priority `priority_failure`."""
@@ -247,7 +251,7 @@ def reshuffle_remove(plan, r, i, o, senior_post, at_peace, K):  # type: ignore[n
         give(plan, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def reshuffle_promote(plan, r, i, o, at_peace, K):  # type: ignore[no-untyped-def]
     """... and the men he believes most competent (`reshuffle_promote_above`) get the new general ranks, up to
     `reshuffle_promote_to` (June 1940).  No trait; priority `priority_merit`."""
@@ -261,14 +265,14 @@ def reshuffle_promote(plan, r, i, o, at_peace, K):  # type: ignore[no-untyped-de
         give(plan, r, i, Action.PROMOTE, K.priority_merit, Cause.REFORM)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def withdrew_against_orders(o, i, key, K):  # type: ignore[no-untyped-def]
     """Whether the ruler punishes an active officer's withdrawal (drawn with `punish_withdrawal`,
     `arrest_for_withdrawal`)."""
     return o.status == Status.ACTIVE and o.withdrew == 1 and uniform(key, i, 4) < K.punish_withdrawal
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def relieve_failure(plan, r, i, o, lost, spared, loyal_failure, key, K):  # type: ignore[no-untyped-def]
     """A commander whose front collapsed or was defeated (`lost`, not a scapegoat) and whom the ruler rates
     below `relieve_below`, or one spared a trial: demoted with `demote_failures` (Kulik 1942), recalled if a
@@ -284,14 +288,14 @@ def relieve_failure(plan, r, i, o, lost, spared, loyal_failure, key, K):  # type
             give(plan, r, i, Action.REMOVE, K.priority_failure, Cause.FAILURE)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def arrest_for_withdrawal(plan, r, i, K):  # type: ignore[no-untyped-def]
     """M7: an officer who withdrew against orders (`withdrew_against_orders`) arrested.  Trait `strict_hold`;
     priority `priority_withdrawal`."""
     give(plan, r, i, Action.ARREST, K.priority_withdrawal, Cause.UNAUTHORISED)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def rotate_winner(plan, r, i, o, commands, K):  # type: ignore[no-untyped-def]
     """M4: keep the brilliant moving: a commander more popular than `rotate_popular` promoted and moved away
     from the troops, the more popular the sooner.  Trait `rotates_winners`; priority `priority_rotate`."""
@@ -299,21 +303,21 @@ def rotate_winner(plan, r, i, o, commands, K):  # type: ignore[no-untyped-def]
         give(plan, r, i, Action.ROTATE, K.priority_rotate + o.pop, Cause.ROTATION)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sideline_victor(plan, r, i, K):  # type: ignore[no-untyped-def]
     """M4: after victory the most popular marshal (`choose_sidelined`) sent to a district.  Trait
     `sidelines_victors`; priority `priority_sideline`."""
     give(plan, r, i, Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def appoint_to_axis(plan, r, i, K):  # type: ignore[no-untyped-def]
     """The decisive front to the man believed most competent (`decisive_axis`; Zhukov, October 1941 and November
     1944).  No trait; priority `priority_axis`."""
     give(plan, r, i, Action.APPOINT, K.priority_axis, Cause.AXIS)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def interrogate(plan, r, i, o, at_war, key, K):  # type: ignore[no-untyped-def]
     """M5: break the tool to see if it still works: an officer who asks for autonomy interrogated, with
     `interrogate_autonomy` (at war only with `interrogate_in_war`).  Trait `interrogates`; priority
@@ -328,7 +332,7 @@ def interrogate(plan, r, i, o, at_war, key, K):  # type: ignore[no-untyped-def]
         give(plan, r, i, Action.INTERROGATE, K.priority_interrogate, Cause.AUTONOMY)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def promote_winner(plan, r, i, o, commands, reported, at_war, key, K):  # type: ignore[no-untyped-def]
     """M12, M4: a commander whose front reported an advance of `success_km` or more promoted, with
     `promote_winners`.  No trait; priority `priority_merit`."""
@@ -343,21 +347,21 @@ def promote_winner(plan, r, i, o, commands, reported, at_war, key, K):  # type: 
         give(plan, r, i, Action.PROMOTE, K.priority_merit, Cause.MERIT)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def promote_talent(plan, r, i, K):  # type: ignore[no-untyped-def]
     """M12: the officers of the talent search (`choose_talent`, `talent_promotions` a month) promoted.  Trait
     `talent_search`; priority `priority_talent`."""
     give(plan, r, i, Action.PROMOTE, K.priority_talent, Cause.TALENT)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def charm_officer(plan, r, i, K):  # type: ignore[no-untyped-def]
     """M12: the ruler's personal attention to the commanders he believes best (`choose_charmed`, `charm` a
     month).  Trait `charms`; priority `priority_charm`."""
     give(plan, r, i, Action.CHARM, K.priority_charm, Cause.RULER)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def appointment_score(o, crisis, i, key, K):  # type: ignore[no-untyped-def]
     """M6: the officer's score for vacancies: the doctrine's weights (`w_competence` ... `w_popularity`); in a
     crisis with `crisis_appointment` need beats suspicion (`crisis_w_competence`, `crisis_w_seniority`); the
@@ -377,7 +381,7 @@ def appointment_score(o, crisis, i, key, K):  # type: ignore[no-untyped-def]
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def crisis_release(plan, r, i, o, crisis, K):  # type: ignore[no-untyped-def]
     """M6: in a crisis month with `crisis_appointment`, an arrested officer believed competent enough
     (`crisis_release`) released for a command.  Trait `crisis_appointments`; priority

@@ -150,7 +150,7 @@ def decide_kernel(V, K, plan, target_post):  # type: ignore[no-untyped-def]
         target_post[r] = work[0][AXIS_ROW]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def posts_of(r, rec, post_kind, post_front, kind, front):  # type: ignore[no-untyped-def]
     """The kind (-1 none) and front (0 none) of each officer's post, in `kind` and `front`; returns the wins
     of the run's officers."""
