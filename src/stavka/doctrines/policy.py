@@ -20,6 +20,7 @@ from ..calendar import parse_month
 from ..engine.codes import Action
 from ..engine.interface import Decisions, RulerView
 from ..engine.month import RunSettings
+from ..engine.records import SETTINGS, MonthPlan, PolicyView
 from ..engine.rules import Knobs, decide_kernel
 from ..params import param
 from .base import Censorship, Doctrine, DoctrineParams
@@ -674,7 +675,7 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
         organ_trust=np.full(n_runs, s.organ_trust),
         directive=np.full(n_runs, s.directive, dtype=np.int64),
     )
-    decide_kernel(
+    V = PolicyView(
         view.seed,
         view.run_ids,
         view.month,
@@ -688,15 +689,18 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
         fr["reported"],
         view.posts.kind,
         view.posts.front,
-        knobs(p, view.label),
+    )
+    plan = MonthPlan(
         d.action,
         d.priority,
         d.cause,
         d.appoint_score,
         d.hold,
         d.listening,
-        target,
+        settings=np.zeros(n_runs, dtype=SETTINGS),  # (the policy fills only the orders, scores, holds and listening)
+        budget=np.zeros(n_runs, dtype=np.int64),
     )
+    decide_kernel(V, knobs(p, view.label), plan, target)
     if (d.action == Action.APPOINT).any():  # the decisive-axis rule named a post (`command.appoint_by_order`)
         d.target_post = target
     return d

@@ -11,8 +11,16 @@ N_BORDER = 5
 
 
 @numba.njit(cache=True)
-def calendar_step(r, t, off, holder, fronts, run, post_kind, post_front, target, war_start, own_strength, P, ev, ev_n):  # type: ignore[no-untyped-def]
-    """Step 1: war begins, fronts open and close."""
+def calendar_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
+    """Step 1: war begins, fronts open and close (`S.target[t]` fronts open)."""
+    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
+    post_kind, post_front, target, war_start, own_strength = (
+        S.post_kind,
+        S.post_front,
+        S.target[t],
+        S.war_start,
+        P.operations_own_strength,
+    )
     R = run[r]
     if R.war == War.PEACE and t == war_start:
         R.war = War.WAR

@@ -13,10 +13,11 @@ from .security import arrest, execute
 
 
 @numba.njit(cache=True)
-def apply_decisions(
-    r, off, holder, fronts, run, post_kind, post_min_rank, action, priority, cause, hold, budget, k_int, P, ev, ev_n, work_int
-):  # type: ignore[no-untyped-def]
-    """Carry out the `budget` highest-priority personnel actions of run r (`work_int`: scratch)."""
+def apply_decisions(r, W, S, P, plan, k_int, log, work_int):  # type: ignore[no-untyped-def]
+    """Carry out the `plan.budget[r]` highest-priority personnel actions of run r, and its hold orders
+    (`work_int`: scratch)."""
+    off, fronts, run, ev, ev_n = W.off, W.fronts, W.run, log.ev, log.ev_n
+    action, priority, cause, hold, budget = plan.action, plan.priority, plan.cause, plan.hold, plan.budget[r]
     n = off.shape[1]
     order = work_int[0]
     m = 0
@@ -29,7 +30,7 @@ def apply_decisions(
     by_priority(order, m, priority[r])
     for j in range(min(budget, m)):
         i = order[j]
-        act_on(r, i, action[r, i], cause[r, i], off, holder, run, post_kind, post_min_rank, k_int, P, ev, ev_n)
+        act_on(r, i, action[r, i], cause[r, i], W, S, k_int, P, log)
     for f in range(fronts.shape[1]):
         F = fronts[r, f]
         if F.active and hold[r, f] != F.hold:
@@ -50,12 +51,21 @@ def reinstate(r, i, off, run, why, ev, ev_n):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def ladder_step(r, t, seed, run_id, off, post_min_rank, chief, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def ladder_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """The career ladder: an officer settled in a post (`ladder_tenure` months) whose rank is below the post's
     establishment rank (its minimum plus `ladder_rank_steps`) is promoted in it with chance `ladder_rate` a
     month.  With the appointments of `fill_vacancies` (which promote to a post's minimum), vacancies, the
     purge's above all, are filled by promotion from below.  The chief of the General Staff (post `chief`) ranks
     one step above the other staff posts.  Draws: purpose LADDER, (officer, 0)."""
+    seed, run_id, off, post_min_rank, chief, ev, ev_n = (
+        S.seed,
+        S.run_ids[r],
+        W.off,
+        S.post_min_rank,
+        S.fill_order[0],
+        log.ev,
+        log.ev_n,
+    )
     if P.command_ladder_rate <= 0.0:
         return
     k = stream_key(seed, run_id, t, Purpose.LADDER)
@@ -89,7 +99,9 @@ def by_priority(order, m, priority):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def act_on(r, i, act, why, off, holder, run, post_kind, post_min_rank, k_int, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def act_on(r, i, act, why, W, S, k_int, P, log):  # type: ignore[no-untyped-def]
+    """Officer i of run r receives order `act` (cause `why`), if it applies to him now."""
+    off, holder, run, post_kind, post_min_rank, ev, ev_n = W.off, W.holder, W.run, S.post_kind, S.post_min_rank, log.ev, log.ev_n
     o = off[r, i]
     R = run[r]
     if why == Cause.NONE:
@@ -192,29 +204,21 @@ def move_to(r, i, kind, why, off, holder, post_kind, ev, ev_n):  # type: ignore[
 
 
 @numba.njit(cache=True)
-def fill_vacancies(
-    r,
-    off,
-    holder,
-    fronts,
-    run,
-    post_kind,
-    post_front,
-    post_min_rank,
-    fill_order,
-    fill_position,
-    score,
-    crisis,
-    P,
-    ev,
-    ev_n,
-    work_int,
-    work_float,
-):  # type: ignore[no-untyped-def]
+def fill_vacancies(r, W, S, P, plan, log, work):  # type: ignore[no-untyped-def]
     """Fill every vacant post that must be held, in order of importance, by the eligible officer the
-    doctrine scores highest: an officer in the reserve or in a less important post (who leaves a
+    doctrine scores highest (`plan.score`): an officer in the reserve or in a less important post (who leaves a
     vacancy filled later in the same pass).  Appointment above one's rank promotes to the post's rank.
-    `work_int` and `work_float` are scratch."""
+    `work` is scratch (`common.new_work`)."""
+    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
+    post_kind, post_front, post_min_rank, fill_order, fill_position = (
+        S.post_kind,
+        S.post_front,
+        S.post_min_rank,
+        S.fill_order,
+        S.fill_position,
+    )
+    score, crisis = plan.score, run[r].crisis
+    work_int, work_float = work
     n_posts = fill_order.shape[0]
     slack = int(P.command_rank_slack)
     vacant = False
@@ -286,42 +290,23 @@ def fill_vacancies(
 
 
 @numba.njit(cache=True)
-def appoint_by_order(
-    off, holder, fronts, run, post_kind, post_front, post_min_rank, action, priority, cause, target_post, budget, ev, ev_n
-):  # type: ignore[no-untyped-def]
+def appoint_by_order(W, S, plan, target_post, log):  # type: ignore[no-untyped-def]
     """The APPOINT orders of the month (an officer named to a post: a player, the record, the decisive-axis rule),
-    carried out before the other actions, run by run (`appoint_run`)."""
-    order = np.empty(off.shape[1], dtype=np.int64)
-    for r in range(off.shape[0]):
-        if run[r].ruler_alive == 0:
+    carried out before the other actions, run by run (`appoint_run`); `target_post`: (runs, officers)."""
+    order = np.empty(W.off.shape[1], dtype=np.int64)
+    for r in range(W.off.shape[0]):
+        if W.run[r].ruler_alive == 0:
             continue
-        budget[r] -= appoint_run(
-            r,
-            off,
-            holder,
-            fronts,
-            post_kind,
-            post_front,
-            post_min_rank,
-            action,
-            priority,
-            cause,
-            target_post[r],
-            budget[r],
-            ev,
-            ev_n,
-            order,
-        )
+        plan.budget[r] -= appoint_run(r, W, S, plan, target_post[r], log, order)
 
 
 @numba.njit(cache=True)
-def appoint_run(
-    r, off, holder, fronts, post_kind, post_front, post_min_rank, action, priority, cause, target, budget, ev, ev_n, order
-):  # type: ignore[no-untyped-def]
-    """Run r's APPOINT orders (`target[i]`: officer i's post).  They take their places in the attention budget by
-    priority as any action does: each one carried out (or refused) uses a place, and is then cleared from
-    `action`, so `apply_decisions` spends the rest of `budget` on the others in the same order as without them.
-    Returns the places used.  `order`: officer-length scratch."""
+def appoint_run(r, W, S, plan, target, log, order):  # type: ignore[no-untyped-def]
+    """Run r's APPOINT orders (`target[i]`: officer i's post).  They take their places in the attention budget
+    (`plan.budget[r]`) by priority as any action does: each one carried out (or refused) uses a place, and is
+    then cleared from `plan.action`, so `apply_decisions` spends the rest of the budget on the others in the same
+    order as without them.  Returns the places used.  `order`: officer-length scratch."""
+    off, action, priority, cause, budget = W.off, plan.action, plan.priority, plan.cause, plan.budget[r]
     n = off.shape[1]
     m = 0
     appoints = False
@@ -338,7 +323,7 @@ def appoint_run(
         i = order[j]
         if action[r, i] != Action.APPOINT:
             continue
-        appoint(r, i, target[i], cause[r, i], off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n)
+        appoint(r, i, int(target[i]), cause[r, i], W, S, log)  # (int: one specialisation for either path's target)
         action[r, i] = Action.NONE
         used += 1
     for i in range(n):  # beyond the budget: not carried out this month
@@ -348,10 +333,19 @@ def appoint_run(
 
 
 @numba.njit(cache=True)
-def appoint(r, i, p, why, off, holder, fronts, post_kind, post_front, post_min_rank, ev, ev_n):  # type: ignore[no-untyped-def]
+def appoint(r, i, p, why, W, S, log):  # type: ignore[no-untyped-def]
     """Officer i to post p: only an officer in service, only to a post that exists this month (a front's
     posts while the front is open).  The holder goes to the reserve; an officer below the post's rank is
     promoted to it, as a routine appointment is (`fill_vacancies`)."""
+    off, holder, fronts, post_front, post_min_rank, ev, ev_n = (
+        W.off,
+        W.holder,
+        W.fronts,
+        S.post_front,
+        S.post_min_rank,
+        log.ev,
+        log.ev_n,
+    )
     o = off[r, i]
     if o.status != Status.ACTIVE or p < 0 or p >= holder.shape[1] or o.post == p:
         return

@@ -152,22 +152,7 @@ class Engine:
             plan.settings[name] = getattr(decisions, name)
         month_take(W, s.params, plan)
         if decisions.target_post is not None:
-            appoint_by_order(
-                w.off,
-                w.holder,
-                w.fronts,
-                w.run,
-                self._posts.kind,
-                self._posts.front,
-                self._posts.min_rank,
-                plan.action,
-                plan.priority,
-                plan.cause,
-                decisions.target_post.astype(np.int16),
-                plan.budget,
-                self.ev,
-                self.ev_n,
-            )
+            appoint_by_order(W, self.statics, plan, decisions.target_post.astype(np.int16), Log(self.ev, self.ev_n))
         month_after(t, W, self.statics, s.params, plan, Log(self.ev, self.ev_n), self.output)
         self._collect(t)
         w.month += 1

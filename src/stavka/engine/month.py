@@ -25,7 +25,7 @@ from .morale import morale_step
 from .observation import distinction_step, observe_step
 from .operations import captivity_step, operations_step
 from .politics import politics_step
-from .records import SETTINGS, RunSettings
+from .records import SETTINGS, PolicyView, RunSettings
 from .rules import decide_run
 from .security import security_step
 from .series import average_ranks, series_run
@@ -38,13 +38,10 @@ __all__ = ["SETTINGS", "RunSettings", "month_after", "month_before", "month_take
 def before_run(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Steps 1-3 of run r in month t: calendar, security organ, observation (and the record's distinctions);
     then whether a front collapsed."""
-    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
-    seed, run_id, post_kind, post_front = S.seed, S.run_ids[r], S.post_kind, S.post_front
-    calendar_step(
-        r, t, off, holder, fronts, run, post_kind, post_front, S.target[t], S.war_start, P.operations_own_strength, P, ev, ev_n
-    )
-    security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
-    observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P)
+    off, fronts, run, ev, ev_n = W.off, W.fronts, W.run, log.ev, log.ev_n
+    calendar_step(r, t, W, S, P, log)
+    security_step(r, t, W, S, P, log)
+    observe_step(r, t, W, S, P)
     distinction_step(r, t, off, S.distinction, P, ev, ev_n)
     crisis = 0
     for f in range(fronts.shape[1]):
@@ -75,103 +72,29 @@ def take_plan(r, W, P, plan):  # type: ignore[no-untyped-def]
 def after_run(r, t, W, S, P, plan, log, work):  # type: ignore[no-untyped-def]
     """Steps 4-11 of run r in month t: the decisions of `plan` take effect (after `take_plan`), vacancies,
     operations, captivity, learning, politics, morale, turnover.  `work` is scratch (`common.new_work`)."""
-    off, holder, fronts, run, generation, ev, ev_n = W.off, W.holder, W.fronts, W.run, W.generation, log.ev, log.ev_n
-    seed, run_id, post_kind, post_front, post_min_rank = S.seed, S.run_ids[r], S.post_kind, S.post_front, S.post_min_rank
-    work_int, work_float = work
+    off, run, ev, ev_n = W.off, W.run, log.ev, log.ev_n
     R = run[r]
     if R.ruler_alive:
-        k_int = stream_key(seed, run_id, t, Purpose.INTERROGATION)
+        k_int = stream_key(S.seed, S.run_ids[r], t, Purpose.INTERROGATION)
         directive = plan.settings[r].directive
         if directive == 270 or directive == 227:
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1, Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)
             for i in range(off.shape[1]):  # both orders frighten the commanders they threaten
                 o = off[r, i]
-                if o.status == Status.ACTIVE and o.post >= 0 and post_kind[o.post] != PostKind.DISTRICT:
+                if o.status == Status.ACTIVE and o.post >= 0 and S.post_kind[o.post] != PostKind.DISTRICT:
                     o.fear = min(1.0, o.fear + P.politics_order_fear)
         examples = R.examples
-        apply_decisions(
-            r,
-            off,
-            holder,
-            fronts,
-            run,
-            post_kind,
-            post_min_rank,
-            plan.action,
-            plan.priority,
-            plan.cause,
-            plan.hold,
-            plan.budget[r],
-            k_int,
-            P,
-            ev,
-            ev_n,
-            work_int,
-        )
+        apply_decisions(r, W, S, P, plan, k_int, log, work[0])
         if R.examples > examples:  # the ruler made an example this month (M3): his budget's period starts
             R.last_example = t + 1
-    fill_vacancies(
-        r,
-        off,
-        holder,
-        fronts,
-        run,
-        post_kind,
-        post_front,
-        post_min_rank,
-        S.fill_order,
-        S.fill_position,
-        plan.score,
-        R.crisis,
-        P,
-        ev,
-        ev_n,
-        work_int,
-        work_float,
-    )
-    ladder_step(r, t, seed, run_id, off, post_min_rank, S.fill_order[0], P, ev, ev_n)
-    operations_step(
-        r,
-        t,
-        seed,
-        run_id,
-        off,
-        holder,
-        fronts,
-        run,
-        post_kind,
-        S.front_first,
-        S.front_posts,
-        S.pressure[t],
-        S.enemy_q[t],
-        S.mobil[t],
-        P,
-        ev,
-        ev_n,
-    )
-    captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n)
-    learning_step(r, off, fronts, run, post_kind, P)
-    politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P, ev, ev_n)
+    fill_vacancies(r, W, S, P, plan, log, work)
+    ladder_step(r, t, W, S, P, log)
+    operations_step(r, t, W, S, P, log)
+    captivity_step(r, t, W, S, P, log)
+    learning_step(r, off, W.fronts, run, S.post_kind, P)
+    politics_step(r, t, W, S, P, log)
     morale_step(r, off, run, P)
-    turnover_step(
-        r,
-        t,
-        seed,
-        run_id,
-        S.calendar_month[t],
-        off,
-        holder,
-        generation,
-        run,
-        P,
-        P.corps_competence_mean,
-        P.corps_loyalty_mean,
-        P.corps_ambition_mean,
-        P.corps_trait_concentration,
-        P.ruler_prior_var,
-        ev,
-        ev_n,
-    )
+    turnover_step(r, t, W, S, P, log)
 
 
 @numba.njit(cache=True)
@@ -188,14 +111,14 @@ def close_run(r, t, W, S, out):  # type: ignore[no-untyped-def]
 def month_before(t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Steps 1-3 of month t for every run of the batch (the stepping path)."""
     for r in numba.prange(W.off.shape[0]):
-        before_run(r, t, W, S, P, log)
+        before_run(np.int64(r), t, W, S, P, log)
 
 
 @numba.njit(cache=True, parallel=True)
 def month_take(W, P, plan):  # type: ignore[no-untyped-def]
     """`take_plan` for every run of the batch (the stepping path, after the doctrine filled the plan)."""
     for r in numba.prange(W.off.shape[0]):
-        take_plan(r, W, P, plan)
+        take_plan(np.int64(r), W, P, plan)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -203,8 +126,8 @@ def month_after(t, W, S, P, plan, log, out):  # type: ignore[no-untyped-def]
     """Steps 4-11 of month t and its series for every run of the batch (the stepping path, after `month_take`)."""
     for r in numba.prange(W.off.shape[0]):
         work = new_work(W.off.shape[1])
-        after_run(r, t, W, S, P, plan, log, work)
-        close_run(r, t, W, S, out)
+        after_run(np.int64(r), t, W, S, P, plan, log, work)
+        close_run(np.int64(r), t, W, S, out)
 
 
 @numba.njit(cache=True)
@@ -216,12 +139,11 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
     The policy reads only `W.visible`, the officers' fields the ruler sees.  `work` is scratch
     (`common.new_work`)."""
     before_run(r, t, W, S, P, log)
-    work_int, work_float = work
+    work_int = work[0]
     run, fronts = W.run, W.fronts
-    decide_run(
-        r,
+    V = PolicyView(
         S.seed,
-        S.run_ids[r],
+        S.run_ids,
         t,
         W.visible,
         run.war,
@@ -233,36 +155,12 @@ def fused_run(r, t, W, S, P, D, plan, log, out, work):  # type: ignore[no-untype
         fronts.reported,
         S.post_kind,
         S.post_front,
-        D.knobs[t],
-        plan.action,
-        plan.priority,
-        plan.cause,
-        plan.score,
-        plan.hold,
-        plan.listening,
-        work_int,
-        work_float,
     )
+    decide_run(r, V, D.knobs[t], plan, work)
     plan.settings[r] = D.settings[t]
     take_plan(r, W, P, plan)
     if run[r].ruler_alive:  # the policy's APPOINT orders (the decisive axis), as the stepping path's `appoint_by_order`
-        plan.budget[r] -= appoint_run(
-            r,
-            W.off,
-            W.holder,
-            fronts,
-            S.post_kind,
-            S.post_front,
-            S.post_min_rank,
-            plan.action,
-            plan.priority,
-            plan.cause,
-            work_int[AXIS_ROW],
-            plan.budget[r],
-            log.ev,
-            log.ev_n,
-            work_int[0],
-        )
+        plan.budget[r] -= appoint_run(r, W, S, plan, work_int[AXIS_ROW], log, work_int[0])
     after_run(r, t, W, S, P, plan, log, work)
     close_run(r, t, W, S, out)
 
@@ -320,6 +218,10 @@ def runs_fused(t_end, next_t, W, S, P, D, plan, ledger, out):  # type: ignore[no
 
     The parallel loop's body only calls: Numba's parallel loops do not see that a call writes an array it
     reaches through a record (and so may reuse a value read before the call), and a body that writes through a
-    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68)."""
+    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68).
+
+    Every parallel body hands its functions the run as `np.int64(r)`: Numba types the body twice, the loop's
+    index an int64 in the kernel's own typing and a uint64 in the parallel loop's, and each type of `r` would
+    compile the whole month once more (twice the first compile, seen with Numba 0.68)."""
     for r in numba.prange(W.off.shape[0]):
-        next_t[r] = run_months(r, next_t[r], t_end, W, S, P, D, plan, ledger, out)
+        next_t[r] = run_months(np.int64(r), next_t[r], t_end, W, S, P, D, plan, ledger, out)

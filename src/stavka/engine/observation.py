@@ -30,8 +30,10 @@ def distinction_step(r, t, off, distinction, P, ev, ev_n):  # type: ignore[no-un
 
 
 @numba.njit(cache=True)
-def observe_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P):  # type: ignore[no-untyped-def]
+def observe_step(r, t, W, S, P):  # type: ignore[no-untyped-def]
     """Step 3 (M1, M13): the ruler reads last month's reports and the organ's, and updates beliefs."""
+    seed, run_id, post_kind, post_front = S.seed, S.run_ids[r], S.post_kind, S.post_front
+    off, holder, fronts, run = W.off, W.holder, W.fronts, W.run
     R = run[r]
     n = off.shape[1]
     k = stream_key(seed, run_id, t, Purpose.OBSERVE)

@@ -39,9 +39,12 @@ def main_blow(f, max_depth, P):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True)
-def operations_step(
-    r, t, seed, run_id, off, holder, fronts, run, post_kind, front_first, front_posts, pressure, enemy_q, mobil, P, ev, ev_n
-):  # type: ignore[no-untyped-def]
+def operations_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
+    """Step 5 (M7, M8, M11, M13): each front's fight in month t, under the calendar's pressure, enemy quality
+    and mobilisation (`S.pressure[t]`, `S.enemy_q[t]`, `S.mobil[t]`)."""
+    seed, run_id, post_kind, front_first, front_posts = S.seed, S.run_ids[r], S.post_kind, S.front_first, S.front_posts
+    pressure, enemy_q, mobil = S.pressure[t], S.enemy_q[t], S.mobil[t]
+    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
     R = run[r]
     for i in range(off.shape[1]):  # last month's withdrawals were seen (step 3) and judged (step 4)
         off[r, i].withdrew = 0
@@ -243,9 +246,10 @@ def capture(r, i, off, holder, run, f, ev, ev_n):  # type: ignore[no-untyped-def
 
 
 @numba.njit(cache=True)
-def captivity_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def captivity_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Step 6 (M8): the captured die, hold out, escape, defect; at the war's end they come home and
     face the state."""
+    seed, run_id, off, holder, run, ev, ev_n = S.seed, S.run_ids[r], W.off, W.holder, W.run, log.ev, log.ev_n
     R = run[r]
     k = stream_key(seed, run_id, t, Purpose.CAPTIVITY)
     homecoming = R.war == War.VICTORY and t == R.war_end + int(P.captivity_homecoming_months)

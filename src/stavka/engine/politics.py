@@ -11,9 +11,11 @@ from .security import arrest, execute
 
 
 @numba.njit(cache=True)
-def politics_step(r, t, seed, run_id, off, holder, fronts, run, post_kind, post_front, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def politics_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Step 8 (M4): credit from victories makes popularity; popularity, ambition, disloyalty and
     grievance with troops behind them make challenges to the ruler."""
+    seed, run_id, post_kind, post_front = S.seed, S.run_ids[r], S.post_kind, S.post_front
+    off, holder, fronts, run, ev, ev_n = W.off, W.holder, W.fronts, W.run, log.ev, log.ev_n
     R = run[r]
     k = stream_key(seed, run_id, t, Purpose.CHALLENGE)
     R.scapegoat_index *= P.captivity_scapegoat_decay

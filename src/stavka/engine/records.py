@@ -10,6 +10,7 @@ the inner functions whole, so a kernel takes a handful of records instead of doz
 - `MonthPlan`: what a doctrine decides in a month for every run of the batch (personnel orders, vacancy scores,
   front directives and the run-level settings), filled by the doctrine in Python on the stepping path and by the
   compiled policy on the run-major path: the rest of the month is the same code on both;
+- `PolicyView`: what the compiled policy reads of the world (the ruler's view);
 - `DoctrinePlans`: a policy doctrine's knobs and settings month by month (the run-major path);
 - `Log` (the events written) and `Output` (series, the war-end snapshot, events per month).
 
@@ -102,6 +103,25 @@ class MonthPlan(NamedTuple):
     listening: NDArray[np.float64]  # (runs,) how far the ruler listens to his commanders
     settings: NDArray[np.void]  # (runs,) SETTINGS: the other run-level settings and the month's directive
     budget: NDArray[np.int64]  # (runs,) personnel actions left this month (`month.take_plan`)
+
+
+class PolicyView(NamedTuple):
+    """What the compiled policy reads in month `month` (`rules.decide_run`): the ruler's view
+    (`interface.RulerView`) as arrays, the visible officer fields only."""
+
+    seed: int
+    run_ids: NDArray[np.int64]  # (runs,) with the seed and the month, the keys of the doctrine's streams
+    month: int
+    officers: NDArray[np.void]  # (runs, officers) the visible fields (`interface.VISIBLE_OFFICER_FIELDS`)
+    war: NDArray[np.int8]  # (runs,) the `RUN` fields the policy reads
+    war_end: NDArray[np.int16]
+    paranoia: NDArray[np.float64]
+    crisis: NDArray[np.int8]
+    last_example: NDArray[np.int16]
+    collapsed: NDArray[np.int8]  # (runs, fronts) the `FRONT` fields the policy reads
+    reported: NDArray[np.float64]
+    post_kind: NDArray[np.int8]  # (posts,) `state.PostTable`
+    post_front: NDArray[np.int16]
 
 
 class DoctrinePlans(NamedTuple):

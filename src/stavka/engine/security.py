@@ -11,9 +11,10 @@ from .common import emit, mark_repressed, on_record, vacate
 
 
 @numba.njit(cache=True)
-def security_step(r, t, seed, run_id, off, holder, run, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def security_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Step 2 (M14, M10): denunciations raise suspicion; quotas turn suspicion into arrests; custody
     brings interrogation and trial."""
+    seed, run_id, off, holder, run, ev, ev_n = S.seed, S.run_ids[r], W.off, W.holder, W.run, log.ev, log.ev_n
     R = run[r]
     n = off.shape[1]
     k_den = stream_key(seed, run_id, t, Purpose.DENOUNCE)

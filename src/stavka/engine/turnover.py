@@ -11,26 +11,13 @@ from .common import MONTHS_PER_YEAR, emit, on_record, vacate
 
 
 @numba.njit(cache=True)
-def turnover_step(
-    r,
-    t,
-    seed,
-    run_id,
-    calendar_month,
-    off,
-    holder,
-    generation,
-    run,
-    P,
-    corps_comp,
-    corps_loyal,
-    corps_ambition,
-    corps_kappa,
-    prior_var,
-    ev,
-    ev_n,
-):  # type: ignore[no-untyped-def]
-    """Step 11: ageing, retirement, natural loss; once a year empty slots take new colonels."""
+def turnover_step(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
+    """Step 11: ageing, retirement, natural loss; once a year (`S.calendar_month[t]`) empty slots take new
+    colonels, drawn as the corps was (`P.corps_*`)."""
+    seed, run_id, calendar_month = S.seed, S.run_ids[r], S.calendar_month[t]
+    off, holder, generation, ev, ev_n = W.off, W.holder, W.generation, log.ev, log.ev_n
+    corps_comp, corps_loyal, corps_ambition = P.corps_competence_mean, P.corps_loyalty_mean, P.corps_ambition_mean
+    corps_kappa, prior_var = P.corps_trait_concentration, P.ruler_prior_var
     k = stream_key(seed, run_id, t, Purpose.AGEING)
     n = off.shape[1]
     for i in range(n):
