@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from stavka.calendar import parse_month
 from stavka.doctrines import Doctrine, PolicyDoctrine, get_doctrine
 from stavka.doctrines.historical import ORDERS, Historical
 from stavka.doctrines.policy import in_window
@@ -494,6 +495,10 @@ class PolicyRuler:
             punish_returnees=p.punish_returnees,
             hold=[int(fixed.u(f.index) < p.hold_strictness) for f in fronts],
             directive=ORDERS.get(m.label, 0) if isinstance(self.doctrine, Historical) else 0,
+            deputy_on=p.deputy_month is not None and parse_month(m.label) >= parse_month(p.deputy_month),
+            deputy_rank=p.deputy_rank,
+            deputy_w_popularity=p.deputy_w_popularity,
+            deputy_w_loyalty=p.deputy_w_loyalty,
         )
 
 
@@ -624,6 +629,7 @@ class StavkaModel(mesa.Model):
         budget = int(s.config.ruler.attention + s.config.ruler.crisis_attention * self.crisis)
         if self.ruler_alive:
             budget -= self.appoint_orders(budget)
+            self.name_deputy(decision)
             self.issue_order(decision.directive)
             examples = self.examples
             self.apply_decisions(decision, budget)
@@ -869,6 +875,28 @@ class StavkaModel(mesa.Model):
         if o.rank < self.post_min_rank[p]:
             o.rank = int(self.post_min_rank[p])
             self.emit(K["PROMOTION"], o.ident, -1, p, f, why, float(o.rank))
+
+    def deputy_in_service(self) -> Officer | None:
+        """The ruler's deputy if he is in active service (engine `deputy.deputy_slot`)."""
+        if self.deputy < 0:
+            return None
+        o = self.slots[self.deputy % self.n]
+        return o if (o.ident == self.deputy and o.status == ACTIVE) else None
+
+    def name_deputy(self, decision: Settings) -> None:
+        """The Deputy Supreme Commander (engine `deputy.name_deputy`): in war, with the rule on and no deputy in
+        service, the active officer of rank >= deputy_rank the ruler rates highest (ties: the first slot)."""
+        if not decision.deputy_on or self.war != WAR or self.deputy_in_service() is not None:
+            return
+        best, best_v = None, -math.inf
+        for o in self.slots:
+            if o.status == ACTIVE and o.rank >= decision.deputy_rank:
+                v = o.bc_mu + decision.deputy_w_popularity * o.pop + decision.deputy_w_loyalty * o.bl_mu
+                if v > best_v:
+                    best, best_v = o, v
+        if best is not None:
+            self.deputy = best.ident
+            self.emit(K["DIRECTIVE"], best.ident, -1, best.post, -1, C["DEPUTY"], best_v)
 
     def issue_order(self, directive: int) -> None:
         if directive == 270 or directive == 227:
@@ -1278,10 +1306,15 @@ class StavkaModel(mesa.Model):
                 if F.active and F.adv >= P.operations_victory_km and (best is None or F.adv > best.adv):
                     best = F
             if best is not None:
+                commander = None
                 for p in self.posts_of_front[best.index]:
                     o = self.holder[p]
                     if o is not None and self.post_kind[p] == FRONT:
                         o.pop += P.politics_decisive_popularity * (1.0 - self.credit)
+                        commander = o
+                deputy = self.deputy_in_service()  # the Stavka's representative coordinated it
+                if deputy is not None and deputy is not commander:
+                    deputy.pop += P.politics_deputy_popularity * (1.0 - self.credit)
         decay = P.politics_popularity_decay
         u_challenge = k.col(0)
         for o in self.agents:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from stavka.config import KERNEL_SECTIONS, ScenarioConfig, kernel_params
 from stavka.doctrines import REGISTRY
 from stavka.doctrines.policy import PolicyParams
+from stavka.engine.records import RunSettings
 from stavka.engine.rules import Knobs
 from stavka.params import SUBMODELS, parameter_rows
 
@@ -70,10 +71,12 @@ def test_kernel_params_name_every_kernel_field() -> None:
 def test_every_policy_number_reaches_the_kernel() -> None:
     """Each numeric PolicyParams field that a rule reads is a knob of the compiled policy (run-level ones go to
     RunSettings, windows and the censor to Python)."""
-    run_level = {"purge_quota", "execute_share", "organ_trust", "credit_taken", "punish_returnees", "censor_erase"}
+    deputy = {"deputy_rank", "deputy_w_popularity", "deputy_w_loyalty"}  # the deputy's rule: RunSettings (§11.9)
+    run_level = {"purge_quota", "execute_share", "organ_trust", "credit_taken", "punish_returnees", "censor_erase"} | deputy
     for name, info in PolicyParams.model_fields.items():
         if info.annotation in (int, float) and name not in run_level:
             assert name in Knobs._fields, name
+    assert deputy <= set(RunSettings._fields)
 
 
 def test_the_parameter_tuple_fits_the_parallel_kernels() -> None:

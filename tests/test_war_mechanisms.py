@@ -191,8 +191,10 @@ def test_popularity_only_decays_after_victory() -> None:
 
 
 def test_the_decisive_front_makes_a_name() -> None:
-    """politics.decisive_popularity: the most popular officer of 1944 is more popular with the bonus."""
+    """politics.decisive_popularity: the most popular officer of 1944 is more popular with the bonus (the deputy's
+    credit held at 0 in both, docs/model.md §11.9: with it the deputy reaches the popularity cap by 1944)."""
     t = Scenario.load("default").calendar.labels().index("1944-12")
-    base, _, _ = popularity_by_month(40, **{"politics.decisive_popularity": 0.0})
-    more, _, _ = popularity_by_month(40)
+    no_deputy = {"politics.deputy_popularity": 0.0}
+    base, _, _ = popularity_by_month(40, **{"politics.decisive_popularity": 0.0}, **no_deputy)
+    more, _, _ = popularity_by_month(40, **no_deputy)
     assert_rises(base[t].max(axis=1), more[t].max(axis=1), "top popularity, Dec 1944")

@@ -1263,6 +1263,17 @@ class Politics(_Section):
         ge=0,
         le=100,
     )
+    deputy_popularity: float = param(
+        0.25,
+        "popularity to the ruler's deputy, the Stavka's representative, in a month of a decisive victory he did not "
+        "command himself (he coordinated it)",
+        "popularity",
+        (0.0, 0.4),
+        f"{CHOICE}: the decisive front's own share (decisive_popularity): the communiques named the Stavka's "
+        "representative beside the front commanders (Zhukov at Stalingrad, Kursk, Bagration; facts G21)",
+        ge=0,
+        le=100,
+    )
     army_credit: float = param(
         0.4, "an army commander's share of his front's victory credit", "share", (0.2, 0.7), CHOICE, ge=0, le=1
     )

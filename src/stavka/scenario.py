@@ -298,6 +298,7 @@ class Scenario:
         run["listening"] = 0.5
         run["enemy_pool"] = c.operations.enemy_reserve * c.operations.enemy_strength * N_BORDER
         run["max_depth"] = 0.0
+        run["deputy"] = -1  # no deputy before the ruler names one (`engine/deputy.py`)
         return World(off=off, holder=holder, fronts=fronts, run=run, generation=np.zeros((n_runs, n), dtype=np.int32))
 
     @cached_property

@@ -42,6 +42,8 @@ class BreakAndUse(PolicyDoctrine):
         rotate_popular=0.6,
         axis_months=("1941-10", "1944-11"),  # the decisive front to a man believed both able and loyal
         axis_w_loyalty=1.0,
+        deputy_month="1942-08",  # the deputy, too, a man believed both able and loyal (docs/model.md §11.9)
+        deputy_w_loyalty=1.0,
         listening=0.4,
         w_competence=2.0,
         w_loyalty=1.5,

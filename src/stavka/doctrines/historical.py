@@ -161,6 +161,8 @@ class Historical(PolicyDoctrine):
             promote_winners=0.3,
             sideline_after_war=12,
             axis_months=("1941-10", "1944-11"),  # Zhukov to the Western Front (Moscow), to 1st Belorussian (Berlin)
+            deputy_month="1942-08",  # Zhukov Deputy Supreme Commander, 26 Aug 1942 (docs/model.md §11.9)
+            deputy_w_popularity=1.0,  # the commander of the first great victory (Moscow)
             punish_returnees=0.5,
             crisis_appointment=True,
             reshuffle_promote_above=0.8,  # in the reshuffle of 1940-05..1941-01 only (reshuffle_below > 0 there)

@@ -37,4 +37,5 @@ class Meritocratic(PolicyDoctrine):
         punish_returnees=0.0,
         talent_promotions=2,
         axis_months=("1941-10", "1944-11"),  # the best man on the main axis, as the record's ruler did
+        deputy_month="1942-08",  # a deputy chosen by merit: the man believed most competent (docs/model.md §11.9)
     )

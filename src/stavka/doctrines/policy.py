@@ -303,6 +303,43 @@ class PolicyParams(DoctrineParams):
         ge=0,
         le=100,
     )
+    # The Deputy Supreme Commander (docs/model.md §11.9): the man the war has shown the ruler, his representative.
+    deputy_month: str | None = param(
+        None,
+        "month (YYYY-MM) from which, in war, the ruler names a deputy (the Stavka's representative) whenever he has "
+        "none in active service; None: never",
+        "month",
+        None,
+        "facts.md G, commanders.csv: Zhukov Deputy Supreme Commander-in-Chief, 26 Aug 1942, after the Moscow "
+        "counter-offensive; Stavka representative at Stalingrad, Kursk, Bagration",
+    )
+    deputy_rank: int = param(
+        4,
+        "least rank of the men the deputy rule looks at",
+        "rank",
+        (3, 5),
+        f"{CHOICE}: the Supreme Commander's deputy ranks with the top of the corps (Zhukov was Army General, 1942)",
+        ge=0,
+        le=5,
+    )
+    deputy_w_popularity: float = param(
+        0.0,
+        "weight of popularity (the fame of victories) beside believed competence (weight 1) in the choice of the deputy",
+        "weight",
+        (0.0, 4.0),
+        f"{CHOICE}: the record's ruler named the commander of his first great victory (Moscow)",
+        ge=0,
+        le=100,
+    )
+    deputy_w_loyalty: float = param(
+        0.0,
+        "weight of believed loyalty beside believed competence (weight 1) in the choice of the deputy",
+        "weight",
+        (0.0, 2.0),
+        f"{CHOICE}: 0 where the account says the ruler trusted talent in war",
+        ge=0,
+        le=100,
+    )
     credit_taken: float = param(
         0.0,
         "share of victory credit taken by the centre",
@@ -500,6 +537,16 @@ class PolicyParams(DoctrineParams):
             raise PydanticCustomError("months", "expected months YYYY-MM: {error}", {"error": str(exc)}) from None
         return tuple(v)
 
+    @field_validator("deputy_month")
+    @classmethod
+    def _month(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                parse_month(v)
+            except ValueError as exc:
+                raise PydanticCustomError("month", "expected a month YYYY-MM: {error}", {"error": str(exc)}) from None
+        return v
+
     @field_validator("purge_window", "release_window", "top_target_window", "reshuffle_window")
     @classmethod
     def _window(cls, v: Window) -> Window:
@@ -566,6 +613,10 @@ def run_settings(p: PolicyParams, label: str, directive: int = 0) -> RunSettings
         punish_returnees=float(p.punish_returnees),
         organ_trust=float(p.organ_trust),
         directive=int(directive),
+        deputy_on=int(p.deputy_month is not None and parse_month(label) >= parse_month(p.deputy_month)),
+        deputy_rank=int(p.deputy_rank),
+        deputy_w_popularity=float(p.deputy_w_popularity),
+        deputy_w_loyalty=float(p.deputy_w_loyalty),
     )
 
 
@@ -674,6 +725,10 @@ def decide_by_policy(p: PolicyParams, view: RulerView) -> Decisions:
         punish_returnees=np.full(n_runs, s.punish_returnees),
         organ_trust=np.full(n_runs, s.organ_trust),
         directive=np.full(n_runs, s.directive, dtype=np.int64),
+        deputy_on=s.deputy_on,
+        deputy_rank=s.deputy_rank,
+        deputy_w_popularity=s.deputy_w_popularity,
+        deputy_w_loyalty=s.deputy_w_loyalty,
     )
     V = PolicyView(
         view.seed,

@@ -130,6 +130,7 @@ class Cause(IntEnum):
     LADDER = 35  # promotion in post toward the post's establishment rank (the career ladder)
     REFORM = 36  # removed in a peacetime reshuffle of the high command (May 1940, after the Winter War)
     AXIS = 37  # the decisive front given to the commander the ruler believes most competent (Zhukov, Oct 1941, Nov 1944)
+    DEPUTY = 38  # the ruler names his deputy, the Stavka's representative (Zhukov, 26 Aug 1942; `engine/deputy.py`)
 
 
 # Named directives a doctrine can issue (run-level code in Decisions.directive).

@@ -124,6 +124,12 @@ class Decisions:
     # (runs, officers) the post an APPOINT order names, -1 none; None: no appointment this month (the
     # built-in doctrines never appoint by name: their vacancies are filled by `appoint_score`)
     target_post: NDArray[np.int16] | None = None
+    # The deputy's rule this month (`engine/deputy.py`, `RunSettings`), per run or one for all: off by default
+    # (a Python doctrine names no deputy unless it says so).
+    deputy_on: NDArray[np.int64] | int = 0
+    deputy_rank: NDArray[np.int64] | int = 0
+    deputy_w_popularity: NDArray[np.float64] | float = 0.0
+    deputy_w_loyalty: NDArray[np.float64] | float = 0.0
 
     @classmethod
     def routine(cls, view: RulerView) -> Decisions:

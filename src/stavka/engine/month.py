@@ -20,6 +20,7 @@ from .calendar import calendar_step
 from .codes import Cause, Kind, PostKind, Status, War
 from .command import apply_decisions, appoint_run, fill_vacancies, ladder_step
 from .common import AXIS_ROW, emit, new_work
+from .deputy import name_deputy
 from .learning import learning_step
 from .morale import morale_step
 from .observation import distinction_step, observe_step
@@ -76,6 +77,7 @@ def after_run(r, t, W, S, P, plan, log, work):  # type: ignore[no-untyped-def]
     R = run[r]
     if R.ruler_alive:
         k_int = stream_key(S.seed, S.run_ids[r], t, Purpose.INTERROGATION)
+        name_deputy(r, off, run, plan.settings[r], ev, ev_n)  # the Stavka's representative (§11.9)
         directive = plan.settings[r].directive
         if directive == 270 or directive == 227:
             emit(ev, ev_n, r, Kind.DIRECTIVE, -1, -1, -1, -1, Cause.ORDER_270 if directive == 270 else Cause.ORDER_227, 0.0)

@@ -7,6 +7,7 @@ import numba
 from ..rng import Purpose, stream_key, uniform
 from .codes import Cause, Kind, PostKind, Status, War
 from .common import emit, on_record, sigmoid
+from .deputy import deputy_credit
 from .security import arrest, execute
 
 
@@ -78,7 +79,8 @@ def motive(o, P):  # type: ignore[no-untyped-def]
 @numba.njit(cache=True)
 def decisive_front(r, off, holder, fronts, run, post_kind, post_front, P):  # type: ignore[no-untyped-def]
     """The month's decisive front: the one with the largest advance, if a victory; its commander's name is
-    the one in the communiques (Moscow, Stalingrad, Berlin), and he gains `decisive_popularity` more."""
+    the one in the communiques (Moscow, Stalingrad, Berlin), and he gains `decisive_popularity` more; the ruler's
+    deputy, who coordinated it, `deputy_popularity` (`deputy.deputy_credit`)."""
     best, best_adv = -1, 0.0
     for f in range(fronts.shape[1]):
         F = fronts[r, f]
@@ -86,7 +88,10 @@ def decisive_front(r, off, holder, fronts, run, post_kind, post_front, P):  # ty
             best, best_adv = f, F.adv
     if best < 0:
         return
+    commander = -1
     for p in range(holder.shape[1]):
         i = holder[r, p]
         if i >= 0 and post_front[p] == best and post_kind[p] == PostKind.FRONT:
             off[r, i].pop += P.politics_decisive_popularity * (1.0 - run[r].credit)
+            commander = i
+    deputy_credit(r, commander, off, run, P)  # the Stavka's representative coordinated it (§11.9)

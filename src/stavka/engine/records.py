@@ -37,6 +37,12 @@ class RunSettings(NamedTuple):
     punish_returnees: float
     organ_trust: float
     directive: int  # named order issued this month (270, 227) or 0
+    # The deputy (`engine/deputy.py`): in war, name one this month if there is none (1) or not (0), and the choice
+    # rule: the active officer of rank >= deputy_rank of highest bc_mu + w_popularity * pop + w_loyalty * bl_mu.
+    deputy_on: int
+    deputy_rank: int
+    deputy_w_popularity: float
+    deputy_w_loyalty: float
 
 
 # A month's settings as a record: a month-indexed array of them (`DoctrinePlans`), a run-indexed one (`MonthPlan`).

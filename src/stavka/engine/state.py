@@ -172,6 +172,8 @@ RUN = np.dtype(
         ("last_example", np.int16),
         # M7: our railhead, km east of the 1941 border: at the line in a retreat, rebuilt behind an advance
         ("railhead", np.float64),
+        # the ruler's deputy, the Stavka's representative (`engine/deputy.py`): his ident, -1 none
+        ("deputy", np.int32),
     ]
 )
 
