@@ -188,14 +188,14 @@ def close_run(r, t, W, S, out):  # type: ignore[no-untyped-def]
 def month_before(t, W, S, P, log):  # type: ignore[no-untyped-def]
     """Steps 1-3 of month t for every run of the batch (the stepping path)."""
     for r in numba.prange(W.off.shape[0]):
-        before_run(r, t, W, S, P, log)
+        before_run(np.int64(r), t, W, S, P, log)  # int64: see `runs_fused`
 
 
 @numba.njit(cache=True, parallel=True)
 def month_take(W, P, plan):  # type: ignore[no-untyped-def]
     """`take_plan` for every run of the batch (the stepping path, after the doctrine filled the plan)."""
     for r in numba.prange(W.off.shape[0]):
-        take_plan(r, W, P, plan)
+        take_plan(np.int64(r), W, P, plan)  # int64: see `runs_fused`
 
 
 @numba.njit(cache=True, parallel=True)
@@ -203,8 +203,8 @@ def month_after(t, W, S, P, plan, log, out):  # type: ignore[no-untyped-def]
     """Steps 4-11 of month t and its series for every run of the batch (the stepping path, after `month_take`)."""
     for r in numba.prange(W.off.shape[0]):
         work = new_work(W.off.shape[1])
-        after_run(r, t, W, S, P, plan, log, work)
-        close_run(r, t, W, S, out)
+        after_run(np.int64(r), t, W, S, P, plan, log, work)  # int64: see `runs_fused`
+        close_run(np.int64(r), t, W, S, out)
 
 
 @numba.njit(cache=True)
@@ -320,6 +320,11 @@ def runs_fused(t_end, next_t, W, S, P, D, plan, ledger, out):  # type: ignore[no
 
     The parallel loop's body only calls: Numba's parallel loops do not see that a call writes an array it
     reaches through a record (and so may reuse a value read before the call), and a body that writes through a
-    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68)."""
+    record's field (`out.counts[t, r] = ...`) writes nowhere (seen with Numba 0.68).
+
+    The run index is passed as an int64: Numba types a parallel loop's body twice, first as a plain loop
+    (index int64), then as the parallel region's body (index uint64), and a callee called with `r` itself
+    is compiled for both, the whole month twice (about 40% of the first compilation, seen with Numba 0.68).
+    """
     for r in numba.prange(W.off.shape[0]):
-        next_t[r] = run_months(r, next_t[r], t_end, W, S, P, D, plan, ledger, out)
+        next_t[r] = run_months(np.int64(r), next_t[r], t_end, W, S, P, D, plan, ledger, out)

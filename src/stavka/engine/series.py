@@ -156,4 +156,4 @@ def series_run(r, t, off, fronts, run, post_kind, out, so_far):  # type: ignore[
 def monthly_series(off, fronts, run, post_kind, t, out, so_far):  # type: ignore[no-untyped-def]
     """Column t of every run's monthly series (see `series_run`)."""
     for r in numba.prange(off.shape[0]):
-        series_run(r, t, off, fronts, run, post_kind, out, so_far)
+        series_run(np.int64(r), t, off, fronts, run, post_kind, out, so_far)  # int64: see `month.runs_fused`
