@@ -578,6 +578,9 @@ class StavkaModel(mesa.Model):
         run = world.run[0]
         for name in run.dtype.names:
             setattr(self, name, run[name].item())
+        # The reference counts these itself (the engine counts them off its event log, `metrics.COUNTS`)
+        self.encirclements = self.commanders_killed = self.commanders_captured = self.defections = 0
+        self.interrogations = self.releases = self.challenges = 0
 
         self.events: list[tuple[int, int, int, int, int, int, int, float]] = []
         self.meritocracy = math.nan
