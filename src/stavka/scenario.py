@@ -395,11 +395,11 @@ class Scenario:
         slots: list[tuple[int, int, int, int]] = []  # (post, rank, roster index, status)
         by_name = {name: i for i, name in enumerate(posts.names)}
 
+        # each kind's active posts in index order, so `first_free` is a short scan, not one over every post
+        open_posts = {k: np.flatnonzero((posts.kind == k) & active).tolist() for k in PostKind}
+
         def first_free(kind: PostKind) -> int:
-            for p in range(posts.n):
-                if posts.kind[p] == kind and active[p] and p not in taken:
-                    return p
-            return -1
+            return next((p for p in open_posts[kind] if p not in taken), -1)
 
         for idx, e in enumerate(self.roster):
             code, _, place = e.post.partition(":")
