@@ -113,3 +113,21 @@ def test_chronicle_tells_true_and_official(tmp_path: Path) -> None:
     assert true.returncode == 0 and official.returncode == 0
     assert "was shot" in true.stdout  # terror shoots
     assert "was shot" not in official.stdout  # ... and the official history never says so
+
+
+def test_a_stop_swallowed_in_a_ctypes_callback_prints_no_traceback() -> None:
+    """A stop signal that lands while Numba compiles raises Interrupted inside a ctypes callback, where Python
+    would print it with a traceback ("Exception ignored ..."): the command's hook drops it (it is pending, and
+    `_check_stop` acts on it), and passes anything else on."""
+    import signal
+    import types
+
+    from stavka import cli
+
+    seen: list[object] = []
+    stop = types.SimpleNamespace(exc_value=cli.Interrupted(signal.SIGTERM))
+    other = types.SimpleNamespace(exc_value=ValueError("a real bug"))
+    cli._quiet_stop(stop, then=seen.append)
+    assert seen == []
+    cli._quiet_stop(other, then=seen.append)
+    assert seen == [other]

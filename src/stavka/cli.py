@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
@@ -705,6 +707,14 @@ def _check_stop() -> None:
         raise Interrupted(_pending[0])
 
 
+def _quiet_stop(unraisable: Any, then: Callable[[Any], None] = sys.__unraisablehook__) -> None:
+    """`sys.unraisablehook` while a command runs: the Interrupted that a stop signal raised inside a ctypes
+    callback (Numba compiling or writing its cache) is swallowed there, and Python would print it with a traceback;
+    it is already pending (`_check_stop` acts on it), so it is dropped.  Anything else goes to `then`."""
+    if not isinstance(unraisable.exc_value, Interrupted):
+        then(unraisable)
+
+
 def _stop_on_signals() -> None:
     """SIGINT, SIGTERM and SIGHUP raise Interrupted in the main thread, once: the command then stops and
     closes what it holds (a sweep's cluster), undisturbed; a second signal meanwhile ends the process
@@ -739,6 +749,8 @@ def main() -> None:
         from click import exceptions as click_errors  # type: ignore[no-redef]
 
     previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = functools.partial(_quiet_stop, then=previous_hook)
     _stop_on_signals()
     try:
         code = app(standalone_mode=False, prog_name="stavka")
@@ -764,6 +776,7 @@ def main() -> None:
     finally:  # `main` called in a process that goes on (a test, a notebook) leaves its handlers as they were
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = previous_hook
 
 
 if __name__ == "__main__":
