@@ -831,10 +831,12 @@ class StavkaModel(mesa.Model):
             o = self.slots[i]
             if o.status != ACTIVE or o.roster < 0:
                 continue
-            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
+            staff = self.scenario.distinction_staff[i]
+            reading = P.ruler_staff_distinction_reading if staff else P.ruler_distinction_reading
+            o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, reading, P.ruler_distinction_noise)
             o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
             self.emit(K["DISTINCTION"], o.ident, -1, o.post, -1, NONE, o.bc_mu)
-            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not self.rank_full(o.rank + 1):  # the Hero's
+            if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not self.rank_full(o.rank + 1):
                 o.rank += 1
                 self.emit(K["PROMOTION"], o.ident, -1, o.post, -1, C["MERIT"], float(o.rank))
 

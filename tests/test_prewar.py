@@ -110,3 +110,28 @@ def test_the_ladder_promotes_from_below_into_purge_vacancies() -> None:
         return e.groupby("run").size().reindex(range(100), fill_value=0).to_numpy()
 
     assert mannwhitneyu(named_promotions(with_ladder), named_promotions(without), alternative="greater").pvalue < ALPHA
+
+
+def test_a_staff_officers_distinction_counts_for_less_than_a_commanders() -> None:
+    """Roster column distinction_role: Govorov (artillery staff, Finland) and Malinovsky (adviser, Spain) are read
+    with `ruler.staff_distinction_reading` (0.75), the commanders with `ruler.distinction_reading` (0.95).  Against
+    the same runs with the staff reading raised to the commanders', their believed competence after the distinction
+    is lower (one-sided Mann-Whitney) and the reshuffle of 1940, whose bar is 0.8, promotes them less often
+    (one-sided Fisher's exact test of the runs in which it promotes either)."""
+    from scipy.stats import fisher_exact
+
+    staff = ["L. A. Govorov", "R. Ya. Malinovsky"]
+
+    def read(reading: float) -> tuple[pd.Series, int, int]:
+        ev = stavka.simulate(doctrine="historical", runs=RUNS, seed=3, **{"ruler.staff_distinction_reading": reading}).events
+        mine = ev[ev.officer.isin(staff)]
+        belief = mine[mine.kind == "distinction"].value
+        promoted = mine[(mine.kind == "promotion") & (mine.cause == "reform")].run.nunique()
+        return belief, promoted, RUNS
+
+    belief, promoted, n = read(0.75)
+    belief_as_command, promoted_as_command, _ = read(0.95)
+    assert len(belief) > 50 and len(belief_as_command) > 50
+    assert mannwhitneyu(belief, belief_as_command, alternative="less").pvalue < ALPHA
+    table = [[promoted, n - promoted], [promoted_as_command, n - promoted_as_command]]
+    assert fisher_exact(table, alternative="less").pvalue < ALPHA

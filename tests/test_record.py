@@ -156,6 +156,13 @@ def test_measures_read_the_runs_on_their_facts_denominators():
     assert np.isin(values["marshals_1935_destroyed"] * 5, np.arange(6)).all()
     shot = res.events[res.events["kind"] == "execution"]
     assert values["front_commanders_shot_war"].sum() <= shot["officer_id"].groupby(shot["run"]).nunique().sum()
+    # The fronts of May 1945 are read in the last month of fighting: the victory month's series counts none.
+    s = res.series
+    at_may = s[s["month"] == "1945-05"].set_index("run")["fronts"].reindex(range(40)).to_numpy()
+    won_by_may = np.array([isinstance(v, str) and v <= "1945-05" for v in won])
+    assert won_by_may.any() and (at_may[won_by_may] == 0).all()
+    assert (values["fronts_1945-05"][won_by_may] > 0).all()
+    np.testing.assert_array_equal(values["fronts_1945-05"][~won_by_may], at_may[~won_by_may])
     table = record.compare(res)
     assert list(table["fact"]) == [m.fact for m in record.MEASURES]
     assert (

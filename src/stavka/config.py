@@ -558,6 +558,17 @@ class Ruler(_Section):
         ge=0,
         le=1,
     )
+    staff_distinction_reading: float = param(
+        0.75,
+        "the competence the ruler reads into a distinction earned on a staff or as an adviser, not commanding the force",
+        "competence on [0, 1]",
+        (0.5, 0.95),
+        f"{CHOICE}: the small wars made their commanders' names (Zhukov, Meretskov, Kirponos: Heroes, then districts); "
+        "Govorov (artillery staff, Finland) and Malinovsky (adviser, Spain) were decorated and promoted but rose no "
+        "further in June 1940 (careers_1936_41.csv: Major General both); below the reshuffle's bar of 0.8 by design",
+        ge=0,
+        le=1,
+    )
     distinction_noise: float = param(
         0.08,
         "sd of that reading: a war tells more than a peacetime service record",

@@ -30,6 +30,7 @@ class RosterEntry:
     dossier: bool = False  # an NKVD file before 1937 (column dossier)
     patron: str = ""  # key of the officer the 1937 case tied him to (column patron_1937)
     distinction: str = ""  # month YYYY-MM of his first distinction in the small wars of 1936-40 (distinction_month)
+    distinction_staff: bool = False  # he earned it on a staff or as an adviser, not commanding (distinction_role)
 
 
 def _int(text: str) -> int | None:
@@ -118,6 +119,7 @@ def load_roster(date: str = "1937") -> tuple[RosterEntry, ...]:
                 dossier=(row.get("dossier") or "0").strip() == "1",
                 patron=(row.get("patron_1937") or "").strip(),
                 distinction=(row.get("distinction_month") or "").strip(),
+                distinction_staff=(row.get("distinction_role") or "").strip() == "staff",
             )
         )
     return tuple(entries)

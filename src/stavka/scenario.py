@@ -241,6 +241,17 @@ class Scenario:
                 out[s] = t if 0 <= t < self.calendar.n_months else -1
         return out
 
+    @cached_property
+    def distinction_staff(self) -> NDArray[np.int8]:
+        """1 for each slot whose recorded distinction was earned on a staff or as an adviser (roster
+        distinction_role `staff`), read with `ruler.staff_distinction_reading` (`observation.distinction_step`)."""
+        out = np.zeros(self.config.corps.n_officers, dtype=np.int8)
+        if not self.roster:
+            return out
+        for s, j in enumerate(self._corps_layout.row["roster"]):
+            out[s] = 1 if j >= 0 and self.roster[j].distinction_staff else 0
+        return out
+
     @property
     def name(self) -> str:
         return self.config.scenario.name

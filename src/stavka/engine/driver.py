@@ -88,6 +88,7 @@ class Engine:
             mobil=s.mobilisation,
             war_start=s.war_start,
             distinction=s.distinction,
+            distinction_staff=s.distinction_staff,
             month_capacity=self.capacity,
         )
         self._plan: MonthPlan | None = None  # the month's plan, made on first use

@@ -43,7 +43,7 @@ def before_run(r, t, W, S, P, log):  # type: ignore[no-untyped-def]
     calendar_step(r, t, W, S, P, log)
     security_step(r, t, W, S, P, log)
     observe_step(r, t, W, S, P)
-    distinction_step(r, t, off, S.distinction, P, ev, ev_n)
+    distinction_step(r, t, off, S, P, ev, ev_n)
     crisis = 0
     for f in range(fronts.shape[1]):
         if fronts[r, f].active and fronts[r, f].collapsed:

@@ -11,20 +11,24 @@ from .common import clip01, emit, kalman, rank_full
 
 
 @numba.njit(cache=True)
-def distinction_step(r, t, off, distinction, P, ev, ev_n):  # type: ignore[no-untyped-def]
+def distinction_step(r, t, off, S, P, ev, ev_n):  # type: ignore[no-untyped-def]
     """The small wars of 1936-40 (Spain, Khasan, Khalkhin Gol, Poland, Finland) are not fought in the model; the
-    record enters as the month of each named officer's first distinction (`distinction[slot]`, -1 none;
-    roster column distinction_month).  The ruler reads it as evidence of competence, and it makes him known."""
+    record enters as the month of each named officer's first distinction (`S.distinction[slot]`, -1 none;
+    roster column distinction_month).  The ruler reads it as evidence of competence, a commander's victory
+    (`ruler.distinction_reading`) above a staff officer's or adviser's part (`ruler.staff_distinction_reading`,
+    roster column distinction_role), and it makes him known."""
+    distinction = S.distinction
     for i in range(distinction.shape[0]):
         if distinction[i] != t:
             continue
         o = off[r, i]
         if o.status != Status.ACTIVE or o.roster < 0:  # his slot's first officer, serving
             continue
-        o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, P.ruler_distinction_reading, P.ruler_distinction_noise)
+        reading = P.ruler_staff_distinction_reading if S.distinction_staff[i] else P.ruler_distinction_reading
+        o.bc_mu, o.bc_var = kalman(o.bc_mu, o.bc_var, reading, P.ruler_distinction_noise)
         o.pop = min(o.pop + P.ruler_distinction_popularity, P.politics_popularity_cap)
         emit(ev, ev_n, r, Kind.DISTINCTION, o.ident, -1, o.post, -1, Cause.NONE, o.bc_mu)
-        if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not rank_full(r, off, o.rank + 1, P):  # the Hero's
+        if P.ruler_distinction_promotion > 0 and o.rank < TOP_RANK - 1 and not rank_full(r, off, o.rank + 1, P):
             o.rank += 1
             emit(ev, ev_n, r, Kind.PROMOTION, o.ident, -1, o.post, -1, Cause.MERIT, float(o.rank))
 

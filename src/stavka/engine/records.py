@@ -94,6 +94,7 @@ class Statics(NamedTuple):
     mobil: NDArray[np.float64]
     war_start: int  # month index the war begins
     distinction: NDArray[np.int64]  # (officers,) month of each slot's recorded distinction, -1 none
+    distinction_staff: NDArray[np.int8]  # (officers,) 1: that distinction was earned on a staff, not commanding
     month_capacity: int  # the most events a run writes in a month (the size of a month's buffer)
 
 

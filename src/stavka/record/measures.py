@@ -211,6 +211,19 @@ def _series_at(name: str, month: str) -> Callable[[SimulationResult], np.ndarray
     return of_runs
 
 
+def _fronts_at_war_end(month: str) -> Callable[[SimulationResult], np.ndarray]:
+    """Fronts active in `month`, or in the war's last month of fighting if it ended before: the series counts 0
+    fronts in the month of victory itself (the fronts are dissolved with it), so a run won in April or May would
+    otherwise read 0 against the record's 8 of 9 May 1945."""
+
+    def of_runs(res: SimulationResult) -> np.ndarray:
+        s = res.series
+        fighting = s[(s["month"] <= month) & (s["fronts"] > 0)].sort_values(["run", "month"])
+        return _per_run(fighting.groupby("run")["fronts"].last(), res)
+
+    return of_runs
+
+
 def _deepest_month(res: SimulationResult) -> np.ndarray:
     s = res.series.dropna(subset=["front_line"])
     deepest = s.loc[s.groupby("run")["front_line"].idxmax(), ["run", "month"]].set_index("run")["month"]
@@ -311,7 +324,13 @@ MEASURES: tuple[Measure, ...] = (
     Measure("victory", _victory, "median", "victory month, in the runs that win"),
     Measure("fronts_1941-06", _series_at("fronts", "1941-06"), "mean", "fronts active in June 1941", is_input=True),
     Measure("fronts_1943-01", _series_at("fronts", "1943-01"), "mean", "fronts active in January 1943", is_input=True),
-    Measure("fronts_1945-05", _series_at("fronts", "1945-05"), "mean", "fronts active in May 1945", is_input=True),
+    Measure(
+        "fronts_1945-05",
+        _fronts_at_war_end("1945-05"),
+        "mean",
+        "fronts active in May 1945, or in the last month of fighting when the war ended before",
+        is_input=True,
+    ),
     Measure(
         "zhukov_sidelined_lag",
         _sidelined_lag,
