@@ -10,6 +10,11 @@ inside the call, and lays out and formats both as DataFrames when they are first
 times the call and reading `.events` and `.official`, the whole cost.  The
 metrics are the same either way (the same compiled official-history pass gives them).  The goal of issue 10:
 a ratio of at most 1.5.
+
+To compare one commit against another (docs/performance.md, "A regression found"), time each in its own process
+on one thread and alternate them in one loop:
+`NUMBA_NUM_THREADS=1 PYTHONPATH=<worktree>/src python benchmarks/events_cost.py --doctrine historical --json`;
+the JSON names the sources timed and the thread count.
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ def main() -> None:
                     "runs": runs,
                     "repeats": repeats,
                     "cores": os.cpu_count(),
+                    "threads": os.environ.get("NUMBA_NUM_THREADS", ""),
+                    "src": os.path.dirname(stavka.__file__),
                     "ms_per_run": {a: 1e3 * m for a, m in median.items()},
                     "ratio": ratio,
                 }
