@@ -1,7 +1,8 @@
 """The shared policy's rules, one compiled function each (docs/model.md §7.11); `rules.decide_run` calls them.
 
-A personnel rule gives officer i of run r an order (`give`) with its priority; an order replaces the one he has
-only if its priority is higher, so the order of the calls in `decide_run` is part of the model.  Each rule's
+A personnel rule returns the order it gives officer i (`order(action, priority, cause)`, or `no_order()`); an
+order replaces the one he has only if its priority is higher (`offer`), so the order of the calls in `decide_run`
+is part of the model.  Each rule's
 docstring names its trait (`doctrines/base.py:TRAITS`, derived in `doctrines/traits.py`), "no trait" for a rule
 no trait names, and its priority knob (`Knobs`, a `PolicyParams` field): `doctrines/rulebook.py` lists them,
 and tests/test_rulebook.py checks the list against the docstrings, the traits and the parameters.
@@ -10,9 +11,13 @@ A rule reads the ruler's view only (`o`: officer i's visible record).  Its rando
 stream at (officer, sub-draw k), `uniform(key, i, k)`: a pure function of its counters, drawn where the rule
 needs it.  The rules that choose officers by rank within a run (`choose_*`) mark them before any order is given.
 
-The rules are inlined into `decide_run` (``inline="always"``), as the one function they were before: compiled one
-by one, the two dozen small functions made the first compile of the policy about half as long again (CPU
-seconds, Numba 0.68); `give`, called from most of them, is compiled once rather than inlined into each.
+A personnel rule takes only numbers and records (the officer's view `o`, the knobs `K`), never the plan's
+arrays: an array handed to a function is reference-counted at each call, and the pairs of counts Numba cannot
+prune cost more than the rules' own work (the rules once wrote into the plan: 414 calls to NRT_incref/decref in
+`decide_run`'s loop, 2.5 times the engine's time, docs/performance.md).  `decide_run` folds the orders and
+writes each officer's one order once.  The rules are inlined into `decide_run` (``inline="always"``), as the one
+function they were before: compiled one by one, the two dozen small functions made the first compile of the
+policy about half as long again (CPU seconds, Numba 0.68).
 """
 
 from __future__ import annotations
@@ -25,13 +30,25 @@ from .codes import TOP_RANK, Action, Cause, PostKind, Status, War
 from .common import routine_score
 
 
-@numba.njit(cache=True)
-def give(plan, r, i, act, pr, why):  # type: ignore[no-untyped-def]
-    """Order `act` (cause `why`) to officer i of run r unless he has an order of priority `pr` or higher."""
-    if plan.action[r, i] == Action.NONE or pr > plan.priority[r, i]:
-        plan.action[r, i] = act
-        plan.priority[r, i] = pr
-        plan.cause[r, i] = why
+@numba.njit(cache=True, inline="always")
+def order(act, pr, why):  # type: ignore[no-untyped-def]
+    """The order `act` with priority `pr` and cause `why`, as a rule returns it."""
+    return act, float(pr), why
+
+
+@numba.njit(cache=True, inline="always")
+def no_order():  # type: ignore[no-untyped-def]
+    """What a rule returns when it gives no order."""
+    return Action.NONE, 0.0, Cause.NONE
+
+
+@numba.njit(cache=True, inline="always")
+def offer(held, given):  # type: ignore[no-untyped-def]
+    """The order an officer holds after a rule gives him `given`: it replaces `held` unless `held` is an order
+    of priority as high or higher (the first order he gets stands whatever its priority)."""
+    if given[0] != Action.NONE and (held[0] == Action.NONE or given[1] > held[1]):
+        return given
+    return held
 
 
 @numba.njit(cache=True)
@@ -183,76 +200,78 @@ def decisive_axis(r, rec, kind, front, reported, K):  # type: ignore[no-untyped-
     return best, post
 
 
-# The personnel rules, in the order `decide_run` gives them.
+# The personnel rules, in the order `decide_run` gives them.  Each returns its order for officer i.
 
 
 @numba.njit(cache=True, inline="always")
-def arrest_disloyal(plan, r, i, o, threshold):  # type: ignore[no-untyped-def]
+def arrest_disloyal(o, threshold):  # type: ignore[no-untyped-def]
     """M14 -> M1: arrest on believed disloyalty above `threshold` (`arrest_disloyalty`, lower when paranoid by
     `paranoia_weight`).  No trait; no priority knob: the priority is the believed disloyalty."""
     if o.status == Status.ACTIVE and 1.0 - o.bl_mu > threshold:
-        give(plan, r, i, Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
+        return order(Action.ARREST, 1.0 - o.bl_mu, Cause.RULER)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def show_trial(plan, r, i, K):  # type: ignore[no-untyped-def]
+def show_trial(K):  # type: ignore[no-untyped-def]
     """One of the ruler's top targets (`choose_top_targets`) tried and shot (facts A7, A8).  No trait;
     priority `priority_top_target`."""
-    give(plan, r, i, Action.EXECUTE, K.priority_top_target, Cause.SHOW_TRIAL)
+    return order(Action.EXECUTE, K.priority_top_target, Cause.SHOW_TRIAL)
 
 
 @numba.njit(cache=True, inline="always")
-def reinstate_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
+def reinstate_on_review(o, i, key, K):  # type: ignore[no-untyped-def]
     """The review commission: a discharged man's appeal upheld, `reinstate_rate` a month (facts A2, A5).  No
     trait; priority `priority_review`."""
     if K.reinstate_on > 0 and o.status == Status.DISCHARGED and uniform(key, i, 7) < K.reinstate_rate:
-        give(plan, r, i, Action.REINSTATE, K.priority_review, Cause.REVIEW)
+        return order(Action.REINSTATE, K.priority_review, Cause.REVIEW)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def release_on_review(plan, r, i, o, key, K):  # type: ignore[no-untyped-def]
+def release_on_review(o, i, key, K):  # type: ignore[no-untyped-def]
     """Review of the sentenced (M10): an officer held longer than `release_after` released, `release_rate` a
     month.  No trait; priority `priority_review`."""
     if K.release_on > 0 and o.status == Status.ARRESTED and o.custody > K.release_after and uniform(key, i, 1) < K.release_rate:
-        give(plan, r, i, Action.RELEASE, K.priority_review, Cause.REVIEW)
+        return order(Action.RELEASE, K.priority_review, Cause.REVIEW)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def recall_loyal_failure(plan, r, i, K):  # type: ignore[no-untyped-def]
+def recall_loyal_failure(K):  # type: ignore[no-untyped-def]
     """M2: the loyal failure a scapegoat would be is recalled to a staff post, kept close.  Trait
     `keeps_loyal_failures`; priority `priority_loyal_recall`."""
-    give(plan, r, i, Action.RECALL, K.priority_loyal_recall, Cause.FAILURE)
+    return order(Action.RECALL, K.priority_loyal_recall, Cause.FAILURE)
 
 
 @numba.njit(cache=True, inline="always")
-def scapegoat(plan, r, i, chosen, loyal_failure, beyond_budget, key, K):  # type: ignore[no-untyped-def]
+def scapegoat(i, chosen, loyal_failure, beyond_budget, key, K):  # type: ignore[no-untyped-def]
     """M3: the commander of a collapsed front (`chosen`, drawn with `scapegoat`) shot with `scapegoat_execute`,
     else arrested; a loyal failure recalled instead (`recall_loyal_failure`); a scapegoat beyond the budget of
-    exemplary trials (`exemplary_trials`) spared, to be relieved: returns whether he was.  Trait `scapegoats`;
-    priority `priority_scapegoat`."""
+    exemplary trials (`exemplary_trials`) spared, to be relieved.  Returns whether he was spared, and the order.
+    Trait `scapegoats`; priority `priority_scapegoat`."""
     if not chosen:
-        return False
+        return False, no_order()
     if loyal_failure:
-        recall_loyal_failure(plan, r, i, K)
-    elif beyond_budget:
-        return True
-    elif uniform(key, i, 3) < K.scapegoat_execute:
-        give(plan, r, i, Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
-    else:
-        give(plan, r, i, Action.ARREST, K.priority_scapegoat, Cause.SCAPEGOAT)
-    return False
+        return False, recall_loyal_failure(K)
+    if beyond_budget:
+        return True, no_order()
+    if uniform(key, i, 3) < K.scapegoat_execute:
+        return False, order(Action.EXECUTE, K.priority_scapegoat, Cause.SCAPEGOAT)
+    return False, order(Action.ARREST, K.priority_scapegoat, Cause.SCAPEGOAT)
 
 
 @numba.njit(cache=True, inline="always")
-def reshuffle_remove(plan, r, i, o, senior_post, at_peace, K):  # type: ignore[no-untyped-def]
+def reshuffle_remove(o, senior_post, at_peace, K):  # type: ignore[no-untyped-def]
     """A peacetime reshuffle of the high command: the holders of senior posts he rates below
     `reshuffle_below` make room (careers_1936_41.csv, May-June 1940).  No trait; priority `priority_failure`."""
     if K.reshuffle_on > 0 and o.status == Status.ACTIVE and senior_post and at_peace and o.bc_mu < K.reshuffle_below:
-        give(plan, r, i, Action.REMOVE, K.priority_failure, Cause.REFORM)
+        return order(Action.REMOVE, K.priority_failure, Cause.REFORM)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def reshuffle_promote(plan, r, i, o, at_peace, K):  # type: ignore[no-untyped-def]
+def reshuffle_promote(o, at_peace, K):  # type: ignore[no-untyped-def]
     """... and the men he believes most competent (`reshuffle_promote_above`) get the new general ranks, up to
     `reshuffle_promote_to` (June 1940).  No trait; priority `priority_merit`."""
     if (
@@ -262,7 +281,8 @@ def reshuffle_promote(plan, r, i, o, at_peace, K):  # type: ignore[no-untyped-de
         and o.bc_mu >= K.reshuffle_promote_above
         and o.rank < K.reshuffle_promote_to
     ):
-        give(plan, r, i, Action.PROMOTE, K.priority_merit, Cause.REFORM)
+        return order(Action.PROMOTE, K.priority_merit, Cause.REFORM)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
@@ -273,52 +293,53 @@ def withdrew_against_orders(o, i, key, K):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, inline="always")
-def relieve_failure(plan, r, i, o, lost, spared, loyal_failure, key, K):  # type: ignore[no-untyped-def]
+def relieve_failure(o, i, lost, spared, loyal_failure, key, K):  # type: ignore[no-untyped-def]
     """A commander whose front collapsed or was defeated (`lost`, not a scapegoat) and whom the ruler rates
     below `relieve_below`, or one spared a trial: demoted with `demote_failures` (Kulik 1942), recalled if a
     loyal failure, else removed.  No trait; priority `priority_failure`."""
     # relieve_below 0 is the rule off: a belief's mean can fall below 0, and no ruler relieves for that alone
     failing = K.relieve_below > 0 and o.bc_mu < K.relieve_below
-    if (lost and failing) or spared:
-        if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
-            give(plan, r, i, Action.DEMOTE, K.priority_failure, Cause.FAILURE)
-        elif loyal_failure:
-            give(plan, r, i, Action.RECALL, K.priority_failure, Cause.FAILURE)
-        else:
-            give(plan, r, i, Action.REMOVE, K.priority_failure, Cause.FAILURE)
+    if not ((lost and failing) or spared):
+        return no_order()
+    if uniform(key, i, 6) < K.demote_failures and o.rank > 0:
+        return order(Action.DEMOTE, K.priority_failure, Cause.FAILURE)
+    if loyal_failure:
+        return order(Action.RECALL, K.priority_failure, Cause.FAILURE)
+    return order(Action.REMOVE, K.priority_failure, Cause.FAILURE)
 
 
 @numba.njit(cache=True, inline="always")
-def arrest_for_withdrawal(plan, r, i, K):  # type: ignore[no-untyped-def]
+def arrest_for_withdrawal(K):  # type: ignore[no-untyped-def]
     """M7: an officer who withdrew against orders (`withdrew_against_orders`) arrested.  Trait `strict_hold`;
     priority `priority_withdrawal`."""
-    give(plan, r, i, Action.ARREST, K.priority_withdrawal, Cause.UNAUTHORISED)
+    return order(Action.ARREST, K.priority_withdrawal, Cause.UNAUTHORISED)
 
 
 @numba.njit(cache=True, inline="always")
-def rotate_winner(plan, r, i, o, commands, K):  # type: ignore[no-untyped-def]
+def rotate_winner(o, commands, K):  # type: ignore[no-untyped-def]
     """M4: keep the brilliant moving: a commander more popular than `rotate_popular` promoted and moved away
     from the troops, the more popular the sooner.  Trait `rotates_winners`; priority `priority_rotate`."""
     if K.rotate_on > 0 and o.status == Status.ACTIVE and commands and o.pop > K.rotate_popular:
-        give(plan, r, i, Action.ROTATE, K.priority_rotate + o.pop, Cause.ROTATION)
+        return order(Action.ROTATE, K.priority_rotate + o.pop, Cause.ROTATION)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def sideline_victor(plan, r, i, K):  # type: ignore[no-untyped-def]
+def sideline_victor(K):  # type: ignore[no-untyped-def]
     """M4: after victory the most popular marshal (`choose_sidelined`) sent to a district.  Trait
     `sidelines_victors`; priority `priority_sideline`."""
-    give(plan, r, i, Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
+    return order(Action.SIDELINE, K.priority_sideline, Cause.SIDELINE)
 
 
 @numba.njit(cache=True, inline="always")
-def appoint_to_axis(plan, r, i, K):  # type: ignore[no-untyped-def]
+def appoint_to_axis(K):  # type: ignore[no-untyped-def]
     """The decisive front to the man believed most competent (`decisive_axis`; Zhukov, October 1941 and November
     1944).  No trait; priority `priority_axis`."""
-    give(plan, r, i, Action.APPOINT, K.priority_axis, Cause.AXIS)
+    return order(Action.APPOINT, K.priority_axis, Cause.AXIS)
 
 
 @numba.njit(cache=True, inline="always")
-def interrogate(plan, r, i, o, at_war, key, K):  # type: ignore[no-untyped-def]
+def interrogate(o, i, at_war, key, K):  # type: ignore[no-untyped-def]
     """M5: break the tool to see if it still works: an officer who asks for autonomy interrogated, with
     `interrogate_autonomy` (at war only with `interrogate_in_war`).  Trait `interrogates`; priority
     `priority_interrogate`."""
@@ -329,11 +350,12 @@ def interrogate(plan, r, i, o, at_war, key, K):  # type: ignore[no-untyped-def]
         and (K.interrogate_in_war > 0 or not at_war)
         and uniform(key, i, 5) < K.interrogate_autonomy
     ):
-        give(plan, r, i, Action.INTERROGATE, K.priority_interrogate, Cause.AUTONOMY)
+        return order(Action.INTERROGATE, K.priority_interrogate, Cause.AUTONOMY)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def promote_winner(plan, r, i, o, commands, reported, at_war, key, K):  # type: ignore[no-untyped-def]
+def promote_winner(o, i, commands, reported, at_war, key, K):  # type: ignore[no-untyped-def]
     """M12, M4: a commander whose front reported an advance of `success_km` or more promoted, with
     `promote_winners`.  No trait; priority `priority_merit`."""
     if (
@@ -344,21 +366,22 @@ def promote_winner(plan, r, i, o, commands, reported, at_war, key, K):  # type: 
         and o.rank < TOP_RANK
         and uniform(key, i, 1) < K.promote_winners
     ):
-        give(plan, r, i, Action.PROMOTE, K.priority_merit, Cause.MERIT)
+        return order(Action.PROMOTE, K.priority_merit, Cause.MERIT)
+    return no_order()
 
 
 @numba.njit(cache=True, inline="always")
-def promote_talent(plan, r, i, K):  # type: ignore[no-untyped-def]
+def promote_talent(K):  # type: ignore[no-untyped-def]
     """M12: the officers of the talent search (`choose_talent`, `talent_promotions` a month) promoted.  Trait
     `talent_search`; priority `priority_talent`."""
-    give(plan, r, i, Action.PROMOTE, K.priority_talent, Cause.TALENT)
+    return order(Action.PROMOTE, K.priority_talent, Cause.TALENT)
 
 
 @numba.njit(cache=True, inline="always")
-def charm_officer(plan, r, i, K):  # type: ignore[no-untyped-def]
+def charm_officer(K):  # type: ignore[no-untyped-def]
     """M12: the ruler's personal attention to the commanders he believes best (`choose_charmed`, `charm` a
     month).  Trait `charms`; priority `priority_charm`."""
-    give(plan, r, i, Action.CHARM, K.priority_charm, Cause.RULER)
+    return order(Action.CHARM, K.priority_charm, Cause.RULER)
 
 
 @numba.njit(cache=True, inline="always")
@@ -382,7 +405,7 @@ def appointment_score(o, crisis, i, key, K):  # type: ignore[no-untyped-def]
 
 
 @numba.njit(cache=True, inline="always")
-def crisis_release(plan, r, i, o, crisis, K):  # type: ignore[no-untyped-def]
+def crisis_release(o, crisis, K):  # type: ignore[no-untyped-def]
     """M6: in a crisis month with `crisis_appointment`, an arrested officer believed competent enough
     (`crisis_release`) released for a command.  Trait `crisis_appointments`; priority
     `priority_crisis_release`."""
@@ -393,4 +416,5 @@ def crisis_release(plan, r, i, o, crisis, K):  # type: ignore[no-untyped-def]
         and o.status == Status.ARRESTED
         and o.bc_mu >= K.crisis_release
     ):
-        give(plan, r, i, Action.RELEASE, K.priority_crisis_release, Cause.CRISIS)
+        return order(Action.RELEASE, K.priority_crisis_release, Cause.CRISIS)
+    return no_order()

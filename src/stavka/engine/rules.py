@@ -4,11 +4,12 @@ Most doctrines are parameter sets of this one policy, so the engine can run thei
 own compiled runs (`month.py:fused_run`) instead of calling back into Python.
 
 `decide_run` is the policy for one run in a month: each rule is a function of `doctrine_rules.py` (listed with
-its trait and priority knob in `doctrines/rulebook.py`), and each officer receives their orders in the order
-they are called here; an order replaces the one he already has only if it has a higher priority
-(`Decisions.order`).  The rules that pick officers by rank within a run (sideline the most popular marshal,
-promote for talent, charm, the decisive axis, the exemplary trials, the top targets) are chosen first, since
-they read only the view, and then given in their place in that sequence.
+its trait and priority knob in `doctrines/rulebook.py`), and each officer is offered their orders in the order
+they are called here; an order replaces the one he already holds only if it has a higher priority (`offer`, as
+`Decisions.order` on the Python path), and the one he holds at the end is written to the plan.  The rules that
+pick officers by rank within a run (sideline the most popular marshal, promote for talent, charm, the decisive
+axis, the exemplary trials, the top targets) are chosen first, since they read only the view, and then given in
+their place in that sequence.
 
 The kernel reads the ruler's view only: `PolicyView.officers` holds the visible officer fields, so a hidden
 trait is a compile-time error here.  Random numbers come from the doctrine's stream (purpose 9) at
@@ -24,7 +25,7 @@ import numba
 import numpy as np
 
 from ..rng import stream_key, uniform
-from .codes import Action, Cause, PostKind, War
+from .codes import PostKind, War
 from .common import AXIS_ROW, new_work
 from .doctrine_rules import (
     appoint_to_axis,
@@ -42,6 +43,7 @@ from .doctrine_rules import (
     hold_orders,
     interrogate,
     listening_rule,
+    offer,
     promote_talent,
     promote_winner,
     reinstate_on_review,
@@ -204,9 +206,6 @@ def decide_run(r, V, K, plan, work):  # type: ignore[no-untyped-def]
     threshold = K.arrest_disloyalty * (1.0 - K.paranoia_weight * V.paranoia[r])
     for i in range(n):
         o = rec[r, i]
-        plan.action[r, i] = Action.NONE
-        plan.priority[r, i] = 0.0
-        plan.cause[r, i] = Cause.NONE
         axis[i] = -1
         is_front = kind[i] == PostKind.FRONT
         commands = is_front or kind[i] == PostKind.ARMY
@@ -215,32 +214,35 @@ def decide_run(r, V, K, plan, work):  # type: ignore[no-untyped-def]
         front_defeated = commands and reported[r, front[i]] <= -K.failure_km and at_war
         loyal_failure = K.keep_loyal_failures > 0 and o.bl_mu >= K.loyal_bar
         beyond_budget = limited and not example[i]  # not chosen for an exemplary trial: relieved, not tried
-        arrest_disloyal(plan, r, i, o, threshold)
+        held = arrest_disloyal(o, threshold)
         if has_top and target[i]:
-            show_trial(plan, r, i, K)
-        reinstate_on_review(plan, r, i, o, key, K)
-        release_on_review(plan, r, i, o, key, K)
+            held = offer(held, show_trial(K))
+        held = offer(held, reinstate_on_review(o, i, key, K))
+        held = offer(held, release_on_review(o, i, key, K))
         scapegoated = is_front and front_collapsed and uniform(key, i, 2) < K.scapegoat
-        spared = scapegoat(plan, r, i, scapegoated, loyal_failure, beyond_budget, key, K)
-        reshuffle_remove(plan, r, i, o, senior_post, at_peace, K)
-        reshuffle_promote(plan, r, i, o, at_peace, K)
+        spared, given = scapegoat(i, scapegoated, loyal_failure, beyond_budget, key, K)
+        held = offer(held, given)
+        held = offer(held, reshuffle_remove(o, senior_post, at_peace, K))
+        held = offer(held, reshuffle_promote(o, at_peace, K))
         withdrawal = withdrew_against_orders(o, i, key, K)
         if withdrawal and is_front and beyond_budget:
             spared, withdrawal = True, False  # a front commander's withdrawal beyond the budget: relieved
-        relieve_failure(plan, r, i, o, (front_collapsed or front_defeated) and not scapegoated, spared, loyal_failure, key, K)
+        lost = (front_collapsed or front_defeated) and not scapegoated
+        held = offer(held, relieve_failure(o, i, lost, spared, loyal_failure, key, K))
         if withdrawal:
-            arrest_for_withdrawal(plan, r, i, K)
-        rotate_winner(plan, r, i, o, commands, K)
+            held = offer(held, arrest_for_withdrawal(K))
+        held = offer(held, rotate_winner(o, commands, K))
         if i == sidelined:
-            sideline_victor(plan, r, i, K)
+            held = offer(held, sideline_victor(K))
         if i == axis_man:
-            appoint_to_axis(plan, r, i, K)
+            held = offer(held, appoint_to_axis(K))
             axis[i] = axis_post
-        interrogate(plan, r, i, o, at_war, key, K)
-        promote_winner(plan, r, i, o, commands, reported[r, front[i]], at_war, key, K)
+        held = offer(held, interrogate(o, i, at_war, key, K))
+        held = offer(held, promote_winner(o, i, commands, reported[r, front[i]], at_war, key, K))
         if has_talent and talent[i]:
-            promote_talent(plan, r, i, K)
+            held = offer(held, promote_talent(K))
         if has_charm and charmed[i]:
-            charm_officer(plan, r, i, K)
+            held = offer(held, charm_officer(K))
         plan.score[r, i] = appointment_score(o, crisis, i, key, K)
-        crisis_release(plan, r, i, o, crisis, K)
+        held = offer(held, crisis_release(o, crisis, K))
+        plan.action[r, i], plan.priority[r, i], plan.cause[r, i] = held  # his one order, written once
