@@ -24,12 +24,14 @@ arrays, once a run and month).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 from numba.core import codegen
 
@@ -53,12 +55,18 @@ from stavka.engine.state import Workspace  # noqa: E402
 from stavka.scenario import Scenario  # noqa: E402
 
 
-def object_symbols(code: bytes) -> dict[str, tuple[int, int]]:
-    """The functions defined in an object file: name -> (offset, size), read with `nm`."""
+@contextlib.contextmanager
+def object_file(code: bytes) -> Iterator[str]:
+    """The object code in a temporary file, for binutils to read."""
     with tempfile.NamedTemporaryFile(suffix=".o") as f:
         f.write(code)
         f.flush()
-        listing = subprocess.run(["nm", "-S", "--defined-only", f.name], capture_output=True, text=True, check=True)
+        yield f.name
+
+
+def object_symbols(path: str) -> dict[str, tuple[int, int]]:
+    """The functions defined in an object file: name -> (offset, size), read with `nm`."""
+    listing = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True, check=True)
     symbols = {}
     for line in listing.stdout.splitlines():
         fields = line.split()
@@ -82,7 +90,8 @@ def compiled_functions() -> dict[int, tuple[int, str, object]]:
                         named[address] = (0, fn.name, library)
                 continue
             entry = compiled.fndesc.llvm_func_name
-            symbols = object_symbols(code)
+            with object_file(code) as path:
+                symbols = object_symbols(path)
             if entry in symbols:
                 base = library.get_pointer_to_function(entry) - symbols[entry][0]
                 for name, (offset, size) in symbols.items():
@@ -107,14 +116,12 @@ def print_refcounts(top: int) -> None:
         code = OBJECT_CODE.get(id(compiled.library))
         if code is None:
             sys.exit("--refcounts reads the kernel cache's object code: run once to fill the cache, then again")
-        with tempfile.NamedTemporaryFile(suffix=".o") as f:
-            f.write(code)
-            f.flush()
-            symbols = sorted(object_symbols(code).items(), key=lambda item: -item[1][1])[:top]
+        with object_file(code) as path:
+            symbols = sorted(object_symbols(path).items(), key=lambda item: -item[1][1])[:top]
             print(f"{'bytes':>8} {'indirect calls':>14}  function")
             for name, (offset, size) in symbols:
                 listing = subprocess.run(
-                    ["objdump", "-d", f"--start-address={offset}", f"--stop-address={offset + size}", f.name],
+                    ["objdump", "-d", f"--start-address={offset}", f"--stop-address={offset + size}", path],
                     capture_output=True,
                     text=True,
                     check=True,

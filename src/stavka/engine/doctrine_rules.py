@@ -2,10 +2,10 @@
 
 A personnel rule returns the order it gives officer i (`order(action, priority, cause)`, or `no_order()`); an
 order replaces the one he has only if its priority is higher (`offer`), so the order of the calls in `decide_run`
-is part of the model.  Each rule's
-docstring names its trait (`doctrines/base.py:TRAITS`, derived in `doctrines/traits.py`), "no trait" for a rule
-no trait names, and its priority knob (`Knobs`, a `PolicyParams` field): `doctrines/rulebook.py` lists them,
-and tests/test_rulebook.py checks the list against the docstrings, the traits and the parameters.
+is part of the model.  Each rule's docstring names its trait (`doctrines/base.py:TRAITS`, derived in
+`doctrines/traits.py`), "no trait" for a rule no trait names, and its priority knob (`Knobs`, a `PolicyParams`
+field): `doctrines/rulebook.py` lists them, and tests/test_rulebook.py checks the list against the docstrings, the
+traits and the parameters.
 
 A rule reads the ruler's view only (`o`: officer i's visible record).  Its random numbers are the doctrine's
 stream at (officer, sub-draw k), `uniform(key, i, k)`: a pure function of its counters, drawn where the rule
